@@ -1,0 +1,83 @@
+/**
+ * The gateway simulator. Routes:
+ * - `/<gateway>/…` — that gateway's API (filled in per gateway under `src/<gateway>.ts`);
+ * - `/__control/…` — the control API tests and the demo use: reset, faults, recorded calls.
+ * Every gateway request is recorded, then checked against the fault rules, then handled.
+ */
+import { faultResponse } from "./faults";
+import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
+
+export interface SimEnv {
+  CHECKPOST_URL?: string;
+}
+
+/** A gateway module: handles `/<gateway>/<rest>` requests (`path` has the `/<gateway>` prefix removed). */
+export type GatewaySim = (request: Request, path: string, env: SimEnv) => Promise<Response>;
+
+const GATEWAYS: Record<SimGateway, GatewaySim> = {
+  juspay: notYet,
+  phonepe: notYet,
+  nimbbl: notYet,
+};
+
+function notYet(): Promise<Response> {
+  return Promise.resolve(Response.json({ error: "not simulated yet" }, { status: 501 }));
+}
+
+function isSimGateway(value: string): value is SimGateway {
+  return Object.hasOwn(GATEWAYS, value);
+}
+
+export default {
+  async fetch(request: Request, env: SimEnv): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/__control/")) return control(request, url);
+    const [, first, ...rest] = url.pathname.split("/");
+    if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
+    const gateway: SimGateway = first;
+    const path = `/${rest.join("/")}`;
+    const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.clone().text();
+    state.calls.push({
+      gateway,
+      method: request.method,
+      path,
+      query: url.search,
+      headers: Object.fromEntries(request.headers),
+      body,
+      at: Date.now(),
+    });
+    const fault = takeFault(gateway, request.method, path);
+    if (
+      fault &&
+      fault.kind !== "after_success" &&
+      fault.kind !== "wrong_content_type" &&
+      fault.kind !== "truncated" &&
+      fault.kind !== "slow_body"
+    ) {
+      return faultResponse(fault);
+    }
+    const real = await GATEWAYS[gateway](request, path, env);
+    return fault ? faultResponse(fault, real) : real;
+  },
+} satisfies ExportedHandler<SimEnv>;
+
+async function control(request: Request, url: URL): Promise<Response> {
+  const route = url.pathname.slice("/__control".length);
+  if (route === "/reset" && request.method === "POST") {
+    reset();
+    return Response.json({ ok: true });
+  }
+  if (route === "/faults" && request.method === "POST") {
+    const rule = await request.json<Omit<FaultRule, "remaining"> & { times?: number | null }>();
+    state.faults.push({ ...rule, remaining: rule.times ?? 1 });
+    return Response.json({ ok: true, rules: state.faults.length });
+  }
+  if (route === "/calls" && request.method === "GET") {
+    const gateway = url.searchParams.get("gateway");
+    const contains = url.searchParams.get("path");
+    return Response.json(
+      state.calls.filter((c) => (!gateway || c.gateway === gateway) && (!contains || c.path.includes(contains))),
+    );
+  }
+  return Response.json({ error: "unknown control route" }, { status: 404 });
+}

@@ -1,0 +1,81 @@
+/**
+ * Every expected failure checkpost can answer with. A `ProxyError` names an internal `reason`; the single table
+ * below maps each reason to its HTTP status and the stable public `code` callers depend on (style.md §8.3). Adding a
+ * reason without a row fails to compile (`satisfies Record<ErrorReason, …>`).
+ *
+ * Wire messages are short and generic; `log` carries the operator detail and never secrets or raw payloads.
+ */
+
+export const ERROR_TABLE = {
+  // Routing and request shape
+  route_not_found: { status: 404, code: "not_found", title: "No such route" },
+  method_not_allowed: { status: 405, code: "method_not_allowed", title: "Method not allowed on this route" },
+  validation_failed: { status: 400, code: "invalid_request", title: "The request is invalid" },
+  malformed_body: { status: 400, code: "malformed_body", title: "The body could not be parsed" },
+  unsupported_media_type: { status: 415, code: "unsupported_media_type", title: "Unsupported content type" },
+  body_too_large: { status: 413, code: "payload_too_large", title: "The body is larger than 64 KiB" },
+  // Authentication of callers
+  api_key_missing: { status: 401, code: "unauthorized", title: "Missing or invalid API key" },
+  api_key_invalid: { status: 401, code: "unauthorized", title: "Missing or invalid API key" },
+  signature_missing: { status: 401, code: "invalid_signature", title: "Invalid signature" },
+  signature_invalid: { status: 401, code: "invalid_signature", title: "Invalid signature" },
+  signature_unsupported: { status: 401, code: "invalid_signature", title: "Invalid signature" },
+  credentials_invalid: { status: 401, code: "invalid_credentials", title: "Invalid credentials" },
+  return_token_invalid: { status: 401, code: "invalid_signature", title: "Invalid signature" },
+  // Gateways and orders
+  unknown_gateway: { status: 404, code: "unknown_gateway", title: "No such gateway" },
+  gateway_not_configured: { status: 404, code: "gateway_not_configured", title: "This gateway is not configured" },
+  order_not_found: { status: 404, code: "order_not_found", title: "No such order" },
+  order_conflict: { status: 409, code: "order_conflict", title: "The order already exists with other details" },
+  order_mismatch: { status: 422, code: "order_mismatch", title: "The gateway's answer is for another order" },
+  amount_mismatch: { status: 422, code: "amount_mismatch", title: "The amount does not match the order" },
+  currency_unsupported: { status: 422, code: "currency_unsupported", title: "The gateway does not take this currency" },
+  // Outbound calls to gateways
+  gateway_unavailable: { status: 502, code: "gateway_unavailable", title: "The gateway is unavailable" },
+  gateway_timeout: { status: 504, code: "gateway_unavailable", title: "The gateway did not answer in time" },
+  gateway_bad_response: { status: 502, code: "gateway_unavailable", title: "The gateway's answer was unusable" },
+  gateway_auth_failed: {
+    status: 502,
+    code: "gateway_auth_failed",
+    title: "The gateway refused checkpost's credentials",
+  },
+  gateway_rejected: { status: 422, code: "gateway_rejected", title: "The gateway rejected the request" },
+  gateway_not_found: { status: 404, code: "gateway_not_found", title: "The gateway does not know this object" },
+  not_implemented: { status: 501, code: "not_implemented", title: "Not implemented for this gateway" },
+  // Unknown failures: always a 500, never relabelled as a 4xx.
+  internal: { status: 500, code: "internal_error", title: "Internal error" },
+} as const satisfies Record<string, { status: number; code: string; title: string }>;
+
+export type ErrorReason = keyof typeof ERROR_TABLE;
+export type ErrorCode = (typeof ERROR_TABLE)[ErrorReason]["code"];
+
+export interface FieldIssue {
+  /** Dotted path into the request, e.g. `amount` or `customer.email`. Never the offending value. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ProxyError {
+  readonly reason: ErrorReason;
+  /** Safe for the wire: says what is wrong without echoing input or secrets. */
+  readonly detail?: string;
+  readonly fields?: readonly FieldIssue[];
+  /** For the operator's log line only. Must not hold secrets, credentials or whole payloads. */
+  readonly log?: Readonly<Record<string, string | number | boolean | null>>;
+  /** Seconds, for 429/503-style answers. */
+  readonly retryAfter?: number;
+}
+
+export function proxyError(reason: ErrorReason, extra: Omit<ProxyError, "reason"> = {}): ProxyError {
+  return { reason, ...extra };
+}
+
+export function isProxyError(value: unknown): value is ProxyError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "reason" in value &&
+    typeof value.reason === "string" &&
+    Object.hasOwn(ERROR_TABLE, value.reason)
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * The one interface every gateway implements (style.md §8.1). Gateway language — wire types, status tables, URLs,
+ * headers — stays inside `gateways/<id>/`; the rest of checkpost sees only these types.
+ *
+ * Rules: `verify*` never touch storage or the network; `fetchStatus`, `createOrder`, `refund` and `refundStatus`
+ * never touch storage. Only `storage/order-object.ts` changes order state.
+ */
+import type { Config } from "../config";
+import type { Logger } from "../core/log";
+import type { Money } from "../core/money";
+import type { Result } from "../core/result";
+import type { ProxyError } from "../core/errors";
+import type { PaymentStatus, RefundStatus } from "../core/status";
+import type { Env, SettingName } from "../env";
+import type { ApiOperation } from "../http/api";
+import type { AppRouter } from "../http/context";
+
+export const GATEWAY_IDS = ["juspay", "phonepe", "nimbbl"] as const;
+export type GatewayId = (typeof GATEWAY_IDS)[number];
+
+export function isGatewayId(value: string): value is GatewayId {
+  return (GATEWAY_IDS as readonly string[]).includes(value);
+}
+
+/** Whether the gateway's wire amounts are in minor units (PhonePe paise) or major units (rupees). */
+export type AmountUnit = "minor" | "major";
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Injected I/O for calls to the gateway, so tests and the simulator can swap any part of it. */
+export interface GatewayIO {
+  readonly fetch: typeof fetch;
+  readonly now: () => number;
+  /** For eventually-consistent caches only (access tokens); never for deciding whether something happened. */
+  readonly kv: KVNamespace;
+  readonly log: Logger;
+}
+
+/** What arrives on `GET|POST /return/:gateway`, untouched. */
+export interface ReturnInput {
+  readonly method: "GET" | "POST";
+  readonly url: URL;
+  /** The raw body bytes (empty for GET). */
+  readonly body: Uint8Array<ArrayBuffer>;
+  readonly contentType: string | null;
+}
+
+export interface VerifiedReturn {
+  readonly orderId: string;
+  /** The gateway status the browser carried: a hint for the audit trail, never used to decide. */
+  readonly gatewayStatus: string | null;
+}
+
+/** A webhook exactly as received: the bytes are read once by the route and never re-serialised. */
+export interface RawWebhook {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly headers: Headers;
+}
+
+export interface RefundHint {
+  /** checkpost's / the merchant's refund id at the gateway (`unique_request_id`, `merchantRefundId`, `refund_request_id`). */
+  readonly gatewayRefundId: string | null;
+  /** The gateway's own id for the refund, when it has one. */
+  readonly gatewayRefundRef: string | null;
+  readonly status: RefundStatus;
+  readonly gatewayStatus: string;
+  readonly amount: Money | null;
+}
+
+/** An authenticated webhook, translated. Still a hint: final transitions are confirmed S2S before they apply. */
+export interface WebhookEvent {
+  readonly kind: "payment" | "refund" | "other";
+  /** The gateway's event name, e.g. `ORDER_SUCCEEDED`, `checkout.order.completed`, `payment_success`. */
+  readonly eventType: string;
+  /** The merchant order id, or null when the payload does not say (acknowledged and logged, nothing stored). */
+  readonly orderId: string | null;
+  /** Keys that identify this delivery; any key seen before makes it a duplicate. */
+  readonly dedupeKeys: readonly string[];
+  readonly gatewayStatus: string;
+  /** The unified status the event claims, for payment events. */
+  readonly status: PaymentStatus | null;
+  readonly amount: Money | null;
+  readonly refund: RefundHint | null;
+}
+
+/** The gateway's answer to a server-to-server status call: the only input that may settle an order. */
+export interface StatusSnapshot {
+  readonly orderId: string;
+  readonly gatewayStatus: string;
+  readonly status: PaymentStatus;
+  /** The amount to compare with the registered one (the order total, not a fee-inclusive charge). */
+  readonly amount: Money | null;
+  readonly gatewayOrderRef: string | null;
+  /** Gateway facts surfaced on the unified order: error codes, a mandate block, refund details. No secrets. */
+  readonly details: Readonly<Record<string, JsonValue>>;
+  readonly refunds: readonly RefundHint[];
+}
+
+export interface Customer {
+  readonly id?: string | undefined;
+  readonly email?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly name?: string | undefined;
+}
+
+export interface CreateOrderInput {
+  readonly orderId: string;
+  readonly amount: Money;
+  readonly customer: Customer | null;
+  readonly description: string | null;
+  readonly metadata: Readonly<Record<string, string>> | null;
+  /** `PUBLIC_BASE_URL/return/<gateway>`; the adapter adds what its gateway needs. */
+  readonly returnUrl: URL;
+  /** checkpost's own token over the order (see `http/tokens.ts`), for gateways whose redirect is unsigned. */
+  readonly returnToken: string;
+  /** Ask for the SDK variant instead of a redirect, where the gateway has one. */
+  readonly sdk: boolean;
+  readonly expireAfterSeconds: number | null;
+}
+
+export type NextAction =
+  | { readonly type: "redirect"; readonly url: string }
+  | { readonly type: "sdk"; readonly payload: Readonly<Record<string, JsonValue>> };
+
+export interface CreatedOrder {
+  readonly gatewayOrderRef: string | null;
+  readonly gatewayStatus: string;
+  readonly nextAction: NextAction;
+  /** Epoch ms after which the gateway will not take a payment, when it says. */
+  readonly expiresAt: number | null;
+}
+
+export interface RefundInput {
+  readonly orderId: string;
+  readonly gatewayRefundId: string;
+  readonly amount: Money;
+  readonly reason: string | null;
+}
+
+export interface RefundLookup {
+  readonly orderId: string;
+  readonly gatewayRefundId: string;
+}
+
+/** A gateway with its settings bound; built by `GatewayAdapter.configure`. */
+export interface ConfiguredGateway {
+  verifyReturn(input: ReturnInput, now: number): Promise<Result<VerifiedReturn, ProxyError>>;
+  verifyWebhook(raw: RawWebhook, now: number): Promise<Result<WebhookEvent, ProxyError>>;
+  fetchStatus(orderId: string, io: GatewayIO): Promise<Result<StatusSnapshot, ProxyError>>;
+  createOrder(input: CreateOrderInput, io: GatewayIO): Promise<Result<CreatedOrder, ProxyError>>;
+  refund(input: RefundInput, io: GatewayIO): Promise<Result<RefundHint, ProxyError>>;
+  refundStatus(input: RefundLookup, io: GatewayIO): Promise<Result<RefundHint, ProxyError>>;
+}
+
+export type GatewaySetup =
+  | { readonly state: "disabled"; readonly missing: readonly SettingName[] }
+  | { readonly state: "misconfigured"; readonly problems: readonly string[] }
+  | { readonly state: "enabled"; readonly gateway: ConfiguredGateway };
+
+export interface GatewayAdapter {
+  readonly id: GatewayId;
+  readonly amountUnit: AmountUnit;
+  /** Settings without which the gateway is disabled (its routes answer 404 `gateway_not_configured`). */
+  readonly requiredSettings: readonly SettingName[];
+  /** How long after an order is created a pending payment may still change at the gateway (reconciliation window). */
+  readonly pollWindowMs: number;
+  /** Binds the settings. Never throws: problems are returned, start-up never fails on configuration. */
+  configure(env: Env, config: Config): GatewaySetup;
+  /** The gateway's status → unified status; exhaustive over known values, anything unknown → `pending`. */
+  mapStatus(gatewayStatus: string): PaymentStatus;
+  /** Whether an order id is acceptable to this gateway (charset, length). */
+  isValidOrderId(orderId: string): boolean;
+  /** Gateway-only routes (e.g. Juspay mandates), registered on the main router. */
+  registerRoutes?(router: AppRouter): void;
+  /** The OpenAPI description of those routes. */
+  readonly operations?: readonly ApiOperation[];
+}

@@ -1,0 +1,22 @@
+/**
+ * `/v1` caller authentication: `Authorization: Bearer <key>` against every `PROXY_API_KEYS` entry. Several keys may
+ * be live so they can rotate. Each comparison is constant-time over SHA-256 digests (neither the key nor its length
+ * leaks through timing), and every configured key is compared, with no early exit.
+ */
+import { secretsEqual } from "../core/crypto";
+import { proxyError, type ProxyError } from "../core/errors";
+import { err, ok, type Result } from "../core/result";
+
+export async function authenticateApiKey(
+  authorization: string | null,
+  keys: readonly string[],
+): Promise<Result<null, ProxyError>> {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "");
+  if (!match?.[1]) return err(proxyError("api_key_missing"));
+  const provided = match[1];
+  let matched = false;
+  for (const key of keys) {
+    if (await secretsEqual(provided, key)) matched = true;
+  }
+  return matched ? ok(null) : err(proxyError("api_key_invalid"));
+}

@@ -1,0 +1,58 @@
+/** Reads a request body exactly once, as bytes, refusing anything over the limit (413) without buffering it all. */
+import { proxyError, type ProxyError } from "../core/errors";
+import { err, ok, type Result } from "../core/result";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export async function readBody(
+  request: Request,
+  limit = MAX_BODY_BYTES,
+): Promise<Result<Uint8Array<ArrayBuffer>, ProxyError>> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) return err(proxyError("body_too_large"));
+  if (!request.body) return ok(new Uint8Array(0));
+  const body = request.body as ReadableStream<Uint8Array>;
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    const value = chunk.value;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      return err(proxyError("body_too_large"));
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return ok(out);
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Strict UTF-8 decoding; invalid bytes are a malformed body, not replacement characters. */
+export function decodeUtf8(bytes: Uint8Array): Result<string, ProxyError> {
+  try {
+    return ok(decoder.decode(bytes));
+  } catch {
+    return err(proxyError("malformed_body", { detail: "the body is not valid UTF-8" }));
+  }
+}
+
+/** Parses a JSON body; anything unparseable is a clean 400, never a 500. */
+export function parseJsonBody(bytes: Uint8Array): Result<unknown, ProxyError> {
+  const text = decodeUtf8(bytes);
+  if (!text.ok) return text;
+  try {
+    return ok(JSON.parse(text.value) as unknown);
+  } catch {
+    return err(proxyError("malformed_body", { detail: "the body is not valid JSON" }));
+  }
+}

@@ -1,0 +1,39 @@
+/** The route table, and nothing else: every handler lives in `routes/`. */
+import { Router } from "itty-router";
+import { GATEWAYS } from "../gateways";
+import { authenticateApiKey } from "./auth";
+import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
+import { healthz, openApi } from "./routes/health";
+import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
+import { handleReturn } from "./routes/return";
+import { statusPage } from "./routes/status-page";
+import { handleWebhook } from "./routes/webhook";
+
+async function requireApiKey(request: AppRequest, rc: RequestContext): Promise<undefined> {
+  const auth = await authenticateApiKey(request.headers.get("authorization"), rc.config.apiKeys);
+  if (!auth.ok) throw new HttpError(auth.error);
+  return undefined;
+}
+
+export function buildRouter(): AppRouter {
+  const router: AppRouter = Router<AppRequest, [RequestContext], Response | undefined>();
+  router
+    .get("/healthz", healthz)
+    .get("/openapi.json", openApi)
+    .all("/v1/*", requireApiKey)
+    .post("/v1/orders", createOrder)
+    .get("/v1/orders/:gateway/:order_id", getOrder)
+    .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
+    .get("/return/:gateway", handleReturn)
+    .post("/return/:gateway", handleReturn)
+    .post("/webhooks/:gateway", handleWebhook)
+    .get("/status/:gateway/:order_id", statusPage);
+  for (const adapter of Object.values(GATEWAYS)) adapter.registerRoutes?.(router);
+  return router;
+}
+
+/** Whether some route matches the path under another method (405 rather than 404). */
+export function pathHasOtherMethods(router: AppRouter, request: Request): boolean {
+  const path = new URL(request.url).pathname;
+  return router.routes.some(([method, match]) => method !== "ALL" && method !== request.method && match.test(path));
+}

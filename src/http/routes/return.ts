@@ -1,0 +1,104 @@
+/**
+ * The customer's return leg, the same for every gateway (product.md §2):
+ * verify what the browser carried (401, no gateway call, no state change when it does not verify) → Order Status
+ * server-to-server → check it is the same order → record through the order's Durable Object (which checks amount
+ * and currency) → 303 to `MERCHANT_RETURN_URL` with checkpost's signed result, or to the hosted status page.
+ * The status shown is always the one established server-to-server; the redirect target never comes from the request.
+ */
+import { proxyError } from "../../core/errors";
+import type { PublicOrder } from "../../core/order";
+import { orderToken, signRedirectParams } from "../../core/signing";
+import { orderStub } from "../../storage/order-object";
+import { readBody } from "../body";
+import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
+import { gatewayIO, isValidOrderId, requireGateway } from "../gateway-context";
+
+export async function handleReturn(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const { adapter, client } = requireGateway(request.params["gateway"], rc);
+  const method = request.method === "POST" ? "POST" : "GET";
+  const body = method === "POST" ? orThrow(await readBody(request)) : new Uint8Array(0);
+  const verified = await client.verifyReturn(
+    { method, url: new URL(request.url), body, contentType: request.headers.get("content-type") },
+    rc.now(),
+  );
+  if (!verified.ok) {
+    rc.log.warn("return leg rejected", { gateway: adapter.id, reason: verified.error.reason, ...verified.error.log });
+    throw new HttpError(verified.error);
+  }
+  const { orderId, gatewayStatus } = verified.value;
+  if (!isValidOrderId(adapter, orderId)) {
+    throw new HttpError(
+      proxyError("validation_failed", { fields: [{ path: "order_id", message: "not a valid order id" }] }),
+    );
+  }
+  const ref = { gateway: adapter.id, orderId };
+  const stub = orderStub(rc.env, ref);
+
+  const snapshot = await client.fetchStatus(orderId, gatewayIO(rc));
+  if (!snapshot.ok) {
+    // No state change; the alarm confirms the order once the gateway answers again.
+    await stub.requestReconcile(ref, `return leg: ${snapshot.error.reason}`);
+    rc.log.warn("return leg status call failed", {
+      gateway: adapter.id,
+      order_id: orderId,
+      reason: snapshot.error.reason,
+    });
+    throw new HttpError(snapshot.error);
+  }
+  if (snapshot.value.orderId !== orderId) {
+    rc.log.error("gateway status answered for another order", { gateway: adapter.id, order_id: orderId });
+    throw new HttpError(proxyError("order_mismatch"));
+  }
+  const observed = orThrow(
+    await stub.observe(ref, {
+      source: "return",
+      confirmed: true,
+      gatewayStatus: snapshot.value.gatewayStatus,
+      status: snapshot.value.status,
+      amount: snapshot.value.amount,
+      gatewayOrderRef: snapshot.value.gatewayOrderRef,
+      details: snapshot.value.details,
+      note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
+    }),
+  );
+  return resultRedirect(observed.order, rc, new URL(request.url));
+}
+
+/** 303 to the merchant's return URL with the signed result, or to the hosted status page. */
+export async function resultRedirect(order: PublicOrder, rc: RequestContext, requestUrl: URL): Promise<Response> {
+  const headers = new Headers({ "cache-control": "no-store", "referrer-policy": "no-referrer" });
+  const target = rc.config.merchantReturnUrl;
+  if (target) {
+    const url = new URL(target);
+    const status = order.requires_review ? "requires_review" : order.status;
+    url.searchParams.set("gateway", order.gateway);
+    url.searchParams.set("order_id", order.order_id);
+    url.searchParams.set("status", status);
+    url.searchParams.set("amount", order.amount === null ? "" : String(order.amount));
+    url.searchParams.set("currency", order.currency ?? "");
+    url.searchParams.set("ts", String(Math.floor(rc.now() / 1000)));
+    const signature = await signRedirectParams(rc.config.merchantSecrets, [...url.searchParams.entries()]);
+    if (signature) {
+      url.searchParams.set("signature", signature);
+      headers.set("location", url.toString());
+      return new Response(null, { status: 303, headers });
+    }
+    rc.log.error(
+      "MERCHANT_RETURN_URL is set but MERCHANT_WEBHOOK_SECRET is not: sending the customer to the status page",
+    );
+  }
+  headers.set("location", await statusPageUrl(order, rc, requestUrl));
+  return new Response(null, { status: 303, headers });
+}
+
+export async function statusPageUrl(
+  order: { gateway: string; order_id: string },
+  rc: RequestContext,
+  requestUrl: URL,
+): Promise<string> {
+  const base = rc.config.publicBaseUrl ?? requestUrl;
+  const url = new URL(`/status/${order.gateway}/${encodeURIComponent(order.order_id)}`, base);
+  const token = await orderToken(rc.config.merchantSecrets, "status", order.gateway, order.order_id);
+  if (token) url.searchParams.set("t", token);
+  return url.toString();
+}

@@ -1,0 +1,36 @@
+/**
+ * `POST /webhooks/:gateway`, the same for every gateway (product.md §2): read the raw bytes once (413 over 64 KiB),
+ * authenticate them exactly as the gateway specifies (401, nothing stored), record the event durably in the order's
+ * Durable Object, then acknowledge. A final transition is applied only after the object confirms it with the gateway.
+ */
+import { orderStub } from "../../storage/order-object";
+import { readBody } from "../body";
+import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
+import { requireGateway } from "../gateway-context";
+import { json } from "../respond";
+import { ORDER_ID_PATTERN } from "../schemas";
+
+export async function handleWebhook(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const { adapter, client } = requireGateway(request.params["gateway"], rc);
+  const bytes = orThrow(await readBody(request));
+  const verified = await client.verifyWebhook({ bytes, headers: request.headers }, rc.now());
+  if (!verified.ok) {
+    rc.log.warn("webhook rejected", { gateway: adapter.id, reason: verified.error.reason, ...verified.error.log });
+    throw new HttpError(verified.error);
+  }
+  const event = verified.value;
+  if (event.orderId === null || !ORDER_ID_PATTERN.test(event.orderId)) {
+    // Authentic but not about an order checkpost can address: acknowledged so the gateway stops retrying.
+    rc.log.warn("webhook without a usable order id", { gateway: adapter.id, event: event.eventType });
+    return json({ received: true, recorded: false });
+  }
+  const ref = { gateway: adapter.id, orderId: event.orderId };
+  const recorded = orThrow(await orderStub(rc.env, ref).recordWebhook(ref, event));
+  rc.log.info("webhook recorded", {
+    gateway: adapter.id,
+    order_id: event.orderId,
+    event: event.eventType,
+    outcome: recorded.outcome,
+  });
+  return json({ received: true, recorded: true, duplicate: recorded.outcome === "duplicate_event" });
+}

@@ -1,0 +1,40 @@
+/**
+ * The order Durable Object's SQLite schema, as ordered migrations. Each entry runs once, in order, inside
+ * `blockConcurrencyWhile` before the object serves anything; `meta.schema_version` records how far it got.
+ * Documented table by table in docs/storage-schema.md.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+   CREATE TABLE audit (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     gateway_status TEXT,
+     from_status TEXT,
+     to_status TEXT,
+     detail TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE TABLE dedupe (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+   CREATE TABLE outbox (
+     sequence INTEGER PRIMARY KEY,
+     type TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     data TEXT NOT NULL
+   );`,
+];
+
+export function migrate(sql: SqlStorage): void {
+  const hasMeta = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n;
+  let version = 0;
+  if (hasMeta) {
+    const row = sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+    version = row ? Number(row.value) : 0;
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    sql.exec(MIGRATIONS[v] ?? "");
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(v + 1));
+  }
+}

@@ -1,0 +1,86 @@
+/** Shared helpers for tests that drive the whole Worker inside workerd. */
+import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { TEST_BINDINGS } from "./bindings";
+import type { GatewayId } from "../src/gateways/types";
+import { orderStub } from "../src/storage/order-object";
+
+export const API_KEY = TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "";
+export const BASE = "https://checkpost.test";
+
+interface WorkerEntry {
+  fetch(input: string | Request, init?: RequestInit): Promise<Response>;
+}
+
+/** The Worker under test (its default export), called in-process. */
+export function worker(): WorkerEntry {
+  return (exports as unknown as { default: WorkerEntry }).default;
+}
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return worker().fetch(new Request(new URL(path, BASE), init));
+}
+
+/** A `/v1` call with the primary API key. */
+export function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization")) headers.set("authorization", `Bearer ${API_KEY}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return call(path, { ...init, headers, body: body ?? null });
+}
+
+/** Asserts a problem+json response and returns its body. */
+export async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(body["code"]).toBe(code);
+  expect(body["status"]).toBe(status);
+  expect(body["request_id"]).toBe(res.headers.get("x-request-id"));
+  return body;
+}
+
+export function order(gateway: GatewayId, orderId: string) {
+  return orderStub(env, { gateway, orderId });
+}
+
+let counter = 0;
+/** An order id no other test uses. */
+export function uniqueOrderId(prefix = "ord"): string {
+  counter += 1;
+  return `${prefix}_${Date.now().toString(36)}_${counter}`;
+}
+
+/** Captures every console line a block logs (structured JSON logs go through console.log). */
+export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const lines: string[] = [];
+  const original = { log: console.log, warn: console.warn, error: console.error };
+  const sink = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  console.log = sink;
+  console.warn = sink;
+  console.error = sink;
+  try {
+    const result = await fn();
+    return { result, lines };
+  } finally {
+    console.log = original.log;
+    console.warn = original.warn;
+    console.error = original.error;
+  }
+}
+
+/** The simulator's control API. */
+export async function sim(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return fetch(new URL(path, "http://sim.test"), { ...init, headers, body: body ?? null });
+}

@@ -1,0 +1,43 @@
+/**
+ * Tests run inside workerd with the real Worker (wrangler.toml), real local Durable Objects and KV, and the gateway
+ * simulator as an auxiliary Worker. Every outbound `fetch` of the Worker goes to the simulator (`outboundService`),
+ * so no test can reach a network; the simulator is bundled from `sim/src` when the config loads.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { buildSync } from "esbuild";
+import { defineConfig } from "vitest/config";
+import { TEST_BINDINGS } from "./test/bindings.ts";
+
+const sim = buildSync({
+  entryPoints: ["sim/src/index.ts"],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  write: false,
+  logLevel: "silent",
+});
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: TEST_BINDINGS,
+        outboundService: "sim",
+        workers: [
+          {
+            name: "sim",
+            modules: [{ type: "ESModule", path: "sim.js", contents: sim.outputFiles[0]?.text ?? "" }],
+            compatibilityDate: "2026-11-01",
+            bindings: { CHECKPOST_URL: "http://checkpost.test" },
+          },
+        ],
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    reporters: ["default", "./test/summary-reporter.ts"],
+  },
+});

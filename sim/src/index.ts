@@ -11,18 +11,26 @@ export interface SimEnv {
   CHECKPOST_URL?: string;
 }
 
-/** A gateway module: handles `/<gateway>/<rest>` requests (`path` has the `/<gateway>` prefix removed). */
-export type GatewaySim = (request: Request, path: string, env: SimEnv) => Promise<Response>;
+/**
+ * A gateway module (`src/<gateway>.ts`). `api` handles `/<gateway>/<rest>` (the gateway's own API; `path` has the
+ * `/<gateway>` prefix removed); `control` handles `/__control/<gateway>/<rest>` (set an order's outcome, build a
+ * signed redirect or webhook, deliver it to checkpost, …).
+ */
+export interface GatewaySim {
+  api(request: Request, path: string, env: SimEnv): Promise<Response>;
+  control(request: Request, path: string, env: SimEnv): Promise<Response>;
+}
+
+const notYet: GatewaySim = {
+  api: () => Promise.resolve(Response.json({ error: "not simulated yet" }, { status: 501 })),
+  control: () => Promise.resolve(Response.json({ error: "not simulated yet" }, { status: 501 })),
+};
 
 const GATEWAYS: Record<SimGateway, GatewaySim> = {
   juspay: notYet,
   phonepe: notYet,
   nimbbl: notYet,
 };
-
-function notYet(): Promise<Response> {
-  return Promise.resolve(Response.json({ error: "not simulated yet" }, { status: 501 }));
-}
 
 function isSimGateway(value: string): value is SimGateway {
   return Object.hasOwn(GATEWAYS, value);
@@ -31,7 +39,7 @@ function isSimGateway(value: string): value is SimGateway {
 export default {
   async fetch(request: Request, env: SimEnv): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname.startsWith("/__control/")) return control(request, url);
+    if (url.pathname.startsWith("/__control/")) return control(request, url, env);
     const [, first, ...rest] = url.pathname.split("/");
     if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
     const gateway: SimGateway = first;
@@ -56,13 +64,15 @@ export default {
     ) {
       return faultResponse(fault);
     }
-    const real = await GATEWAYS[gateway](request, path, env);
+    const real = await GATEWAYS[gateway].api(request, path, env);
     return fault ? faultResponse(fault, real) : real;
   },
 } satisfies ExportedHandler<SimEnv>;
 
-async function control(request: Request, url: URL): Promise<Response> {
+async function control(request: Request, url: URL, env: SimEnv): Promise<Response> {
   const route = url.pathname.slice("/__control".length);
+  const [, first, ...rest] = route.split("/");
+  if (first && isSimGateway(first)) return GATEWAYS[first].control(request, `/${rest.join("/")}`, env);
   if (route === "/reset" && request.method === "POST") {
     reset();
     return Response.json({ ok: true });

@@ -5,6 +5,7 @@ import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
 import { healthz, openApi } from "./routes/health";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
+import { createRefund, getRefund } from "./routes/refunds";
 import { handleReturn } from "./routes/return";
 import { statusPage } from "./routes/status-page";
 import { handleWebhook } from "./routes/webhook";
@@ -24,6 +25,8 @@ export function buildRouter(): AppRouter {
     .post("/v1/orders", createOrder)
     .get("/v1/orders/:gateway/:order_id", getOrder)
     .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
+    .post("/v1/orders/:gateway/:order_id/refunds", createRefund)
+    .get("/v1/orders/:gateway/:order_id/refunds/:refund_id", getRefund)
     .get("/return/:gateway", handleReturn)
     .post("/return/:gateway", handleReturn)
     .post("/webhooks/:gateway", handleWebhook)

@@ -1,5 +1,5 @@
 /** The OpenAPI description of the routes every deployment has; gateway-only routes come from their adapters. */
-import { z } from "zod";
+import * as z from "zod";
 import type { ApiOperation } from "./api";
 import { RefundRequestSchema } from "./routes/refunds";
 import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";

@@ -5,7 +5,7 @@
  *   ("recorded"); only then is the gateway called; the object stores the outcome ("sent") and the key's answer.
  * - `GET /v1/orders/:gateway/:order_id/refunds/:refund_id[?refresh=true]`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor } from "../../core/money";

@@ -28,6 +28,27 @@ async function expectRefused(res: Response, orderId: string) {
   expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(0);
 }
 
+/**
+ * Settles an order of 12.50 at the gateway with `outcomeName`, signs its response with `fields` (applied before
+ * signing) and `overrides` (after signing), and brings it back through the order's return URL.
+ */
+async function returnSigned(
+  fields: Partial<PaymentFields> = {},
+  overrides: Parameters<typeof paymentJson>[1] = {},
+  outcomeName = "success",
+  signature?: (f: PaymentFields) => Promise<string>,
+): Promise<{ res: Response; orderId: string }> {
+  const { orderId, callbackUrl, txn } = await paidOrder(1250, outcomeName);
+  const f: PaymentFields = { invoice: orderId, txn, amountJson: "12.50", amountSigned: "12.50", ...fields };
+  const json = await paymentJson(f, overrides, signature ? await signature(f) : undefined);
+  return { res: await returnWith(callbackUrl, json), orderId };
+}
+
+async function expectRefusedReturn(...args: Parameters<typeof returnSigned>) {
+  const { res, orderId } = await returnSigned(...args);
+  await expectRefused(res, orderId);
+}
+
 describe("amount formatting (§1.1: always two decimals)", () => {
   it.each([
     ["12.5", 1250],
@@ -43,15 +64,11 @@ describe("amount formatting (§1.1: always two decimals)", () => {
   });
 
   it("refuses a signature computed over the unformatted amount (12.5 instead of 12.50)", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson({ invoice: orderId, txn, amountJson: "12.5", amountSigned: "12.5" });
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({ amountJson: "12.5", amountSigned: "12.5" });
   });
 
   it("refuses an amount with more than two significant decimals rather than rounding or truncating it", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson({ invoice: orderId, txn, amountJson: "12.505", amountSigned: "12.51" });
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({ amountJson: "12.505", amountSigned: "12.51" });
   });
 });
 
@@ -70,8 +87,7 @@ describe("tampering with any signed field", () => {
   it.each(cases)("refuses a response whose %s was changed after signing", async (_name, change) => {
     const { orderId, callbackUrl, txn } = await paidOrder(1250);
     const fields = { invoice: orderId, txn, amountJson: "12.50", amountSigned: "12.50" };
-    const json = await paymentJson(fields, change(fields));
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefused(await returnWith(callbackUrl, await paymentJson(fields, change(fields))), orderId);
   });
 
   it("refuses a response whose invoice id was changed after signing", async () => {
@@ -85,45 +101,21 @@ describe("tampering with any signed field", () => {
   });
 
   it("refuses a response signed with another secret", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson({
-      invoice: orderId,
-      txn,
-      amountJson: "12.50",
-      amountSigned: "12.50",
-      secret: "access_secret_SomeoneElse0001",
-    });
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({ secret: "access_secret_SomeoneElse0001" });
   });
 
   it("refuses an uppercase-hex copy of a valid signature (exact comparison)", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const fields = { invoice: orderId, txn, amountJson: "12.50", amountSigned: "12.50" };
-    const upper = (await paymentSignature(fields)).toUpperCase();
-    await expectRefused(await returnWith(callbackUrl, await paymentJson(fields, {}, upper)), orderId);
+    await expectRefusedReturn({}, {}, "success", async (f) => (await paymentSignature(f)).toUpperCase());
   });
 
   it("refuses a response without a signature", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson(
-      { invoice: orderId, txn, amountJson: "12.50", amountSigned: "12.50" },
-      { transaction: { signature: undefined } },
-    );
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({}, { transaction: { signature: undefined } });
   });
 });
 
 describe("signature_version", () => {
   it("refuses a response without signature_version (checkpost requires v3)", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson({
-      invoice: orderId,
-      txn,
-      amountJson: "12.50",
-      amountSigned: "12.50",
-      version: null,
-    });
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({ version: null });
   });
 
   it.each(["v2", "v4", "V3", ""])("refuses signature_version %j even when the v3 MAC is right", async (version) => {
@@ -135,16 +127,8 @@ describe("signature_version", () => {
 
 describe("what decides the outcome", () => {
   it("ignores the unsigned top-level status: a failed payment flipped to success is reported failed", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250, "failure");
-    const json = await paymentJson({
-      invoice: orderId,
-      txn,
-      amountJson: "12.50",
-      amountSigned: "12.50",
-      status: "failed",
-      responseStatus: "success",
-    });
-    expect(redirectStatus(await returnWith(callbackUrl, json))).toBe("failed");
+    const { res, orderId } = await returnSigned({ status: "failed", responseStatus: "success" }, {}, "failure");
+    expect(redirectStatus(res)).toBe("failed");
     const events: any = await (await api(`/v1/orders/nimbbl/${orderId}/events`)).json();
     const notes = events.data.map((e: any) => e.detail.note).filter(Boolean);
     expect(notes).toContain("browser said failed");
@@ -165,15 +149,7 @@ describe("what decides the outcome", () => {
   });
 
   it("refuses a correctly signed refund transaction on the payment return route", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson({
-      invoice: orderId,
-      txn,
-      amountJson: "12.50",
-      amountSigned: "12.50",
-      type: "partial_refund",
-    });
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({ type: "partial_refund" });
   });
 });
 
@@ -200,12 +176,7 @@ describe("binding the response to the order", () => {
   });
 
   it("refuses a top-level nimbbl_transaction_id that differs from the signed one", async () => {
-    const { orderId, callbackUrl, txn } = await paidOrder(1250);
-    const json = await paymentJson(
-      { invoice: orderId, txn, amountJson: "12.50", amountSigned: "12.50" },
-      { top: { nimbbl_transaction_id: "o_other-1" } },
-    );
-    await expectRefused(await returnWith(callbackUrl, json), orderId);
+    await expectRefusedReturn({}, { top: { nimbbl_transaction_id: "o_other-1" } });
   });
 
   it("accepts a signed response on the bare route, naming the order by its signed invoice id", async () => {

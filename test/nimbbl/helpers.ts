@@ -160,3 +160,14 @@ export async function getOrder(orderId: string): Promise<any> {
   expect(res.status).toBe(200);
   return res.json();
 }
+
+export function postWebhook(body: string): Promise<Response> {
+  return call("/webhooks/nimbbl", { method: "POST", headers: { "content-type": "application/json" }, body });
+}
+
+/** Every webhook the simulated gateway sent for the order so far, oldest first, as exact bodies. */
+export async function simWebhooks(orderId: string, format = "legacy", innerSignature = true): Promise<string[]> {
+  const query = `format=${format}${innerSignature ? "" : "&inner_signature=false"}`;
+  const res = await sim(`/__control/nimbbl/orders/${orderId}/webhooks?${query}`);
+  return ((await res.json()) as { webhooks: string[] }).webhooks;
+}

@@ -70,15 +70,14 @@ export async function verifyNimbblWebhook(raw: RawWebhook, secret: string): Prom
     if (!tuple.ok) return ok(minimalEvent(event, eventType));
   }
   if (isRefundType(tuple.value.type) !== (kind === "refund")) return err(rejected("transaction_type"));
-  return ok(
-    kind === "refund" ? refundEvent(signed, eventType, tuple.value) : paymentEvent(signed, eventType, tuple.value),
-  );
+  return ok(kind === "refund" ? refundEvent(signed, eventType, tuple.value) : paymentEvent(eventType, tuple.value));
 }
 
-function paymentEvent(signed: NimbblSignedEvent, eventType: string, tuple: SignedTuple): WebhookEvent {
-  const order = signed.order;
-  const total =
-    order.total_amount !== undefined && order.currency ? fromMajor(order.total_amount, order.currency) : null;
+/**
+ * `amount` stays null: the order total is not signed and `transaction_amount` includes fees, so an unregistered
+ * order takes its amount from the transaction enquiry only.
+ */
+function paymentEvent(eventType: string, tuple: SignedTuple): WebhookEvent {
   return {
     // Pre-auth events (payment_authorized, capture_*, void_*) and unknown ones only make the order look again.
     kind: PAYMENT_EVENTS.has(eventType) ? "payment" : "other",
@@ -87,7 +86,7 @@ function paymentEvent(signed: NimbblSignedEvent, eventType: string, tuple: Signe
     dedupeKeys: [dedupeKey(eventType, tuple)],
     gatewayStatus: tuple.status,
     status: PAYMENT_EVENTS.has(eventType) ? mapPaymentStatus(tuple.status) : null,
-    amount: total?.ok ? total.value : null,
+    amount: null,
     refund: null,
   };
 }

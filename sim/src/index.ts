@@ -5,6 +5,7 @@
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
 import { faultResponse } from "./faults";
+import { nimbblSim } from "./nimbbl";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
 
 export interface SimEnv {
@@ -29,7 +30,7 @@ const notYet: GatewaySim = {
 const GATEWAYS: Record<SimGateway, GatewaySim> = {
   juspay: notYet,
   phonepe: notYet,
-  nimbbl: notYet,
+  nimbbl: nimbblSim,
 };
 
 function isSimGateway(value: string): value is SimGateway {

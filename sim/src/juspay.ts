@@ -43,7 +43,7 @@ const notFound = () => error(404, "object_not_found", "Cannot find what you are 
 
 async function readFields(request: Request): Promise<Fields> {
   const type = request.headers.get("content-type") ?? "";
-  const text = await request.text();
+  const text = new TextDecoder().decode(await request.arrayBuffer());
   if (!text) return {};
   if (type.includes("json")) {
     try {

@@ -3,10 +3,12 @@
  * (juspay.md §3.2), with WebCrypto and an encoder written differently from checkpost's and the simulator's: never by
  * calling the verifier under test.
  */
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
 import { TEST_BINDINGS } from "../bindings";
-import { api, call, sim } from "../helpers";
+import { api, API_KEY, BASE, call, sim } from "../helpers";
 
 export const J = TEST_BINDINGS;
 
@@ -92,15 +94,15 @@ export function simSet(orderId: string, fields: Record<string, unknown>): Promis
   return control(`/orders/${orderId}/status`, fields);
 }
 
-export async function simRedirect(
-  orderId: string,
-  options: Record<string, unknown> = {},
-): Promise<{ url: string; method: string; body: string | null }> {
-  return control(`/orders/${orderId}/redirect`, options) as Promise<{
-    url: string;
-    method: string;
-    body: string | null;
-  }>;
+export interface SimRedirect {
+  url: string;
+  method: string;
+  body: string | null;
+  signature: string;
+}
+
+export async function simRedirect(orderId: string, options: Record<string, unknown> = {}): Promise<SimRedirect> {
+  return control(`/orders/${orderId}/redirect`, options) as Promise<SimRedirect>;
 }
 
 export async function simWebhook(
@@ -108,6 +110,10 @@ export async function simWebhook(
   options: Record<string, unknown> = {},
 ): Promise<{ headers: Record<string, string>; body: string }> {
   return control(`/orders/${orderId}/webhook`, options) as Promise<{ headers: Record<string, string>; body: string }>;
+}
+
+export function simRefund(orderId: string, uniqueRequestId: string, status: string): Promise<any> {
+  return control(`/orders/${orderId}/refunds/${uniqueRequestId}`, { status });
 }
 
 export function simMandate(fields: Record<string, unknown>): Promise<any> {
@@ -163,4 +169,42 @@ let n = 0;
 export function juspayOrderId(prefix = "jp"): string {
   n += 1;
   return `${prefix}${Date.now().toString(36)}${n}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** A call to the simulated Juspay's own API, authenticated like checkpost's calls. */
+export function simApi(path: string, form?: Record<string, string>): Promise<Response> {
+  return fetch(`http://sim.test/juspay${path}`, {
+    method: form ? "POST" : "GET",
+    headers: {
+      authorization: `Basic ${btoa(`${J.JUSPAY_API_KEY}:`)}`,
+      ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+    },
+    ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+  });
+}
+
+/** The order's audit trail. */
+export async function auditOf(orderId: string): Promise<any[]> {
+  const res = await api(`/v1/orders/juspay/${orderId}/events?limit=200`);
+  return ((await res.json()) as { data: any[] }).data;
+}
+
+/** Calls the Worker with some settings changed (a new env object, so settings are read afresh). */
+export async function callWithEnv(
+  overrides: Record<string, string>,
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization") && path.startsWith("/v1/")) headers.set("authorization", `Bearer ${API_KEY}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const ctx = createExecutionContext();
+  const request = new Request(new URL(path, BASE), { ...init, headers, body: body ?? null, redirect: "manual" });
+  const res = await worker.fetch(request, { ...env, ...overrides } as unknown as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }

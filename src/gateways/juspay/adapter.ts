@@ -5,6 +5,10 @@
  * payloads in wire.ts; the status table and gateway facts in map.ts; webhook events in events.ts; the bound gateway
  * in gateway.ts; Juspay-only routes (`/handleJuspayResponse`, update order, mandates, HyperSDK signing) in routes.ts
  * with their schemas and OpenAPI description in api.ts; RSA signing in sdk.ts.
+ *
+ * Reach this adapter through the registry (`gateways/index.ts`), never by importing this file first: routes.ts uses
+ * the order Durable Object's stub, whose module imports the registry, so evaluating this file before the registry
+ * would leave `GATEWAYS.juspay` unset.
  */
 import type { GatewayAdapter } from "../types";
 import { JUSPAY_OPERATIONS } from "./api";

@@ -254,3 +254,16 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
     await expectProblem(await handle(JSON.stringify({ order_id: juspayOrderId("none") })), 404, "gateway_not_found");
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes Juspay's routes from the schemas that validate them", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as any;
+    const update = doc.paths["/v1/orders/juspay/{order_id}/update"]?.post;
+    expect(update.security).toEqual([{ bearer: [] }]);
+    expect(update.requestBody.content["application/json"].schema.properties.amount.type).toBe("integer");
+    expect(doc.paths["/v1/juspay/customers/{customer_id}/mandates"]?.get).toBeDefined();
+    expect(doc.paths["/v1/juspay/mandates/{mandate_id}/revoke"]?.post).toBeDefined();
+    expect(doc.paths["/v1/juspay/sdk/signed-payload"]?.post.requestBody).toBeDefined();
+    expect(doc.paths["/handleJuspayResponse"]?.post.security).toBeUndefined();
+  });
+});

@@ -5,6 +5,7 @@
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
 import { faultResponse } from "./faults";
+import { juspaySim } from "./juspay";
 import { nimbblSim } from "./nimbbl";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
 
@@ -28,7 +29,7 @@ const notYet: GatewaySim = {
 };
 
 const GATEWAYS: Record<SimGateway, GatewaySim> = {
-  juspay: notYet,
+  juspay: juspaySim,
   phonepe: notYet,
   nimbbl: nimbblSim,
 };

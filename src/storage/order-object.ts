@@ -279,6 +279,39 @@ export class OrderObject extends DurableObject<Env> {
     return ok(toPublicOrder(next));
   }
 
+  /**
+   * Changes the registered amount (e.g. a gateway's update-order call that the merchant made through checkpost).
+   * Refused for an order that is final or flagged for review (money may already have moved), for one whose amount
+   * was never registered through checkpost, and for another currency. The same amount again is a no-op.
+   */
+  updateAmount(ref: OrderRef, amount: Money): Result<PublicOrder, ProxyError> {
+    const order = this.load(ref);
+    if (!order) return err(proxyError("order_not_found"));
+    const now = Date.now();
+    const refuse = (why: string): Result<PublicOrder, ProxyError> => {
+      this.appendAudit(now, "api", "amount_update", "refused", null, order.status, order.status, {
+        amount: amount.minor,
+        reason: why,
+      });
+      return err(proxyError("order_not_updatable", { detail: why }));
+    };
+    if (!order.amount_verified) return refuse("the order's amount was not registered through checkpost");
+    if (order.currency !== amount.currency) return refuse("the currency of an order cannot change");
+    if (isFinalPayment(order.status)) return refuse(`the order is ${order.status}`);
+    if (order.requires_review) return refuse("the order is flagged for review");
+    if (order.amount === amount.minor) return ok(toPublicOrder(order));
+    const next: OrderRecord = { ...order, amount: amount.minor, updated_at: now };
+    this.ctx.storage.transactionSync(() => {
+      this.save(next);
+      this.appendAudit(now, "api", "amount_update", "applied", null, order.status, order.status, {
+        from_amount: order.amount,
+        amount: amount.minor,
+        currency: amount.currency,
+      });
+    });
+    return ok(toPublicOrder(next));
+  }
+
   /** The stored next action of an order already created at the gateway, so a repeat create does not call again. */
   nextAction(ref: OrderRef): CreatedOrder["nextAction"] | null {
     return this.load(ref)?.next_action ?? null;
@@ -944,6 +977,7 @@ type OrderMethods = Pick<
   | "recordCreated"
   | "recordCreateRejected"
   | "nextAction"
+  | "updateAmount"
   | "observe"
   | "recordWebhook"
   | "requestReconcile"

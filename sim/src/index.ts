@@ -5,6 +5,7 @@
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
 import { faultResponse } from "./faults";
+import { phonepeSim } from "./phonepe";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
 
 export interface SimEnv {
@@ -28,7 +29,7 @@ const notYet: GatewaySim = {
 
 const GATEWAYS: Record<SimGateway, GatewaySim> = {
   juspay: notYet,
-  phonepe: notYet,
+  phonepe: phonepeSim,
   nimbbl: notYet,
 };
 
@@ -44,7 +45,11 @@ export default {
     if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
     const gateway: SimGateway = first;
     const path = `/${rest.join("/")}`;
-    const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.clone().text();
+    // Decoded from bytes: workerd warns when `.text()` is called on a form-encoded body.
+    const body =
+      request.method === "GET" || request.method === "HEAD"
+        ? ""
+        : new TextDecoder().decode(await request.clone().arrayBuffer());
     state.calls.push({
       gateway,
       method: request.method,

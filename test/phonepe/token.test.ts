@@ -19,7 +19,7 @@ async function statusCalls(orderId: string) {
 
 /** The `Authorization` header of each status call for the order, in order. */
 async function tokensUsed(orderId: string) {
-  return await tokensUsed(orderId);
+  return (await statusCalls(orderId)).map((c) => c.headers["authorization"]);
 }
 
 /** A gateway bound to fresh credentials (empty caches) and an order the simulator holds. */

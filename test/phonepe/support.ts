@@ -48,13 +48,18 @@ export async function addFault(rule: { path: string; method?: string; fault: unk
   expect(res.status).toBe(200);
 }
 
-/** Lower-case hex SHA-256 of `username:password`, PhonePe's callback `Authorization` (phonepe.md §5). */
-export async function callbackHeader(
-  username = TEST_BINDINGS.PHONEPE_WEBHOOK_USERNAME,
-  password = TEST_BINDINGS.PHONEPE_WEBHOOK_PASSWORD,
-): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${username}:${password}`));
+/** Lower-case hex SHA-256 of a UTF-8 string, with WebCrypto directly. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** PhonePe's callback `Authorization`: lower-case hex SHA-256 of `username:password` (phonepe.md §5). */
+export function callbackHeader(
+  username: string = TEST_BINDINGS.PHONEPE_WEBHOOK_USERNAME,
+  password: string = TEST_BINDINGS.PHONEPE_WEBHOOK_PASSWORD,
+): Promise<string> {
+  return sha256Hex(`${username}:${password}`);
 }
 
 /** checkpost's return token: base64url HMAC-SHA256(whsec key bytes, `checkpost:return:v1:phonepe:<orderId>`). */
@@ -73,11 +78,7 @@ export async function returnToken(orderId: string, keyIndex = 0): Promise<string
 
 /** The KV key the token cache must use: `tok:phonepe:` + hex SHA-256 of `authUrl\nclientId\nclientVersion`. */
 export async function tokenKvKey(authUrl: string, clientId: string, clientVersion: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(`${authUrl}\n${clientId}\n${clientVersion}`),
-  );
-  return `tok:phonepe:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `tok:phonepe:${await sha256Hex(`${authUrl}\n${clientId}\n${clientVersion}`)}`;
 }
 
 export function testIO(now: () => number = () => Date.now()): GatewayIO {
@@ -124,6 +125,14 @@ export async function createViaApi(orderId: string, extra: Record<string, unknow
     json: { gateway: "phonepe", order_id: orderId, amount: 10_000, currency: "INR", ...extra },
   });
   return { res, body: (await res.json()) as any };
+}
+
+/** Sets the simulator's dashboard callback credentials to the ones checkpost runs with in tests. */
+export async function useTestWebhookCredentials(): Promise<void> {
+  await simJson("/webhook-credentials", {
+    username: TEST_BINDINGS.PHONEPE_WEBHOOK_USERNAME,
+    password: TEST_BINDINGS.PHONEPE_WEBHOOK_PASSWORD,
+  });
 }
 
 /** The callback the simulator builds (headers + raw body), posted to checkpost by the test. */

@@ -182,7 +182,7 @@ describe("PhonePe configuration", () => {
   });
 
   it("maps PhonePe's order states, and anything unknown to pending", () => {
-    expect(["PENDING", "COMPLETED", "FAILED", "EXPIRED", ""].map(phonepeAdapter.mapStatus)).toEqual([
+    expect(["PENDING", "COMPLETED", "FAILED", "EXPIRED", ""].map((s) => phonepeAdapter.mapStatus(s))).toEqual([
       "pending",
       "succeeded",
       "failed",

@@ -114,10 +114,10 @@ describe("GET /return/phonepe", () => {
 
   describe("refuses with 401 invalid_signature and no gateway call", () => {
     it.each([
-      ["without t", async (_id: string) => null],
-      ["with an empty t", async (_id: string) => ""],
-      ["with a wrong t", async (_id: string) => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
-      ["with the t of another order", async (_id: string) => returnToken(`${_id}x`)],
+      ["without t", (_id: string): string | null | Promise<string> => null],
+      ["with an empty t", () => ""],
+      ["with a wrong t", () => "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+      ["with the t of another order", (id: string) => returnToken(`${id}x`)],
       ["with t of the right order but one character changed", async (id: string) => flipLast(await returnToken(id))],
     ])("a return %s", async (_name, token) => {
       const orderId = ppOrderId();

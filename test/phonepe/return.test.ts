@@ -45,6 +45,22 @@ describe("GET /return/phonepe", () => {
     expect(status?.headers["authorization"]).toMatch(/^O-Bearer /);
   });
 
+  it("runs a whole payment through the simulated checkout page and back to the merchant", async () => {
+    const orderId = ppOrderId();
+    const { body } = await createViaApi(orderId, { amount: 49_900 });
+    const page = await fetch(body.next_action.url);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain(orderId);
+    const paid = await fetch(`${body.next_action.url}&outcome=COMPLETED`, { method: "POST", redirect: "manual" });
+    expect(paid.status).toBe(303);
+    const back = paid.headers.get("location") ?? "";
+    expect(back).toBe(
+      `${TEST_BINDINGS.PUBLIC_BASE_URL}/return/phonepe?order_id=${orderId}&t=${await returnToken(orderId)}`,
+    );
+    const res = await call(back, { redirect: "manual" });
+    expect(redirectParams(res)).toMatchObject({ order_id: orderId, status: "succeeded", amount: "49900" });
+  });
+
   it("accepts a token minted under the second, rotated MERCHANT_WEBHOOK_SECRET key", async () => {
     const orderId = ppOrderId();
     await createViaApi(orderId);

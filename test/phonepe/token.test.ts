@@ -1,7 +1,11 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { TEST_BINDINGS } from "../bindings";
+import { call, captureLogs } from "../helpers";
 import {
   addFault,
+  createViaApi,
+  returnToken,
   freshGateway,
   phonepeCalls,
   ppOrderId,
@@ -254,5 +258,26 @@ describe("PhonePe token failures", () => {
     });
     const result = await gateway.fetchStatus(orderId, testIO());
     expect(result.ok ? null : result.error.reason).toBe("gateway_bad_response");
+  });
+});
+
+describe("PhonePe credentials in logs", () => {
+  it("never logs the client secret, an access token or the return token", async () => {
+    const orderId = ppOrderId();
+    const t = await returnToken(orderId);
+    const { lines } = await captureLogs(async () => {
+      await simJson("/tokens/expire", {}); // forces a token fetch and a 401 retry inside the captured block
+      await createViaApi(orderId);
+      await call(`/return/phonepe?order_id=${orderId}&t=${t}`, { redirect: "manual" });
+    });
+    const b = TEST_BINDINGS;
+    const cached = await env.KV.get<{ access_token: string }>(
+      await tokenKvKey(b.PHONEPE_AUTH_URL, b.PHONEPE_CLIENT_ID, b.PHONEPE_CLIENT_VERSION),
+      "json",
+    );
+    const text = lines.join("\n");
+    expect(text).toContain("oauth_token");
+    expect(cached?.access_token).toMatch(/^sim\./);
+    for (const secret of [b.PHONEPE_CLIENT_SECRET, cached?.access_token ?? "?", t]) expect(text).not.toContain(secret);
   });
 });

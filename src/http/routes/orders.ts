@@ -23,6 +23,9 @@ import { json } from "../respond";
 import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema, type CreateOrderBody } from "../schemas";
 import { parseOrFail } from "../validate";
 
+/** Create failures after which no order can exist at the gateway: its 4xx, or the adapter's checks before sending. */
+const NOTHING_CREATED: ReadonlySet<string> = new Set(["gateway_rejected", "validation_failed", "currency_unsupported"]);
+
 export async function createOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
   const body = orThrow(parseOrFail(CreateOrderSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))));
   const resolved = requireGateway(body.gateway, rc);
@@ -83,8 +86,9 @@ async function createAtGateway(
     gatewayIO(rc),
   );
   if (!result.ok) {
-    // A definite refusal means nothing exists at the gateway; an ambiguous failure is left to reconciliation.
-    if (result.error.reason === "gateway_rejected") await stub.recordCreateRejected(ref, result.error.reason);
+    // A definite refusal (by the gateway, or by the adapter before sending) means nothing exists at the gateway;
+    // an ambiguous failure is left to reconciliation.
+    if (NOTHING_CREATED.has(result.error.reason)) await stub.recordCreateRejected(ref, result.error.reason);
     rc.log.warn("gateway create failed", { gateway: ref.gateway, order_id: ref.orderId, reason: result.error.reason });
     throw new HttpError(result.error);
   }

@@ -782,8 +782,17 @@ export class OrderObject extends DurableObject<Env> {
       confirmed,
     });
     if (decision.kind !== "apply") {
-      if (confirmed && refund.phase === "recorded") saveRefund(this.sql, { ...refund, phase: "sent", updated_at: now });
-      return toPublicRefund(refund);
+      if (!confirmed || decision.kind === "stale") return toPublicRefund(refund);
+      // Confirmed but unchanged: the gateway knows the refund, so it was received ("sent"); keep its reference.
+      const known: RefundRecord = {
+        ...refund,
+        phase: refund.phase === "recorded" ? "sent" : refund.phase,
+        gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+        gateway_status: hint.gatewayStatus,
+        updated_at: now,
+      };
+      saveRefund(this.sql, known);
+      return toPublicRefund(known);
     }
     const next: RefundRecord = {
       ...refund,

@@ -14,6 +14,8 @@ export interface Config {
   /** Raw `whsec_…` keys in order; the first signs. */
   readonly merchantSecrets: readonly string[];
   readonly logLevel: LogLevel;
+  /** `GATEWAY_TIMEOUT_MS`; null: `callGateway`'s default. */
+  readonly gatewayTimeoutMs: number | null;
   /** Human-readable problems, by setting name. Never contains a secret's value. */
   readonly problems: readonly string[];
 }
@@ -43,6 +45,21 @@ export function urlSetting(env: Env, name: Parameters<typeof setting>[1], proble
   }
 }
 
+export const MIN_GATEWAY_TIMEOUT_MS = 100;
+export const MAX_GATEWAY_TIMEOUT_MS = 60_000;
+
+/** `GATEWAY_TIMEOUT_MS`: an integer number of milliseconds in range, else a reported problem and the default. */
+function timeoutSetting(env: Env, problems: string[]): number | null {
+  const raw = setting(env, "GATEWAY_TIMEOUT_MS");
+  if (raw === undefined) return null;
+  const ms = Number(raw);
+  if (/^\d+$/.test(raw) && ms >= MIN_GATEWAY_TIMEOUT_MS && ms <= MAX_GATEWAY_TIMEOUT_MS) return ms;
+  problems.push(
+    `GATEWAY_TIMEOUT_MS is not an integer from ${MIN_GATEWAY_TIMEOUT_MS} to ${MAX_GATEWAY_TIMEOUT_MS}: using the default`,
+  );
+  return null;
+}
+
 function readConfig(env: Env): Config {
   const problems: string[] = [];
   const publicBaseUrl = urlSetting(env, "PUBLIC_BASE_URL", problems);
@@ -63,6 +80,7 @@ function readConfig(env: Env): Config {
       .filter(Boolean),
     merchantSecrets,
     logLevel: parseLogLevel(setting(env, "LOG_LEVEL")),
+    gatewayTimeoutMs: timeoutSetting(env, problems),
     problems,
   };
 }

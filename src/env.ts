@@ -19,6 +19,8 @@ export interface Env {
   LOG_LEVEL?: string;
   /** Most refunds one order may have (default 10). */
   MAX_REFUNDS_PER_ORDER?: string;
+  /** Timeout of each outbound gateway call in milliseconds (default 10000; 100-60000). Tests set it low. */
+  GATEWAY_TIMEOUT_MS?: string;
 
   JUSPAY_BASE_URL?: string;
   JUSPAY_MERCHANT_ID?: string;

@@ -81,7 +81,16 @@ async function control(request: Request, url: URL, env: SimEnv): Promise<Respons
   }
   if (route === "/faults" && request.method === "POST") {
     const rule = await request.json<Omit<FaultRule, "remaining"> & { times?: number | null }>();
-    state.faults.push({ ...rule, remaining: rule.times ?? 1 });
+    // `times: null` means every matching request until cleared (`POST /__control/faults/clear`).
+    state.faults.push({ ...rule, remaining: rule.times === undefined ? 1 : rule.times });
+    return Response.json({ ok: true, rules: state.faults.length });
+  }
+  if (route === "/faults/clear" && request.method === "POST") {
+    // Removes the rules of one gateway whose path contains `path` (all of that gateway's when absent).
+    const { gateway, path } = await request.json<{ gateway?: string; path?: string }>();
+    state.faults = state.faults.filter(
+      (r) => !((gateway === undefined || r.gateway === gateway) && (path === undefined || r.path.includes(path))),
+    );
     return Response.json({ ok: true, rules: state.faults.length });
   }
   if (route === "/calls" && request.method === "GET") {

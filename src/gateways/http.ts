@@ -3,14 +3,23 @@
  * `ProxyError` the caller can act on (issue 9's fault matrix): network failure, timeout, 5xx and 429 →
  * `gateway_unavailable`/`gateway_timeout` (502/504); 401/403 → `gateway_auth_failed`; 404 → `gateway_not_found`;
  * other 4xx → `gateway_rejected` carrying the gateway's own error code; a 2xx whose body is not JSON (HTML error
- * pages, truncated bodies, wrong content type) → `gateway_bad_response`. No retries here: only callers know whether
- * their call is idempotent.
+ * pages, truncated bodies, wrong content type) → `gateway_bad_response`.
+ *
+ * Retries: a call the caller marks `idempotent` (status reads, token requests) is sent once more, after a short
+ * jittered pause, when it failed in a way a second try can fix at once: no connection, or a 5xx. Never after a
+ * timeout (the caller's time budget is spent), a 429 (retrying makes the overload worse) or any 4xx. Creates and
+ * refunds are never marked idempotent: a lost answer may hide a payment or a refund the gateway made, so those are
+ * resolved by asking for their status (product.md §3), never by sending them again.
+ *
+ * The timeout is the call's own, else `GatewayIO.timeoutMs` (the `GATEWAY_TIMEOUT_MS` setting), else 10 s.
  */
 import { proxyError, type ProxyError } from "../core/errors";
 import { err, ok, type Result } from "../core/result";
 import type { GatewayIO } from "./types";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The pause before the one retry of an idempotent call: this, plus up to as much again of random jitter. */
+export const RETRY_DELAY_MS = 50;
 
 export interface GatewayCall {
   readonly gateway: string;
@@ -21,6 +30,8 @@ export interface GatewayCall {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly timeoutMs?: number;
+  /** Safe to send twice (a read, or a token request): retried once on a network failure or a 5xx. */
+  readonly idempotent?: boolean;
   /** Reads the gateway's error code out of a parsed error body (each gateway has its own shape). */
   readonly errorCode?: (body: unknown) => string | null;
 }
@@ -32,6 +43,19 @@ export interface GatewayReply {
 }
 
 export async function callGateway(io: GatewayIO, call: GatewayCall): Promise<Result<GatewayReply, ProxyError>> {
+  const first = await callOnce(io, call);
+  if (first.ok || !call.idempotent || !first.retryable) return first.result;
+  await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (1 + Math.random())));
+  io.log.info("gateway call retried", { gateway: call.gateway, operation: call.operation });
+  return (await callOnce(io, call)).result;
+}
+
+type Attempt =
+  | { readonly ok: true; readonly result: Result<GatewayReply, ProxyError> }
+  | { readonly ok: false; readonly result: Result<GatewayReply, ProxyError>; readonly retryable: boolean };
+
+async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
+  const failed = (error: ProxyError, retryable = false): Attempt => ({ ok: false, result: err(error), retryable });
   const started = io.now();
   const log = (status: number | null, reason: string | null) =>
     io.log.info("gateway call", {
@@ -48,16 +72,17 @@ export async function callGateway(io: GatewayIO, call: GatewayCall): Promise<Res
       method: call.method,
       headers: call.headers,
       ...(call.body !== undefined ? { body: call.body } : {}),
-      signal: AbortSignal.timeout(call.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      signal: AbortSignal.timeout(call.timeoutMs ?? io.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
     text = await response.text();
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     log(null, timedOut ? "timeout" : "network");
-    return err(
+    return failed(
       proxyError(timedOut ? "gateway_timeout" : "gateway_unavailable", {
         log: { gateway: call.gateway, operation: call.operation, cause: timedOut ? "timeout" : "network" },
       }),
+      !timedOut,
     );
   }
   const parsed = parseJson(text);
@@ -66,31 +91,34 @@ export async function callGateway(io: GatewayIO, call: GatewayCall): Promise<Res
   if (response.status >= 500 || response.status === 429) {
     log(response.status, "unavailable");
     const retryAfter = Number(response.headers.get("retry-after"));
-    return err(proxyError("gateway_unavailable", { log: meta, ...(retryAfter > 0 ? { retryAfter } : {}) }));
+    return failed(
+      proxyError("gateway_unavailable", { log: meta, ...(retryAfter > 0 ? { retryAfter } : {}) }),
+      response.status >= 500,
+    );
   }
   if (response.status === 401 || response.status === 403) {
     log(response.status, "auth");
-    return err(proxyError("gateway_auth_failed", { log: meta }));
+    return failed(proxyError("gateway_auth_failed", { log: meta }));
   }
   if (response.status === 404) {
     log(response.status, "not_found");
-    return err(
+    return failed(
       proxyError("gateway_not_found", { log: meta, ...(code ? { detail: `gateway error code ${code}` } : {}) }),
     );
   }
   if (response.status >= 400) {
     log(response.status, "rejected");
-    return err(
+    return failed(
       proxyError("gateway_rejected", { log: meta, ...(code ? { detail: `gateway error code ${code}` } : {}) }),
     );
   }
   const contentType = response.headers.get("content-type") ?? "";
   if (!parsed.ok || !/\bjson\b/i.test(contentType)) {
     log(response.status, "bad_response");
-    return err(proxyError("gateway_bad_response", { log: { ...meta, content_type: contentType.slice(0, 60) } }));
+    return failed(proxyError("gateway_bad_response", { log: { ...meta, content_type: contentType.slice(0, 60) } }));
   }
   log(response.status, null);
-  return ok({ status: response.status, body: parsed.value, headers: response.headers });
+  return { ok: true, result: ok({ status: response.status, body: parsed.value, headers: response.headers }) };
 }
 
 function parseJson(text: string): Result<unknown, null> {

@@ -34,6 +34,8 @@ export interface GatewayIO {
   /** For eventually-consistent caches only (access tokens); never for deciding whether something happened. */
   readonly kv: KVNamespace;
   readonly log: Logger;
+  /** Per-call timeout for every outbound call made with this IO (`GATEWAY_TIMEOUT_MS`); unset: `callGateway`'s 10 s. */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** What arrives on `GET|POST /return/:gateway`, untouched. */

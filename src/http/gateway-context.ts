@@ -39,5 +39,11 @@ export function requireOrder(request: AppRequest, rc: RequestContext): { ref: Or
 }
 
 export function gatewayIO(rc: RequestContext): GatewayIO {
-  return { fetch: (input, init) => fetch(input, init), now: rc.now, kv: rc.env.KV, log: rc.log };
+  return {
+    fetch: (input, init) => fetch(input, init),
+    now: rc.now,
+    kv: rc.env.KV,
+    log: rc.log,
+    timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
+  };
 }

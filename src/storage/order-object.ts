@@ -580,7 +580,13 @@ export class OrderObject extends DurableObject<Env> {
       this.rearm(order, attempt);
       return;
     }
-    const io: GatewayIO = { fetch: (req, init) => fetch(req, init), now: () => Date.now(), kv: this.env.KV, log };
+    const io: GatewayIO = {
+      fetch: (req, init) => fetch(req, init),
+      now: () => Date.now(),
+      kv: this.env.KV,
+      log,
+      timeoutMs: loadConfig(this.env).gatewayTimeoutMs ?? undefined,
+    };
     if (paymentDue) await this.pollPayment(order, setup.gateway, io, attempt);
     if (refundsDue) await this.syncRefunds(order, setup.gateway, io);
     this.rearm(this.loadAny() ?? order, attempt);

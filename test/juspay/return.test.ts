@@ -203,7 +203,14 @@ describe("when Order Status cannot settle the return", () => {
     await simOrder(id, { status: "CHARGED" });
     await sim("/__control/faults", {
       method: "POST",
-      json: { gateway: "juspay", path: `/orders/${id}`, method: "GET", fault: { kind: "status", status: 503 } },
+      // Twice: a status read is retried once after a 5xx.
+      json: {
+        gateway: "juspay",
+        path: `/orders/${id}`,
+        method: "GET",
+        fault: { kind: "status", status: 503 },
+        times: 2,
+      },
     });
     await expectProblem(await followReturn(await simRedirect(id)), 502, "gateway_unavailable");
     await runDurableObjectAlarm(orderObject(id));

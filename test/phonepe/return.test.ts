@@ -120,7 +120,8 @@ describe("GET /return/phonepe", () => {
     const orderId = ppOrderId();
     await createViaApi(orderId);
     await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED" });
-    await addFault({ path: `/order/${orderId}/status`, fault: { kind: "html", status: 502 } });
+    // Twice: a status read is retried once after a 5xx.
+    await addFault({ path: `/order/${orderId}/status`, fault: { kind: "html", status: 502 }, times: 2 });
     await expectProblem(await returnLeg(orderId, await returnToken(orderId)), 502, "gateway_unavailable");
     const order = (await (await api(`/v1/orders/phonepe/${orderId}`)).json()) as any;
     expect(order.status).toBe("created");

@@ -215,7 +215,8 @@ describe("PhonePe token failures", () => {
 
   it("propagates a token endpoint outage when no token is cached", async () => {
     const { gateway, orderId } = await fresh();
-    await addFault({ path: "/v1/oauth/token", fault: { kind: "status", status: 503 } });
+    // Twice: a token request is retried once after a 5xx.
+    await addFault({ path: "/v1/oauth/token", fault: { kind: "status", status: 503 }, times: 2 });
     const result = await gateway.fetchStatus(orderId, testIO());
     expect(result.ok ? null : result.error.reason).toBe("gateway_unavailable");
     expect(await statusCalls(orderId)).toHaveLength(0);
@@ -229,13 +230,14 @@ describe("PhonePe token failures", () => {
       orderId,
       testIO(() => start),
     );
-    await addFault({ path: "/v1/oauth/token", fault: { kind: "html", status: 502 } });
+    // Twice: the refresh is retried once after a 5xx, and fails both times.
+    await addFault({ path: "/v1/oauth/token", fault: { kind: "html", status: 502 }, times: 2 });
     const result = await gateway.fetchStatus(
       orderId,
       testIO(() => start + 60_000),
     );
     expect(result.ok).toBe(true);
-    expect(await tokenRequests(settings.credentials.clientId)).toHaveLength(2);
+    expect(await tokenRequests(settings.credentials.clientId)).toHaveLength(3);
     const [first, second] = await tokensUsed(orderId);
     expect(second).toBe(first);
   });

@@ -66,6 +66,8 @@ async function juspayCall<S extends z.ZodType>(
     url: `${settings.baseUrl}${call.path}`,
     headers,
     ...(body !== undefined ? { body } : {}),
+    // Reads are safe to send twice; the POSTs (session, update, refund, revoke) are not.
+    idempotent: call.method === "GET",
     errorCode,
   });
   if (!reply.ok) return reply;

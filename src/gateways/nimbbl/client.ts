@@ -18,6 +18,8 @@ export interface NimbblCall {
   /** Below the base URL, e.g. `/v3/transaction-enquiry` or `/v3/order?invoice_id=…`. */
   readonly path: string;
   readonly body?: Readonly<Record<string, unknown>>;
+  /** A read sent as a POST (transaction enquiry): safe to send twice. GETs always are. */
+  readonly read?: boolean;
 }
 
 /** `error.nimbbl_error_code`, or the 2021 SDKs' `error.code` (§5). */
@@ -75,6 +77,7 @@ function send(
       ...(call.body ? { "content-type": "application/json" } : {}),
     },
     ...(call.body ? { body: JSON.stringify(call.body) } : {}),
+    idempotent: call.method === "GET" || call.read === true,
     errorCode: nimbblErrorCode,
   });
 }

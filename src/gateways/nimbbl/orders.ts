@@ -129,6 +129,7 @@ export async function enquire(
     method: "POST",
     path: "/v3/transaction-enquiry",
     body: { invoice_id: orderId },
+    read: true,
   });
   if (!reply.ok) return reply;
   const parsed = NimbblEnquiryResponseSchema.safeParse(reply.value);

@@ -91,6 +91,8 @@ async function loadOrGenerate(
     url: `${settings.baseUrl}/v3/generate-token`,
     headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify({ access_key: settings.accessKey, access_secret: settings.accessSecret }),
+    // Several tokens may be live at once (§3): asking twice is harmless.
+    idempotent: true,
   });
   if (!reply.ok) return reply;
   const parsed = NimbblTokenResponseSchema.safeParse(reply.value.body);

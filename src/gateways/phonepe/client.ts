@@ -80,6 +80,8 @@ function send(
     url: `${client.baseUrl}${request.path}`,
     headers,
     ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+    // Status reads are safe to send twice; pay and refund are not.
+    idempotent: request.method === "GET",
     errorCode: phonepeErrorCode,
     ...(client.timeoutMs !== undefined ? { timeoutMs: client.timeoutMs } : {}),
   });

@@ -158,6 +158,8 @@ async function fetchToken(
     url: `${credentials.authUrl}/v1/oauth/token`,
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
     body: form.toString(),
+    // Asking for a token twice only issues two tokens, both valid.
+    idempotent: true,
     errorCode: phonepeErrorCode,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });

@@ -26,6 +26,9 @@ import { parseOrFail } from "../validate";
 /** Create failures after which no order can exist at the gateway: its 4xx, or the adapter's checks before sending. */
 const NOTHING_CREATED: ReadonlySet<string> = new Set(["gateway_rejected", "validation_failed", "currency_unsupported"]);
 
+/** Gateway failures a later try may not have: timeouts, outages, unusable answers. */
+const TRANSIENT: ReadonlySet<string> = new Set(["gateway_unavailable", "gateway_timeout", "gateway_bad_response"]);
+
 export async function createOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
   const body = orThrow(parseOrFail(CreateOrderSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))));
   const resolved = requireGateway(body.gateway, rc);
@@ -103,8 +106,12 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
   if (query.refresh === "true") {
     const snapshot = await client.fetchStatus(ref.orderId, gatewayIO(rc));
     if (!snapshot.ok) {
-      if (snapshot.error.reason === "gateway_not_found" && !(await stub.get(ref)))
-        throw new HttpError(proxyError("order_not_found"));
+      const known = await stub.get(ref);
+      if (snapshot.error.reason === "gateway_not_found" && !known) throw new HttpError(proxyError("order_not_found"));
+      // The gateway could not answer now: nothing changes, and the alarm asks again until it does (product.md §7).
+      if (known && TRANSIENT.has(snapshot.error.reason)) {
+        await stub.requestReconcile(ref, `refresh: ${snapshot.error.reason}`);
+      }
       throw new HttpError(snapshot.error);
     }
     if (snapshot.value.orderId !== ref.orderId) throw new HttpError(proxyError("order_mismatch"));

@@ -38,9 +38,9 @@ function stub(driver: RefundDriver, orderId: string) {
 async function outboxTypes(driver: RefundDriver, orderId: string): Promise<string[]> {
   return runInDurableObject(stub(driver, orderId), (_o: OrderObject, state) =>
     state.storage.sql
-      .exec("SELECT type FROM outbox ORDER BY sequence")
+      .exec<{ type: string }>("SELECT type FROM outbox ORDER BY sequence")
       .toArray()
-      .map((r) => String(r["type"])),
+      .map((r) => r.type),
   );
 }
 

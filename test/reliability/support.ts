@@ -1,7 +1,8 @@
 /** Shared helpers for the reliability suite: settings overrides, faults, order snapshots and the order's alarm. */
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GatewayId } from "../../src/gateways/types";
+import type { OrderObject } from "../../src/storage/order-object";
 import { api, sim } from "../helpers";
 import { callWithEnv } from "../juspay/support";
 import type { CallSelector } from "./drivers";
@@ -66,4 +67,31 @@ export async function alarmUntil(
     await runAlarm(gateway, orderId);
   }
   expect(await done(), `not settled after ${max} alarm runs`).toBe(true);
+}
+
+export interface OutboxEvent {
+  readonly sequence: number;
+  readonly type: string;
+  /** The order's `sequence` as the event's data carries it. */
+  readonly orderSequence: number;
+}
+
+/** The merchant events the order queued, in sequence order (read from its Durable Object's outbox). */
+export function outbox(gateway: GatewayId, orderId: string): Promise<OutboxEvent[]> {
+  return runInDurableObject(objectOf(gateway, orderId), (_o: OrderObject, state) =>
+    state.storage.sql
+      .exec("SELECT sequence, type, data FROM outbox ORDER BY sequence")
+      .toArray()
+      .map((row) => ({
+        sequence: Number(row["sequence"]),
+        type: String(row["type"]),
+        orderSequence: (JSON.parse(String(row["data"])) as { order: { sequence: number } }).order.sequence,
+      })),
+  );
+}
+
+/** One event per change, in order: sequences 1…n without gaps, each carrying the order's sequence at that change. */
+export function expectOrderedEvents(events: readonly OutboxEvent[]): void {
+  expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+  for (const e of events) expect(e.orderSequence).toBe(e.sequence);
 }

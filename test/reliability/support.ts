@@ -84,8 +84,8 @@ export function outbox(gateway: GatewayId, orderId: string): Promise<OutboxEvent
       .toArray()
       .map((row) => ({
         sequence: Number(row["sequence"]),
-        type: String(row["type"]),
-        orderSequence: (JSON.parse(String(row["data"])) as { order: { sequence: number } }).order.sequence,
+        type: row["type"] as string,
+        orderSequence: (JSON.parse(row["data"] as string) as { order: { sequence: number } }).order.sequence,
       })),
   );
 }

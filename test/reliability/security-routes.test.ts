@@ -1,0 +1,170 @@
+/**
+ * Route-level security (product.md §2, §7): the return routes never redirect anywhere but `MERCHANT_RETURN_URL` or
+ * checkpost's own status page, whatever the request says; every `/v1` route refuses missing, wrong and revoked API
+ * keys; and a replayed return URL cannot move an order backwards.
+ */
+import { describe, expect, it } from "vitest";
+import { buildRouter } from "../../src/http/router";
+import { TEST_BINDINGS } from "../bindings";
+import { api, API_KEY, call, expectProblem, sim, worker } from "../helpers";
+import { callWithEnv } from "../juspay/support";
+import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
+import { orderView, outbox } from "./support";
+
+const FOREIGN = "https://evil.test/phish";
+/** Parameters an attacker might add to a return URL to steer the redirect. */
+const STEERING = ["return_url", "redirect", "redirect_url", "redirectUrl", "next", "url", "callback_url", "location"];
+
+function withSteering(spec: RequestSpec): RequestSpec {
+  const url = new URL(spec.path, "https://checkpost.test");
+  for (const name of STEERING) url.searchParams.append(name, FOREIGN);
+  return { path: `${url.pathname}${url.search}`, init: spec.init };
+}
+
+async function juspaySignedSteering(orderId: string): Promise<RequestSpec> {
+  // Juspay signs every parameter on the return URL, so these arrive signed: verification passes, steering must not.
+  const extra = Object.fromEntries(STEERING.map((name) => [name, FOREIGN]));
+  const res = await sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: { extra } });
+  const url = new URL(((await res.json()) as { url: string }).url);
+  return { path: `${url.pathname}${url.search}`, init: { redirect: "manual" } };
+}
+
+async function steeredLeg(driver: GatewayDriver, orderId: string): Promise<RequestSpec> {
+  return driver.gateway === "juspay" ? juspaySignedSteering(orderId) : withSteering(await driver.returnLeg(orderId));
+}
+
+describe.each(DRIVERS)("$gateway return redirects", (driver) => {
+  it("sends the customer to MERCHANT_RETURN_URL whatever the query says", async () => {
+    const orderId = await createdOrder(driver);
+    await driver.pay(orderId);
+    const leg = await steeredLeg(driver, orderId);
+    const res = await call(leg.path, leg.init);
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get("location") ?? "");
+    expect(`${location.origin}${location.pathname}`).toBe(TEST_BINDINGS.MERCHANT_RETURN_URL);
+    expect(res.headers.get("location")).not.toContain("evil.test");
+  });
+
+  it("sends the customer to checkpost's status page when MERCHANT_RETURN_URL is unset, whatever the Host", async () => {
+    const orderId = await createdOrder(driver);
+    await driver.pay(orderId);
+    const leg = await steeredLeg(driver, orderId);
+    for (const host of ["https://checkpost.test", "https://evil.test"]) {
+      const res = await callWithEnv({ MERCHANT_RETURN_URL: "" }, new URL(leg.path, host).toString(), leg.init);
+      expect(res.status).toBe(303);
+      const location = res.headers.get("location") ?? "";
+      expect(location.startsWith(`${TEST_BINDINGS.PUBLIC_BASE_URL}/status/${driver.gateway}/`)).toBe(true);
+    }
+  });
+});
+
+describe("/v1 authentication", () => {
+  const routes = buildRouter()
+    .routes.filter(([method, , , path]) => method !== "ALL" && path?.startsWith("/v1/"))
+    .map(([method, , , path]) => ({
+      method,
+      path: (path ?? "").replace(/:gateway/g, "juspay").replace(/:(\w+)/g, "x1"),
+    }));
+
+  it("knows the /v1 routes", () => {
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+  });
+
+  const CASES: [string, Record<string, string>][] = [
+    ["no Authorization header", {}],
+    ["a wrong key", { authorization: "Bearer test-key-wrong" }],
+    ["a valid key under another scheme", { authorization: `Basic ${API_KEY}` }],
+    ["a prefix of a valid key", { authorization: `Bearer ${API_KEY.slice(0, -1)}` }],
+    ["a valid key with a suffix", { authorization: `Bearer ${API_KEY}x` }],
+    ["two keys", { authorization: `Bearer ${API_KEY} ${API_KEY}` }],
+  ];
+
+  it.each(CASES)("refuses %s on every /v1 route with 401 unauthorized", async (_name, headers) => {
+    for (const route of routes) {
+      const res = await call(route.path, { method: route.method, headers, body: route.method === "GET" ? null : "{}" });
+      await expectProblem(res, 401, "unauthorized");
+    }
+  });
+
+  it("refuses a revoked key (removed from PROXY_API_KEYS) and accepts the key that replaced it", async () => {
+    const [revoked, current] = TEST_BINDINGS.PROXY_API_KEYS.split(",");
+    const rotated = { PROXY_API_KEYS: current ?? "" };
+    for (const route of routes) {
+      const res = await callWithEnv(rotated, route.path, {
+        method: route.method,
+        headers: { authorization: `Bearer ${revoked}` },
+        body: route.method === "GET" ? null : "{}",
+      });
+      await expectProblem(res, 401, "unauthorized");
+    }
+    const ok = await callWithEnv(rotated, "/v1/orders/juspay/nosuchorder1", {
+      headers: { authorization: `Bearer ${current}` },
+    });
+    await expectProblem(ok, 404, "order_not_found");
+  });
+
+  it("refuses every key when PROXY_API_KEYS is empty (fails closed)", async () => {
+    const res = await callWithEnv({ PROXY_API_KEYS: "" }, "/v1/orders/juspay/nosuchorder1");
+    await expectProblem(res, 401, "unauthorized");
+  });
+
+  it("answers the same 401 body shape whether the key is missing or wrong", async () => {
+    const missing = await expectProblem(await call("/v1/orders/juspay/x1"), 401, "unauthorized");
+    const wrong = await expectProblem(
+      await call("/v1/orders/juspay/x1", { headers: { authorization: "Bearer nope" } }),
+      401,
+      "unauthorized",
+    );
+    expect({ ...missing, request_id: null }).toEqual({ ...wrong, request_id: null });
+  });
+});
+
+/** Gateways whose redirect carries a signed status, with a failure that can turn into a late success. */
+const LATE_SUCCESS = [
+  {
+    gateway: "juspay",
+    fail: (id: string) =>
+      sim(`/__control/juspay/orders/${id}/status`, { method: "POST", json: { status: "AUTHORIZATION_FAILED" } }),
+    succeedLate: (id: string) =>
+      sim(`/__control/juspay/orders/${id}/status`, { method: "POST", json: { status: "CHARGED" } }),
+  },
+  {
+    gateway: "nimbbl",
+    fail: (id: string) =>
+      sim(`/__control/nimbbl/orders/${id}/outcome`, { method: "POST", json: { outcome: "failure" } }),
+    succeedLate: (id: string) =>
+      sim(`/__control/nimbbl/orders/${id}/outcome`, { method: "POST", json: { outcome: "late_success" } }),
+  },
+] as const;
+
+describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
+  const driver = DRIVERS.find((d) => d.gateway === late.gateway)!;
+
+  it("cannot move a late success back to failed", async () => {
+    const orderId = await createdOrder(driver);
+    await late.fail(orderId);
+    const failedLeg = await driver.returnLeg(orderId);
+    const first = await call(failedLeg.path, failedLeg.init);
+    expect(new URL(first.headers.get("location") ?? "").searchParams.get("status")).toBe("failed");
+
+    await late.succeedLate(orderId);
+    expect((await (await api(`/v1/orders/${late.gateway}/${orderId}?refresh=true`)).json<any>()).status).toBe(
+      "succeeded",
+    );
+    const settled = await orderView(driver.gateway, orderId);
+
+    // The old, validly signed "failed" redirect, replayed: the status comes from the gateway, never the URL.
+    const replays = await Promise.all(Array.from({ length: 5 }, () => call(failedLeg.path, failedLeg.init)));
+    for (const r of replays) {
+      expect(r.status).toBe(303);
+      expect(new URL(r.headers.get("location") ?? "").searchParams.get("status")).toBe("succeeded");
+    }
+    expect(await orderView(driver.gateway, orderId)).toMatchObject({ status: "succeeded", sequence: settled.sequence });
+    expect((await outbox(driver.gateway, orderId)).map((e) => e.type)).toEqual(["payment.failed", "payment.succeeded"]);
+  });
+});
+
+it("the Worker entry answers in-process (sanity check of the helper used above)", async () => {
+  const res = await worker().fetch("https://checkpost.test/healthz");
+  expect(res.status).toBe(200);
+});

@@ -3,13 +3,15 @@
  * checkpost's own status page, whatever the request says; every `/v1` route refuses missing, wrong and revoked API
  * keys; and a replayed return URL cannot move an order backwards.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/http/router";
+import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
 import { api, API_KEY, call, expectProblem, sim, worker } from "../helpers";
 import { callWithEnv } from "../juspay/support";
 import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
-import { orderView, outbox } from "./support";
+import { objectOf, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";
 /** Parameters an attacker might add to a return URL to steer the redirect. */
@@ -167,4 +169,24 @@ describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
 it("the Worker entry answers in-process (sanity check of the helper used above)", async () => {
   const res = await worker().fetch("https://checkpost.test/healthz");
   expect(res.status).toBe(200);
+});
+
+describe("webhooks about order ids no route can address", () => {
+  it("acknowledges an authentic Juspay webhook for the order id '..' and records nothing", async () => {
+    const juspay = DRIVERS.find((d) => d.gateway === "juspay")!;
+    const orderId = await createdOrder(juspay);
+    await juspay.pay(orderId);
+    const hook = await juspay.paidWebhook(orderId);
+    for (const id of ["..", "a.b", "a:b"]) {
+      // Basic auth covers the sender, not the body (juspay.md §7): the body can name any order id.
+      const body = (hook.init.body as string).split(JSON.stringify(orderId)).join(JSON.stringify(id));
+      const res = await call(hook.path, { ...hook.init, body });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ received: true, recorded: false });
+      const stored = await runInDurableObject(objectOf("juspay", id), (_o: OrderObject, state) =>
+        state.storage.sql.exec("SELECT count(*) AS n FROM order_doc").one(),
+      );
+      expect(stored["n"]).toBe(0);
+    }
+  });
 });

@@ -6,9 +6,8 @@
 import { orderStub } from "../../storage/order-object";
 import { readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
-import { requireGateway } from "../gateway-context";
+import { isValidOrderId, requireGateway } from "../gateway-context";
 import { json } from "../respond";
-import { ORDER_ID_PATTERN } from "../schemas";
 
 export async function handleWebhook(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { adapter, client } = requireGateway(request.params["gateway"], rc);
@@ -19,8 +18,9 @@ export async function handleWebhook(request: AppRequest, rc: RequestContext): Pr
     throw new HttpError(verified.error);
   }
   const event = verified.value;
-  if (event.orderId === null || !ORDER_ID_PATTERN.test(event.orderId)) {
-    // Authentic but not about an order checkpost can address: acknowledged so the gateway stops retrying.
+  if (event.orderId === null || !isValidOrderId(adapter, event.orderId)) {
+    // Authentic but not about an order checkpost can address (the same id rules as every other route, so no order
+    // is ever recorded that `/v1` could not read): acknowledged so the gateway stops retrying.
     rc.log.warn("webhook without a usable order id", { gateway: adapter.id, event: event.eventType });
     return json({ received: true, recorded: false });
   }

@@ -3,10 +3,21 @@
  * leg racing the webhook racing the reconciliation poll. Whatever the interleaving, the order ends in one correct
  * state, with one merchant event per change, in order.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { OrderObject } from "../../src/storage/order-object";
 import { call } from "../helpers";
 import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
-import { alarmUntil, auditTrail, expectOrderedEvents, orderView, outbox, runAlarm } from "./support";
+import {
+  addFault,
+  alarmUntil,
+  auditTrail,
+  expectOrderedEvents,
+  objectOf,
+  orderView,
+  outbox,
+  runAlarm,
+} from "./support";
 
 function send(spec: RequestSpec): Promise<Response> {
   return call(spec.path, spec.init);
@@ -93,5 +104,31 @@ describe.each(DRIVERS)("$gateway under concurrent inputs", (driver) => {
     const after = await orderView(driver.gateway, orderId);
     expect(after).toMatchObject({ status: "succeeded", sequence: settled.sequence });
     expect((await outbox(driver.gateway, orderId)).map((e) => e.type)).toEqual(["payment.succeeded"]);
+  });
+
+  it("still confirms at once a webhook that arrives while a poll is in flight", async () => {
+    const orderId = await createdOrder(driver);
+    const stub = objectOf(driver.gateway, orderId);
+    // The order's own alarm polls now; the gateway says "not paid yet", and its answer is slow to arrive.
+    await addFault(driver.gateway, driver.status(orderId), { kind: "slow_body", ms: 600 }, 1);
+    const reads = await driver.calls(driver.status(orderId), orderId);
+    await runInDurableObject(stub, (_o: OrderObject, state) => state.storage.setAlarm(Date.now()));
+    for (let i = 0; i < 200 && (await driver.calls(driver.status(orderId), orderId)) === reads; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // While that answer is on its way, the customer pays and the gateway's webhook arrives.
+    await driver.pay(orderId);
+    expect((await send(await driver.paidWebhook(orderId))).status).toBe(200);
+    const polled = async () => (await auditTrail(driver.gateway, orderId)).some((e) => e.source === "poll");
+    for (let i = 0; i < 200 && !(await polled()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // The webhook asked for a look now: the poll that was already running must not push it back to the regular
+    // schedule (15 s, backing off to an hour).
+    const due = await runInDurableObject(stub, (_o: OrderObject, state) => state.storage.getAlarm());
+    const settled = (await orderView(driver.gateway, orderId)).status === "succeeded";
+    expect(settled || (due !== null && due <= Date.now() + 2_000), `next look in ${(due ?? 0) - Date.now()} ms`).toBe(
+      true,
+    );
+    await alarmUntil(driver.gateway, orderId, () => succeeded(driver, orderId));
   });
 });

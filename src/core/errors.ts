@@ -30,6 +30,13 @@ export const ERROR_TABLE = {
   order_mismatch: { status: 422, code: "order_mismatch", title: "The gateway's answer is for another order" },
   amount_mismatch: { status: 422, code: "amount_mismatch", title: "The amount does not match the order" },
   currency_unsupported: { status: 422, code: "currency_unsupported", title: "The gateway does not take this currency" },
+  // Outbound events to the merchant
+  delivery_not_found: { status: 404, code: "delivery_not_found", title: "No such event delivery" },
+  events_not_configured: {
+    status: 409,
+    code: "events_not_configured",
+    title: "Events are off: MERCHANT_WEBHOOK_URL or MERCHANT_WEBHOOK_SECRET is not set",
+  },
   // Outbound calls to gateways
   gateway_unavailable: { status: 502, code: "gateway_unavailable", title: "The gateway is unavailable" },
   gateway_timeout: { status: 504, code: "gateway_unavailable", title: "The gateway did not answer in time" },

@@ -1,7 +1,7 @@
 /** The OpenAPI description of the routes every deployment has; gateway-only routes come from their adapters. */
 import { z } from "zod";
 import type { ApiOperation } from "./api";
-import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
+import { CreateOrderSchema, DeliveriesQuerySchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
 
 const problem = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Unknown gateway or order" };
 
@@ -55,6 +55,36 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     auth: "bearer",
     query: EventsQuerySchema,
     responses: { "200": "Audit page", ...problem },
+  },
+  {
+    method: "get",
+    path: "/v1/deliveries",
+    summary: "Event deliveries to MERCHANT_WEBHOOK_URL across orders, by status, newest first (eventually consistent)",
+    tag: "merchant",
+    auth: "bearer",
+    query: DeliveriesQuerySchema,
+    responses: { "200": "A page of deliveries and next_cursor", "400": problem["400"], "401": problem["401"] },
+  },
+  {
+    method: "get",
+    path: "/v1/deliveries/{id}",
+    summary: "One event delivery with its latest attempts, from its order",
+    tag: "merchant",
+    auth: "bearer",
+    responses: { "200": "Delivery", "401": problem["401"], "404": "Unknown delivery" },
+  },
+  {
+    method: "post",
+    path: "/v1/deliveries/{id}/retry",
+    summary: "Re-queue a failed (or replay a delivered) event, ahead of its order's later events; lifts a 410 stop",
+    tag: "merchant",
+    auth: "bearer",
+    responses: {
+      "202": "Re-queued",
+      "401": problem["401"],
+      "404": "Unknown delivery",
+      "409": "Events are not configured",
+    },
   },
   {
     method: "get",

@@ -5,6 +5,7 @@ import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
 import { healthz, openApi } from "./routes/health";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
+import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
 import { handleReturn } from "./routes/return";
 import { statusPage } from "./routes/status-page";
 import { handleWebhook } from "./routes/webhook";
@@ -24,6 +25,9 @@ export function buildRouter(): AppRouter {
     .post("/v1/orders", createOrder)
     .get("/v1/orders/:gateway/:order_id", getOrder)
     .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
+    .get("/v1/deliveries", listDeliveries)
+    .get("/v1/deliveries/:id", getDelivery)
+    .post("/v1/deliveries/:id/retry", retryDelivery)
     .get("/return/:gateway", handleReturn)
     .post("/return/:gateway", handleReturn)
     .post("/webhooks/:gateway", handleWebhook)

@@ -60,3 +60,12 @@ export const EventsQuerySchema = z.object({
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
+
+export const DeliveriesQuerySchema = z.object({
+  status: z
+    .enum(["failed", "pending", "delivered"])
+    .optional()
+    .describe("Which deliveries to list (default failed: exhausted, or stopped by a 410)"),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().min(1).max(1024).optional().describe("next_cursor of the previous page"),
+});

@@ -24,12 +24,23 @@ import {
   type OrderRecord,
   type PublicOrder,
 } from "../core/order";
-import { nextPollAt } from "../core/reconcile";
+import { nextPollAt, pollWindow, windowClosed, type PollWindow } from "../core/reconcile";
 import { err, ok, type Result } from "../core/result";
 import { isFinalPayment, type InputSource, type PaymentStatus } from "../core/status";
 import type { Env } from "../env";
+import { syncIndex } from "../delivery/kv-index";
+import { deliverDue, eventsEndpoint, type DeliveryIO } from "../delivery/run";
 import { GATEWAYS, gatewaySetup } from "../gateways";
 import type { CreatedOrder, Customer, GatewayId, GatewayIO, JsonValue, WebhookEvent } from "../gateways/types";
+import {
+  attemptLog,
+  enqueueEvent,
+  nextDeliveryAt,
+  outboxRow,
+  requeueDelivery,
+  toDeliveryDetail,
+  type DeliveryDetail,
+} from "./outbox";
 import { migrate } from "./schema";
 
 export interface OrderRef {
@@ -77,10 +88,14 @@ interface PollState {
   attempt: number;
   /** A webhook or a failed confirmation asked for an immediate look. */
   urgent: boolean;
+  /** When the poll is due (epoch ms). */
+  due: number;
 }
 
 export class OrderObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The alarm work in progress, so two runs never overlap (see `runDue`). */
+  private running: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -310,18 +325,79 @@ export class OrderObject extends DurableObject<Env> {
     return ok(null);
   }
 
-  // ---------------------------------------------------------------- reconciliation
+  // ---------------------------------------------------------------- deliveries
+
+  /** One event delivery of this order with its latest attempts, or null. The source of truth for `/v1/deliveries`. */
+  delivery(ref: OrderRef, sequence: number): DeliveryDetail | null {
+    if (!this.load(ref)) return null;
+    const row = outboxRow(this.sql, sequence);
+    return row ? toDeliveryDetail(ref.gateway, ref.orderId, row, attemptLog(this.sql, sequence, 50)) : null;
+  }
 
   /**
-   * Polls the gateway for an order that is not final (product.md §3). Alarms are at-least-once, so this is
-   * idempotent: it reads the current state, asks the gateway, folds a confirmed observation, and re-arms explicitly.
+   * Re-queues a delivery that failed (exhausted, or stopped by a 410), was not deliverable, or was delivered (a
+   * replay): it starts a fresh schedule, due now, and as the lowest pending sequence it goes before this order's later
+   * events. A pending delivery is left as it is.
+   */
+  retryDelivery(ref: OrderRef, sequence: number): Result<DeliveryDetail, ProxyError> {
+    const order = this.load(ref);
+    if (!order || !outboxRow(this.sql, sequence)) return err(proxyError("delivery_not_found"));
+    if (!eventsEndpoint(loadConfig(this.env))) return err(proxyError("events_not_configured"));
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      requeueDelivery(this.sql, sequence, now);
+      this.appendAudit(now, "api", "delivery_retry", "recorded", null, order.status, order.status, { sequence });
+    });
+    this.armAlarm();
+    const detail = this.delivery(ref, sequence);
+    return detail ? ok(detail) : err(proxyError("delivery_not_found"));
+  }
+
+  // ---------------------------------------------------------------- alarm: reconciliation and deliveries
+
+  /**
+   * One alarm serves both jobs: polling the gateway for an order that is not final (product.md §3) and delivering due
+   * events to the merchant (§4). It is armed for whichever is due first (`armAlarm`). Alarms are at-least-once, so
+   * the work is idempotent: it does what is due as of now and re-arms explicitly.
+   *
+   * An alarm never fires before its time in production. The test harness can run it early
+   * (`runDurableObjectAlarm`); it then acts as of the time it was armed for, which is how tests walk a 24-hour
+   * schedule without waiting.
    */
   override async alarm(): Promise<void> {
+    await this.runDue(Math.max(Date.now(), this.armedAt() ?? 0));
+  }
+
+  /** The alarm's work as of `now` (epoch ms). Runs one at a time: a second call waits for the first to finish. */
+  runDue(now: number): Promise<void> {
+    const run = this.running.then(() => this.work(now));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async work(now: number): Promise<void> {
+    // The alarm that brought us here is spent; `armAlarm` below sets the next one from what is left to do.
     this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
     const order = this.loadAny();
     if (!order) return;
+    const started = Date.now();
+    const clock = () => now + (Date.now() - started);
+    await this.pollIfDue(order, now);
+    await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(order, clock));
+    this.armAlarm();
+    await syncIndex(this.sql, this.env.KV, order.gateway, order.order_id);
+  }
+
+  /**
+   * Polls the gateway when a poll is due (product.md §3): asks for the status, folds the answer as a confirmed
+   * observation, and schedules the next poll. Once the window has closed (core/reconcile.ts), an answer that is still
+   * not final makes the order `expired`; a later S2S-confirmed success can still move it to `succeeded`.
+   * A gateway that is down or answers for another order is recorded and only delays the next poll.
+   */
+  private async pollIfDue(order: OrderRecord, now: number): Promise<void> {
     const poll = this.pollState();
-    if (!poll || !this.needsPoll(order, poll)) {
+    if (!poll || poll.due > now) return;
+    if (!poll.urgent && !this.wantsPoll(order)) {
       this.clearPoll();
       return;
     }
@@ -329,54 +405,53 @@ export class OrderObject extends DurableObject<Env> {
     const setup = gatewaySetup(this.env, order.gateway);
     const ref = { gateway: order.gateway, orderId: order.order_id };
     if (setup.state !== "enabled") {
-      this.appendAudit(Date.now(), "poll", "poll", "gateway_not_configured", null, order.status, order.status, {});
-      this.rearm(order, poll.attempt + 1);
+      this.appendAudit(now, "poll", "poll", "gateway_not_configured", null, order.status, order.status, {});
+      this.reschedulePoll(order, poll.attempt + 1, now, poll.urgent);
       return;
     }
     const io: GatewayIO = { fetch: (req, init) => fetch(req, init), now: () => Date.now(), kv: this.env.KV, log };
     const snapshot = await setup.gateway.fetchStatus(order.order_id, io);
-    const now = Date.now();
+    const current = this.loadAny() ?? order;
     if (!snapshot.ok) {
-      this.appendAudit(now, "poll", "poll", "gateway_error", null, order.status, order.status, {
+      this.appendAudit(now, "poll", "poll", "gateway_error", null, current.status, current.status, {
         error: snapshot.error.reason,
       });
       log.warn("reconciliation poll failed", { reason: snapshot.error.reason, attempt: poll.attempt });
-      this.rearm(this.loadAny() ?? order, poll.attempt + 1);
+      this.reschedulePoll(current, poll.attempt + 1, now, poll.urgent);
       return;
     }
-    if (snapshot.value.orderId !== order.order_id) {
-      this.appendAudit(
-        now,
-        "poll",
-        "poll",
-        "order_mismatch",
-        snapshot.value.gatewayStatus,
-        order.status,
-        order.status,
-        {},
-      );
-      this.rearm(order, poll.attempt + 1);
+    const found = snapshot.value;
+    if (found.orderId !== order.order_id) {
+      this.appendAudit(now, "poll", "poll", "order_mismatch", found.gatewayStatus, current.status, current.status, {});
+      this.reschedulePoll(current, poll.attempt + 1, now, poll.urgent);
       return;
     }
+    const closing = windowClosed(this.pollWindowOf(current), now) && !isFinalPayment(found.status);
     this.applyObservation(
       ref,
       {
         source: "poll",
         confirmed: true,
-        gatewayStatus: snapshot.value.gatewayStatus,
-        status: snapshot.value.status,
-        amount: snapshot.value.amount,
-        gatewayOrderRef: snapshot.value.gatewayOrderRef,
-        details: snapshot.value.details,
+        gatewayStatus: found.gatewayStatus,
+        status: closing ? "expired" : found.status,
+        amount: found.amount,
+        gatewayOrderRef: found.gatewayOrderRef,
+        details: found.details,
+        ...(closing ? { note: `reconciliation window closed; the gateway still reports ${found.status}` } : {}),
       },
       now,
-      { urgent: false, attempt: poll.attempt + 1 },
+      { attempt: poll.attempt + 1 },
     );
   }
 
   // ---------------------------------------------------------------- internals
 
-  private applyObservation(ref: OrderRef, input: ObserveInput, now: number, pollAfter?: PollState): ObserveResult {
+  private applyObservation(
+    ref: OrderRef,
+    input: ObserveInput,
+    now: number,
+    pollAfter?: { attempt: number },
+  ): ObserveResult {
     let result!: ObserveResult;
     let needsLook = false;
     let after!: OrderRecord;
@@ -425,7 +500,7 @@ export class OrderObject extends DurableObject<Env> {
       result = { order: toPublicOrder(folded.order), outcome: folded.outcome, changed: folded.event !== null };
       after = folded.order;
     });
-    if (pollAfter) this.rearm(after, pollAfter.attempt);
+    if (pollAfter) this.reschedulePoll(after, pollAfter.attempt, now);
     else this.schedulePoll(after, needsLook);
     return result;
   }
@@ -437,62 +512,103 @@ export class OrderObject extends DurableObject<Env> {
     return order;
   }
 
+  /**
+   * Queues the merchant event for a change, inside the transaction that makes the change. Callers arm the alarm
+   * after the transaction (`schedulePoll`, `reschedulePoll` and `armAlarm` all do).
+   */
   private queueEvent(order: OrderRecord, type: EventType, now: number): void {
-    this.sql.exec(
-      "INSERT INTO outbox (sequence, type, created_at, data) VALUES (?, ?, ?, ?)",
-      order.sequence,
-      type,
-      now,
-      JSON.stringify({ order: toPublicOrder(order) }),
-    );
-  }
-
-  private needsPoll(order: OrderRecord, poll: PollState): boolean {
-    if (poll.urgent) return true;
-    return order.attempted && !isFinalPayment(order.status);
-  }
-
-  /** Arms the alarm when the order needs a look: now if `urgent`, else at the regular schedule. */
-  private schedulePoll(order: OrderRecord, urgent: boolean): void {
-    if (!urgent && !(order.attempted && !isFinalPayment(order.status))) return;
-    const current = this.pollState();
-    const state: PollState = { attempt: current?.attempt ?? 0, urgent: urgent || (current?.urgent ?? false) };
-    this.savePoll(state);
-    const now = Date.now();
-    const at = urgent ? now : nextPollAt(state.attempt, now, order.created_at, GATEWAYS[order.gateway].pollWindowMs);
-    if (at !== null) this.armAt(at, false);
-  }
-
-  private rearm(order: OrderRecord, attempt: number): void {
-    if (isFinalPayment(order.status)) {
-      this.clearPoll();
-      return;
-    }
-    const at = nextPollAt(attempt, Date.now(), order.created_at, GATEWAYS[order.gateway].pollWindowMs);
-    if (at === null) {
-      this.clearPoll();
-      this.appendAudit(Date.now(), "poll", "poll_window_closed", "recorded", null, order.status, order.status, {});
-      return;
-    }
-    this.savePoll({ attempt, urgent: false });
-    this.armAt(at, true);
+    const deliverable = eventsEndpoint(loadConfig(this.env)) !== null;
+    enqueueEvent(this.sql, { sequence: order.sequence, type, data: { order: toPublicOrder(order) } }, now, deliverable);
   }
 
   /**
-   * Sets the alarm to `at`, or keeps an earlier one unless `replace`. The armed time is mirrored in `meta` so the
-   * decision needs no asynchronous read; `setAlarm` is issued synchronously, so the output gate covers it.
+   * Whether the gateway may still change this order: an attempt exists there and the order is not final. An order
+   * flagged for review waits for a person, not for the gateway.
    */
-  private armAt(at: number, replace: boolean): void {
-    const row = this.sql.exec("SELECT value FROM meta WHERE key = 'alarm_at'").toArray()[0];
-    const existing = row ? Number(row.value) : null;
-    if (!replace && existing !== null && existing <= at) return;
+  private wantsPoll(order: OrderRecord): boolean {
+    return order.attempted && !isFinalPayment(order.status) && !order.requires_review;
+  }
+
+  private pollWindowOf(order: OrderRecord): PollWindow {
+    return pollWindow(order.created_at, GATEWAYS[order.gateway].pollWindowMs, order.expires_at);
+  }
+
+  /** Plans a poll when the order needs one: now if `urgent`, else on the regular schedule. Then arms the alarm. */
+  private schedulePoll(order: OrderRecord, urgent: boolean): void {
+    if (urgent || this.wantsPoll(order)) {
+      const now = Date.now();
+      const current = this.pollState();
+      const attempt = current?.attempt ?? 0;
+      const regular = urgent ? now : nextPollAt(attempt, now, this.pollWindowOf(order));
+      if (regular !== null) {
+        const due = current ? Math.min(current.due, regular) : regular;
+        this.savePoll({ attempt, urgent: urgent || (current?.urgent ?? false), due });
+      }
+    }
+    this.armAlarm();
+  }
+
+  /**
+   * After a poll: the next one on the schedule, or none when the order no longer needs one. A look that was asked for
+   * (`urgent`) and could not be made is retried on the same schedule. Then arms the alarm.
+   */
+  private reschedulePoll(order: OrderRecord, attempt: number, now: number, urgent = false): void {
+    const needed = urgent || this.wantsPoll(order);
+    const at = needed ? nextPollAt(attempt, now, this.pollWindowOf(order)) : null;
+    if (at === null) {
+      this.clearPoll();
+      if (needed) {
+        this.appendAudit(now, "poll", "poll_gave_up", "recorded", null, order.status, order.status, {});
+        this.logger(order).error("reconciliation stopped: the gateway never answered the final look", {});
+      }
+    } else {
+      this.savePoll({ attempt, urgent, due: at });
+    }
+    this.armAlarm();
+  }
+
+  /**
+   * Arms the alarm for the earliest due job — the next poll or the next delivery — or removes it when there is none.
+   * The armed time is mirrored in `meta` so the decision needs no asynchronous read; `setAlarm` is issued
+   * synchronously, so the output gate covers it.
+   */
+  private armAlarm(): void {
+    const due = [this.pollState()?.due ?? null, nextDeliveryAt(this.sql)].filter((t): t is number => t !== null);
+    const at = due.length ? Math.min(...due) : null;
+    if (at === this.armedAt()) return;
+    if (at === null) {
+      this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
+      void this.ctx.storage.deleteAlarm();
+      return;
+    }
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('alarm_at', ?)", String(at));
     void this.ctx.storage.setAlarm(at);
   }
 
+  private armedAt(): number | null {
+    const row = this.sql.exec("SELECT value FROM meta WHERE key = 'alarm_at'").toArray()[0];
+    return row ? Number(row.value) : null;
+  }
+
+  private deliveryIO(order: OrderRecord, clock: () => number): DeliveryIO {
+    const config = loadConfig(this.env);
+    return {
+      endpoint: eventsEndpoint(config),
+      secrets: config.merchantSecrets,
+      fetch: (input, init) => fetch(input, init),
+      kv: this.env.KV,
+      clock,
+      random: Math.random,
+      log: this.logger(order),
+    };
+  }
+
   private pollState(): PollState | null {
     const row = this.sql.exec("SELECT value FROM meta WHERE key = 'poll'").toArray()[0];
-    return row ? (JSON.parse(row.value as string) as PollState) : null;
+    if (!row) return null;
+    const state = JSON.parse(row.value as string) as Partial<PollState>;
+    // A poll planned before `due` was stored is due now.
+    return { attempt: state.attempt ?? 0, urgent: state.urgent ?? false, due: state.due ?? 0 };
   }
 
   private savePoll(state: PollState): void {
@@ -598,6 +714,8 @@ type OrderMethods = Pick<
   | "observe"
   | "recordWebhook"
   | "requestReconcile"
+  | "delivery"
+  | "retryDelivery"
 >;
 
 /**

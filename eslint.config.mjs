@@ -25,6 +25,15 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // `import { z } from "zod"` keeps every zod locale in the bundle (~60 KiB gzipped); a namespace import
+      // lets esbuild drop what is unused (bundle budget, product.md §6).
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier",
+          message: 'Use `import * as z from "zod"`: named imports keep every locale in the bundle.',
+        },
+      ],
     },
   },
   {

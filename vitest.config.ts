@@ -39,5 +39,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
     reporters: ["default", "./test/summary-reporter.ts"],
+    // Structured logs are asserted through `captureLogs`; print them only for failing tests.
+    silent: "passed-only",
   },
 });

@@ -20,6 +20,8 @@ const CHECKPOST_PORT = Number(process.env.CHECKPOST_PORT ?? 8787);
 const SIM_PORT = Number(process.env.SIM_PORT ?? 8788);
 const env = {
   ...process.env,
+  // wrangler's shebang runs whichever `node` is first on PATH: make it the pinned Node 22.
+  PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
   // wrangler dev otherwise fetches Request.cf data from the internet and warns when it cannot.
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
   WRANGLER_SEND_METRICS: "false",

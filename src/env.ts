@@ -17,6 +17,8 @@ export interface Env {
   MERCHANT_WEBHOOK_SECRET?: string;
   /** `debug | info | warn | error | silent`; `warn` turns per-request logging off (benchmarks). */
   LOG_LEVEL?: string;
+  /** Most refunds one order may have (default 10). */
+  MAX_REFUNDS_PER_ORDER?: string;
 
   JUSPAY_BASE_URL?: string;
   JUSPAY_MERCHANT_ID?: string;

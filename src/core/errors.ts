@@ -30,6 +30,36 @@ export const ERROR_TABLE = {
   order_mismatch: { status: 422, code: "order_mismatch", title: "The gateway's answer is for another order" },
   amount_mismatch: { status: 422, code: "amount_mismatch", title: "The amount does not match the order" },
   currency_unsupported: { status: 422, code: "currency_unsupported", title: "The gateway does not take this currency" },
+  // Idempotency and refunds
+  idempotency_key_missing: {
+    status: 400,
+    code: "idempotency_key_missing",
+    title: "An Idempotency-Key header is required",
+  },
+  idempotency_key_invalid: { status: 400, code: "invalid_request", title: "The Idempotency-Key header is invalid" },
+  idempotency_key_reused: {
+    status: 422,
+    code: "idempotency_key_reused",
+    title: "This key was used with another request",
+  },
+  idempotency_key_in_use: {
+    status: 409,
+    code: "idempotency_key_in_use",
+    title: "A request with this key is still running",
+  },
+  order_not_refundable: { status: 409, code: "order_not_refundable", title: "Only a succeeded order can be refunded" },
+  refund_exceeds_available: {
+    status: 422,
+    code: "refund_exceeds_available",
+    title: "The refund exceeds what is left to refund",
+  },
+  refund_limit_reached: { status: 409, code: "refund_limit_reached", title: "This order has reached its refund limit" },
+  refund_not_found: { status: 404, code: "refund_not_found", title: "No such refund" },
+  refund_id_conflict: {
+    status: 409,
+    code: "refund_id_conflict",
+    title: "A refund with this id exists with other details",
+  },
   // Outbound events to the merchant
   delivery_not_found: { status: 404, code: "delivery_not_found", title: "No such event delivery" },
   events_not_configured: {
@@ -77,6 +107,10 @@ export function proxyError(reason: ErrorReason, extra: Omit<ProxyError, "reason"
   return { reason, ...extra };
 }
 
+export function errorStatus(error: ProxyError): number {
+  return ERROR_TABLE[error.reason].status;
+}
+
 export function isProxyError(value: unknown): value is ProxyError {
   return (
     typeof value === "object" &&
@@ -85,4 +119,18 @@ export function isProxyError(value: unknown): value is ProxyError {
     typeof value.reason === "string" &&
     Object.hasOwn(ERROR_TABLE, value.reason)
   );
+}
+
+/** The RFC 9457 problem document for an error (the wire shape every route and stored idempotent answer uses). */
+export function problemDocument(error: ProxyError, requestId: string): Record<string, unknown> {
+  const row = ERROR_TABLE[error.reason];
+  return {
+    type: `urn:checkpost:problem:${row.code}`,
+    title: row.title,
+    status: row.status,
+    code: row.code,
+    ...(error.detail ? { detail: error.detail } : {}),
+    ...(error.fields?.length ? { errors: error.fields } : {}),
+    request_id: requestId,
+  };
 }

@@ -1,5 +1,5 @@
 /** The table of documented operations from which `/openapi.json` is generated. */
-import type { z } from "zod";
+import type * as z from "zod";
 
 export interface ApiOperation {
   readonly method: "get" | "post";

@@ -1,5 +1,5 @@
 /** `GET /openapi.json`: an OpenAPI 3.1 document generated from the schemas that validate requests. */
-import { z } from "zod";
+import * as z from "zod";
 import { GATEWAYS } from "../gateways";
 import type { ApiOperation } from "./api";
 import { CORE_OPERATIONS } from "./operations";

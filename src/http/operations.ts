@@ -1,6 +1,7 @@
 /** The OpenAPI description of the routes every deployment has; gateway-only routes come from their adapters. */
-import { z } from "zod";
+import * as z from "zod";
 import type { ApiOperation } from "./api";
+import { RefundRequestSchema } from "./routes/refunds";
 import { CreateOrderSchema, DeliveriesQuerySchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
 
 const problem = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Unknown gateway or order" };
@@ -55,6 +56,30 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     auth: "bearer",
     query: EventsQuerySchema,
     responses: { "200": "Audit page", ...problem },
+  },
+  {
+    method: "post",
+    path: "/v1/orders/{gateway}/{order_id}/refunds",
+    summary: "Refund part or all of a succeeded order (Idempotency-Key header required)",
+    tag: "merchant",
+    auth: "bearer",
+    body: RefundRequestSchema,
+    responses: {
+      "201": "Refund accepted by the gateway (usually pending)",
+      "202": "Recorded; the gateway's answer was unknown and is being resolved by asking it",
+      ...problem,
+      "409": "Key in use, order not refundable, or refund limit reached",
+      "422": "Key reused with another body, or amount over what is left",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/orders/{gateway}/{order_id}/refunds/{refund_id}",
+    summary: "One refund; refresh=true asks the gateway first",
+    tag: "merchant",
+    auth: "bearer",
+    query: RefreshQuerySchema,
+    responses: { "200": "Refund", ...problem, "502": "Gateway unavailable" },
   },
   {
     method: "get",

@@ -3,7 +3,7 @@
  * `{type, title, status, code, detail?, errors?, request_id}`, or a short HTML page on browser-facing routes when the
  * client accepts `text/html`. Nothing here echoes input, secrets or payloads.
  */
-import { ERROR_TABLE, type ProxyError } from "../core/errors";
+import { ERROR_TABLE, problemDocument, type ProxyError } from "../core/errors";
 
 const BROWSER_PREFIXES = ["/return/", "/status/"];
 
@@ -16,19 +16,6 @@ function wantsHtml(request: Request): boolean {
   return /\btext\/html\b/i.test(accept);
 }
 
-export function problemBody(error: ProxyError, requestId: string): Record<string, unknown> {
-  const row = ERROR_TABLE[error.reason];
-  return {
-    type: `urn:checkpost:problem:${row.code}`,
-    title: row.title,
-    status: row.status,
-    code: row.code,
-    ...(error.detail ? { detail: error.detail } : {}),
-    ...(error.fields?.length ? { errors: error.fields } : {}),
-    request_id: requestId,
-  };
-}
-
 export function problemResponse(error: ProxyError, request: Request, requestId: string): Response {
   const row = ERROR_TABLE[error.reason];
   const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
@@ -38,7 +25,7 @@ export function problemResponse(error: ProxyError, request: Request, requestId: 
     return new Response(problemPage(row.status, row.title, requestId), { status: row.status, headers });
   }
   headers.set("content-type", "application/problem+json");
-  return new Response(JSON.stringify(problemBody(error, requestId)), { status: row.status, headers });
+  return new Response(JSON.stringify(problemDocument(error, requestId)), { status: row.status, headers });
 }
 
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {

@@ -6,6 +6,7 @@ import { HttpError, type AppRequest, type AppRouter, type RequestContext } from 
 import { healthz, openApi } from "./routes/health";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
+import { createRefund, getRefund } from "./routes/refunds";
 import { handleReturn } from "./routes/return";
 import { statusPage } from "./routes/status-page";
 import { handleWebhook } from "./routes/webhook";
@@ -25,6 +26,8 @@ export function buildRouter(): AppRouter {
     .post("/v1/orders", createOrder)
     .get("/v1/orders/:gateway/:order_id", getOrder)
     .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
+    .post("/v1/orders/:gateway/:order_id/refunds", createRefund)
+    .get("/v1/orders/:gateway/:order_id/refunds/:refund_id", getRefund)
     .get("/v1/deliveries", listDeliveries)
     .get("/v1/deliveries/:id", getDelivery)
     .post("/v1/deliveries/:id/retry", retryDelivery)

@@ -2,7 +2,7 @@
  * The zod schemas that validate `/v1` requests. `/openapi.json` is generated from these same objects, so the
  * document cannot drift from what is enforced.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CURRENCY_EXPONENTS } from "../core/money";
 import { GATEWAY_IDS } from "../gateways/types";
 

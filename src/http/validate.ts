@@ -2,7 +2,7 @@
  * Validation at the edge with zod `safeParse`, answered with our own error carrying field paths and short messages
  * only — never the zod result or the offending values (style.md habit 9).
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { proxyError, type FieldIssue, type ProxyError } from "../core/errors";
 import { err, ok, type Result } from "../core/result";
 

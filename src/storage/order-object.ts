@@ -11,7 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
-import { proxyError, type ProxyError } from "../core/errors";
+import { errorStatus, problemDocument, proxyError, type ProxyError } from "../core/errors";
 import { createLogger, type Logger } from "../core/log";
 import type { Money } from "../core/money";
 import {
@@ -24,14 +24,32 @@ import {
   type OrderRecord,
   type PublicOrder,
 } from "../core/order";
-import { nextPollAt, pollWindow, windowClosed, type PollWindow } from "../core/reconcile";
+import { nextPollAt, pollDelay, pollWindow, windowClosed, type PollWindow } from "../core/reconcile";
+import {
+  decideRefund,
+  refundEvent,
+  refundRefusal,
+  toPublicRefund,
+  type PublicRefund,
+  type RefundRecord,
+} from "../core/refunds";
 import { err, ok, type Result } from "../core/result";
 import { isFinalPayment, type InputSource, type PaymentStatus } from "../core/status";
 import type { Env } from "../env";
 import { syncIndex } from "../delivery/kv-index";
 import { deliverDue, eventsEndpoint, type DeliveryIO } from "../delivery/run";
 import { GATEWAYS, gatewaySetup } from "../gateways";
-import type { CreatedOrder, Customer, GatewayId, GatewayIO, JsonValue, WebhookEvent } from "../gateways/types";
+import type {
+  ConfiguredGateway,
+  CreatedOrder,
+  Customer,
+  GatewayId,
+  GatewayIO,
+  JsonValue,
+  RefundHint,
+  WebhookEvent,
+} from "../gateways/types";
+import { claimIdempotencyKey, completeIdempotencyKey, type StoredResponse } from "./idempotency";
 import {
   attemptLog,
   enqueueEvent,
@@ -41,6 +59,7 @@ import {
   toDeliveryDetail,
   type DeliveryDetail,
 } from "./outbox";
+import { findRefund, listRefunds, saveRefund } from "./refunds";
 import { migrate } from "./schema";
 
 export interface OrderRef {
@@ -56,6 +75,8 @@ export interface RegisterInput {
 }
 
 export interface ObserveInput extends Observation {
+  /** Refunds the gateway listed with a confirmed status (e.g. Juspay `refunds[]`), folded into the refund rows. */
+  readonly refunds?: readonly RefundHint[];
   /** Keys identifying the delivery (webhook ids); any key seen before makes the input a duplicate. */
   readonly eventKeys?: readonly string[];
   readonly note?: string;
@@ -84,11 +105,40 @@ export interface AuditPage {
   readonly next_after: number | null;
 }
 
+export interface BeginRefundInput {
+  readonly idempotencyKey: string;
+  readonly fingerprint: string;
+  readonly refundId: string;
+  readonly gatewayRefundId: string;
+  readonly amount: Money;
+  readonly reason: string | null;
+  readonly maxRefunds: number;
+  readonly requestId: string;
+}
+
+export type BeginRefund =
+  | { readonly kind: "proceed"; readonly refund: PublicRefund }
+  | { readonly kind: "answer"; readonly response: StoredResponse; readonly replayed: boolean }
+  | { readonly kind: "in_use" }
+  | { readonly kind: "reused" };
+
+/** What the gateway said to the refund call: accepted, definitely refused, or unknown (timeout, 5xx, bad answer). */
+export type RefundCallOutcome =
+  | { readonly kind: "accepted"; readonly hint: RefundHint }
+  | { readonly kind: "refused"; readonly error: ProxyError }
+  | { readonly kind: "unknown"; readonly error: ProxyError };
+
+/** After this long with the gateway still not knowing a refund whose call failed ambiguously, it is marked failed. */
+export const REFUND_NOT_RECEIVED_AFTER_MS = 30 * 60 * 1000;
+const REFUND_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds";
+/** A claim still running after this long belongs to a request that died (a Worker request cannot run this long). */
+const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
+
 interface PollState {
   attempt: number;
   /** A webhook or a failed confirmation asked for an immediate look. */
   urgent: boolean;
-  /** When the poll is due (epoch ms). */
+  /** When the next look at the gateway is due (epoch ms). */
   due: number;
 }
 
@@ -325,6 +375,168 @@ export class OrderObject extends DurableObject<Env> {
     return ok(null);
   }
 
+  // ---------------------------------------------------------------- refunds
+
+  /**
+   * Step 1 of a refund ("recorded"): claims the idempotency key, applies the over-refund guard and records the
+   * refund with its deterministic gateway id, all in one synchronous transaction — so concurrent requests for one
+   * order are decided one at a time and pending + succeeded refunds can never exceed the captured amount.
+   * A refusal is stored as the key's answer, so a retry with the same key gets the same answer.
+   */
+  beginRefund(ref: OrderRef, input: BeginRefundInput): BeginRefund {
+    const now = Date.now();
+    let result!: BeginRefund;
+    this.ctx.storage.transactionSync(() => {
+      const claim = claimIdempotencyKey(this.sql, REFUND_SCOPE, input.idempotencyKey, input.fingerprint, now);
+      if (claim.kind === "replay") {
+        result = { kind: "answer", response: claim.response, replayed: true };
+        return;
+      }
+      if (claim.kind === "in_use") {
+        // A claim left running by a request that died after recording its refund: answer with the refund as it
+        // stands (the alarm is resolving it with the gateway) instead of "in use" for a day.
+        const orphan =
+          now - claim.since > ABANDONED_CLAIM_MS ? findRefund(this.sql, { refundId: input.refundId }) : null;
+        if (orphan) {
+          const response = { status: 202, body: JSON.stringify(toPublicRefund(orphan)) };
+          completeIdempotencyKey(this.sql, REFUND_SCOPE, input.idempotencyKey, response);
+          result = { kind: "answer", response, replayed: true };
+        } else {
+          result = { kind: "in_use" };
+        }
+        return;
+      }
+      if (claim.kind === "reused") {
+        result = claim;
+        return;
+      }
+      const order = this.load(ref);
+      const refunds = listRefunds(this.sql);
+      const existing = findRefund(this.sql, { refundId: input.refundId });
+      const refusal = existing
+        ? proxyError("refund_id_conflict", { detail: "a refund with this refund_id already exists" })
+        : refundRefusal(order, refunds, input.amount, input.maxRefunds);
+      if (refusal) {
+        const response = {
+          status: errorStatus(refusal),
+          body: JSON.stringify(problemDocument(refusal, input.requestId)),
+        };
+        completeIdempotencyKey(this.sql, REFUND_SCOPE, input.idempotencyKey, response);
+        if (order) {
+          this.appendAudit(now, "api", "refund_refused", refusal.reason, null, order.status, order.status, {
+            amount: input.amount.minor,
+          });
+        }
+        result = { kind: "answer", response, replayed: false };
+        return;
+      }
+      const refund: RefundRecord = {
+        refund_id: input.refundId,
+        gateway_refund_id: input.gatewayRefundId,
+        gateway_refund_ref: null,
+        amount: input.amount.minor,
+        currency: input.amount.currency,
+        status: "pending",
+        phase: "recorded",
+        gateway_status: null,
+        reason: input.reason,
+        origin: "api",
+        failure_code: null,
+        created_at: now,
+        updated_at: now,
+      };
+      saveRefund(this.sql, refund);
+      this.appendAudit(now, "api", "refund_recorded", "recorded", null, null, null, {
+        refund_id: refund.refund_id,
+        gateway_refund_id: refund.gateway_refund_id,
+        amount: refund.amount,
+      });
+      result = { kind: "proceed", refund: toPublicRefund(refund) };
+    });
+    // Armed before the gateway call: if this request dies mid-call, the alarm still resolves the refund.
+    const order = result.kind === "proceed" ? this.load(ref) : null;
+    if (order) this.schedulePoll(order, false, true);
+    return result;
+  }
+
+  /**
+   * Step 2 ("sent"): records what the gateway said and stores the key's answer. A definite refusal fails the refund
+   * (releasing its reservation); an unknown outcome leaves it pending and asks the alarm to resolve it by asking the
+   * gateway about that same id — never by sending it again.
+   */
+  finishRefund(
+    ref: OrderRef,
+    idempotencyKey: string,
+    refundId: string,
+    outcome: RefundCallOutcome,
+    requestId: string,
+  ): StoredResponse {
+    const now = Date.now();
+    let response!: StoredResponse;
+    let arm = false;
+    this.ctx.storage.transactionSync(() => {
+      const refund = findRefund(this.sql, { refundId });
+      if (!refund) throw new Error("finishRefund for a refund that was never recorded");
+      let next: RefundRecord;
+      if (outcome.kind === "accepted") {
+        const status = outcome.hint.status;
+        next = {
+          ...refund,
+          status,
+          phase: status === "pending" ? "sent" : "confirmed",
+          gateway_status: outcome.hint.gatewayStatus,
+          gateway_refund_ref: outcome.hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+          updated_at: now,
+        };
+        response = { status: 201, body: JSON.stringify(toPublicRefund(next)) };
+        arm = status === "pending";
+      } else if (outcome.kind === "refused") {
+        next = { ...refund, status: "failed", phase: "confirmed", failure_code: outcome.error.reason, updated_at: now };
+        response = {
+          status: errorStatus(outcome.error),
+          body: JSON.stringify(problemDocument(outcome.error, requestId)),
+        };
+      } else {
+        next = { ...refund, failure_code: null, updated_at: now };
+        response = { status: 202, body: JSON.stringify(toPublicRefund(next)) };
+        arm = true;
+      }
+      saveRefund(this.sql, next);
+      this.appendAudit(now, "api", "refund_sent", outcome.kind, next.gateway_status, null, null, {
+        refund_id: refundId,
+        refund_status: next.status,
+        ...(outcome.kind === "accepted" ? {} : { error: outcome.error.reason }),
+      });
+      if (outcome.kind !== "refused") this.queueRefundEvent(next, now);
+      completeIdempotencyKey(this.sql, REFUND_SCOPE, idempotencyKey, response);
+    });
+    const order = this.load(ref);
+    if (arm && order) this.schedulePoll({ ...order, attempted: true }, false, true);
+    return response;
+  }
+
+  getRefund(ref: OrderRef, refundId: string): PublicRefund | null {
+    if (!this.load(ref)) return null;
+    const refund = findRefund(this.sql, { refundId });
+    return refund ? toPublicRefund(refund) : null;
+  }
+
+  refunds(ref: OrderRef): PublicRefund[] {
+    if (!this.load(ref)) return [];
+    return listRefunds(this.sql).map(toPublicRefund);
+  }
+
+  /** Applies what the gateway says about a refund (a status call, or a poll). */
+  observeRefund(ref: OrderRef, hint: RefundHint, source: InputSource, confirmed: boolean): PublicRefund | null {
+    const now = Date.now();
+    let out: PublicRefund | null = null;
+    this.ctx.storage.transactionSync(() => {
+      if (!this.load(ref)) return;
+      out = this.applyRefundHint(hint, source, confirmed, now);
+    });
+    return out;
+  }
+
   // ---------------------------------------------------------------- deliveries
 
   /** One event delivery of this order with its latest attempts, or null. The source of truth for `/v1/deliveries`. */
@@ -356,9 +568,10 @@ export class OrderObject extends DurableObject<Env> {
   // ---------------------------------------------------------------- alarm: reconciliation and deliveries
 
   /**
-   * One alarm serves both jobs: polling the gateway for an order that is not final (product.md §3) and delivering due
-   * events to the merchant (§4). It is armed for whichever is due first (`armAlarm`). Alarms are at-least-once, so
-   * the work is idempotent: it does what is due as of now and re-arms explicitly.
+   * One alarm serves both jobs: looking at the gateway for an order that is not final or has a pending refund
+   * (product.md §3), and delivering due events to the merchant (§4). It is armed for whichever is due first
+   * (`armAlarm`). Alarms are at-least-once, so the work is idempotent: it does what is due as of now and re-arms
+   * explicitly.
    *
    * An alarm never fires before its time in production. The test harness can run it early
    * (`runDurableObjectAlarm`); it then acts as of the time it was armed for, which is how tests walk a 24-hour
@@ -382,53 +595,68 @@ export class OrderObject extends DurableObject<Env> {
     if (!order) return;
     const started = Date.now();
     const clock = () => now + (Date.now() - started);
-    await this.pollIfDue(order, now);
+    await this.reconcileIfDue(order, now);
     await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(order, clock));
     this.armAlarm();
     await syncIndex(this.sql, this.env.KV, order.gateway, order.order_id);
   }
 
   /**
-   * Polls the gateway when a poll is due (product.md §3): asks for the status, folds the answer as a confirmed
-   * observation, and schedules the next poll. Once the window has closed (core/reconcile.ts), an answer that is still
-   * not final makes the order `expired`; a later S2S-confirmed success can still move it to `succeeded`.
-   * A gateway that is down or answers for another order is recorded and only delays the next poll.
+   * When a look is due: polls the payment while it may still change (or a hint awaits confirmation) and asks about
+   * each pending refund, then plans the next look. A gateway that is down is recorded and only delays it.
    */
-  private async pollIfDue(order: OrderRecord, now: number): Promise<void> {
+  private async reconcileIfDue(order: OrderRecord, now: number): Promise<void> {
     const poll = this.pollState();
     if (!poll || poll.due > now) return;
-    if (!poll.urgent && !this.wantsPoll(order)) {
+    const paymentDue = poll.urgent || this.wantsPoll(order);
+    const refundsDue = this.pendingRefunds().length > 0;
+    if (!paymentDue && !refundsDue) {
       this.clearPoll();
       return;
     }
+    const attempt = poll.attempt + 1;
     const log = this.logger(order);
     const setup = gatewaySetup(this.env, order.gateway);
-    const ref = { gateway: order.gateway, orderId: order.order_id };
     if (setup.state !== "enabled") {
       this.appendAudit(now, "poll", "poll", "gateway_not_configured", null, order.status, order.status, {});
-      this.reschedulePoll(order, poll.attempt + 1, now, poll.urgent);
+      this.reschedulePoll(order, attempt, now, poll.urgent);
       return;
     }
     const io: GatewayIO = { fetch: (req, init) => fetch(req, init), now: () => Date.now(), kv: this.env.KV, log };
-    const snapshot = await setup.gateway.fetchStatus(order.order_id, io);
+    const answered = paymentDue ? await this.pollPayment(order, setup.gateway, io, attempt, now) : true;
+    if (refundsDue) await this.syncRefunds(order, setup.gateway, io);
+    this.reschedulePoll(this.loadAny() ?? order, attempt, now, poll.urgent && !answered);
+  }
+
+  /**
+   * One confirmed look at the payment; returns whether the gateway answered. A failed call is recorded and only
+   * delays the next look. Once the window has closed (core/reconcile.ts), an answer that is still not final makes the
+   * order `expired`; a later S2S-confirmed success can still move it to `succeeded` (status.ts).
+   */
+  private async pollPayment(
+    order: OrderRecord,
+    client: ConfiguredGateway,
+    io: GatewayIO,
+    attempt: number,
+    now: number,
+  ): Promise<boolean> {
+    const snapshot = await client.fetchStatus(order.order_id, io);
     const current = this.loadAny() ?? order;
     if (!snapshot.ok) {
       this.appendAudit(now, "poll", "poll", "gateway_error", null, current.status, current.status, {
         error: snapshot.error.reason,
       });
-      log.warn("reconciliation poll failed", { reason: snapshot.error.reason, attempt: poll.attempt });
-      this.reschedulePoll(current, poll.attempt + 1, now, poll.urgent);
-      return;
+      io.log.warn("reconciliation poll failed", { reason: snapshot.error.reason, attempt });
+      return false;
     }
     const found = snapshot.value;
     if (found.orderId !== order.order_id) {
       this.appendAudit(now, "poll", "poll", "order_mismatch", found.gatewayStatus, current.status, current.status, {});
-      this.reschedulePoll(current, poll.attempt + 1, now, poll.urgent);
-      return;
+      return false;
     }
     const closing = windowClosed(this.pollWindowOf(current), now) && !isFinalPayment(found.status);
     this.applyObservation(
-      ref,
+      { gateway: order.gateway, orderId: order.order_id },
       {
         source: "poll",
         confirmed: true,
@@ -437,21 +665,57 @@ export class OrderObject extends DurableObject<Env> {
         amount: found.amount,
         gatewayOrderRef: found.gatewayOrderRef,
         details: found.details,
+        refunds: found.refunds,
         ...(closing ? { note: `reconciliation window closed; the gateway still reports ${found.status}` } : {}),
       },
       now,
-      { attempt: poll.attempt + 1 },
     );
+    return true;
+  }
+
+  /**
+   * Asks the gateway about each pending refund by the id checkpost sent. A refund whose create call failed
+   * ambiguously and that the gateway still does not know after `REFUND_NOT_RECEIVED_AFTER_MS` never reached it: it
+   * is marked failed, releasing its reservation. It is never sent again.
+   */
+  private async syncRefunds(order: OrderRecord, client: ConfiguredGateway, io: GatewayIO): Promise<void> {
+    for (const refund of this.pendingRefunds()) {
+      const res = await client.refundStatus({ orderId: order.order_id, gatewayRefundId: refund.gateway_refund_id }, io);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        if (res.ok) {
+          this.applyRefundHint(res.value, "poll", true, now);
+        } else if (
+          res.error.reason === "gateway_not_found" &&
+          refund.phase === "recorded" &&
+          now - refund.created_at > REFUND_NOT_RECEIVED_AFTER_MS
+        ) {
+          const failed: RefundRecord = {
+            ...refund,
+            status: "failed",
+            phase: "confirmed",
+            failure_code: "not_received_by_gateway",
+            updated_at: now,
+          };
+          saveRefund(this.sql, failed);
+          this.appendAudit(now, "poll", "refund_poll", "applied", null, null, null, {
+            refund_id: refund.refund_id,
+            refund_status: "failed",
+          });
+          this.queueRefundEvent(failed, now);
+        } else {
+          this.appendAudit(now, "poll", "refund_poll", "gateway_error", null, null, null, {
+            refund_id: refund.refund_id,
+            error: res.error.reason,
+          });
+        }
+      });
+    }
   }
 
   // ---------------------------------------------------------------- internals
 
-  private applyObservation(
-    ref: OrderRef,
-    input: ObserveInput,
-    now: number,
-    pollAfter?: { attempt: number },
-  ): ObserveResult {
+  private applyObservation(ref: OrderRef, input: ObserveInput, now: number): ObserveResult {
     let result!: ObserveResult;
     let needsLook = false;
     let after!: OrderRecord;
@@ -496,12 +760,12 @@ export class OrderObject extends DurableObject<Env> {
         },
       );
       if (folded.event) this.queueEvent(folded.order, folded.event, now);
+      if (input.confirmed) for (const hint of input.refunds ?? []) this.applyRefundHint(hint, input.source, true, now);
+      after = this.loadAny() ?? folded.order;
       needsLook = folded.outcome === "needs_confirmation";
-      result = { order: toPublicOrder(folded.order), outcome: folded.outcome, changed: folded.event !== null };
-      after = folded.order;
+      result = { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null };
     });
-    if (pollAfter) this.reschedulePoll(after, pollAfter.attempt, now);
-    else this.schedulePoll(after, needsLook);
+    this.schedulePoll(after, needsLook);
     return result;
   }
 
@@ -512,17 +776,91 @@ export class OrderObject extends DurableObject<Env> {
     return order;
   }
 
-  /**
-   * Queues the merchant event for a change, inside the transaction that makes the change. Callers arm the alarm
-   * after the transaction (`schedulePoll`, `reschedulePoll` and `armAlarm` all do).
-   */
-  private queueEvent(order: OrderRecord, type: EventType, now: number): void {
-    const deliverable = eventsEndpoint(loadConfig(this.env)) !== null;
-    enqueueEvent(this.sql, { sequence: order.sequence, type, data: { order: toPublicOrder(order) } }, now, deliverable);
+  private pendingRefunds(): RefundRecord[] {
+    return listRefunds(this.sql).filter((r) => r.status === "pending");
   }
 
   /**
-   * Whether the gateway may still change this order: an attempt exists there and the order is not final. An order
+   * Folds one refund status into the refund rows (inside a transaction). A refund the gateway reports that checkpost
+   * never sent (a dashboard refund, an auto-refund) is recorded from a confirmed answer with origin `gateway`, so the
+   * over-refund guard counts it.
+   */
+  private applyRefundHint(hint: RefundHint, source: InputSource, confirmed: boolean, now: number): PublicRefund | null {
+    const refund =
+      (hint.gatewayRefundId ? findRefund(this.sql, { gatewayRefundId: hint.gatewayRefundId }) : null) ??
+      (hint.gatewayRefundRef ? findRefund(this.sql, { gatewayRefundRef: hint.gatewayRefundRef }) : null);
+    if (!refund) {
+      if (!confirmed || !hint.amount) return null;
+      const id = hint.gatewayRefundId ?? hint.gatewayRefundRef;
+      if (!id) return null;
+      const created: RefundRecord = {
+        refund_id: `gw_${id}`,
+        gateway_refund_id: id,
+        gateway_refund_ref: hint.gatewayRefundRef,
+        amount: hint.amount.minor,
+        currency: hint.amount.currency,
+        status: hint.status,
+        phase: hint.status === "pending" ? "sent" : "confirmed",
+        gateway_status: hint.gatewayStatus,
+        reason: null,
+        origin: "gateway",
+        failure_code: null,
+        created_at: now,
+        updated_at: now,
+      };
+      saveRefund(this.sql, created);
+      this.appendAudit(now, source, "refund_observation", "recorded", hint.gatewayStatus, null, null, {
+        refund_id: created.refund_id,
+        refund_status: created.status,
+        origin: "gateway",
+      });
+      this.queueRefundEvent(created, now);
+      return toPublicRefund(created);
+    }
+    const decision = decideRefund(refund.status, hint.status, confirmed);
+    this.appendAudit(now, source, "refund_observation", decision.kind, hint.gatewayStatus, null, null, {
+      refund_id: refund.refund_id,
+      claimed: hint.status,
+      confirmed,
+    });
+    if (decision.kind !== "apply") {
+      if (confirmed && refund.phase === "recorded") saveRefund(this.sql, { ...refund, phase: "sent", updated_at: now });
+      return toPublicRefund(refund);
+    }
+    const next: RefundRecord = {
+      ...refund,
+      status: decision.to,
+      phase: decision.to === "pending" ? "sent" : "confirmed",
+      gateway_status: hint.gatewayStatus,
+      gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+      updated_at: now,
+    };
+    saveRefund(this.sql, next);
+    this.queueRefundEvent(next, now);
+    return toPublicRefund(next);
+  }
+
+  /** Queues `refund.<status>` with the next per-order sequence. */
+  private queueRefundEvent(refund: RefundRecord, now: number): void {
+    const order = this.loadAny();
+    if (!order) return;
+    const next = { ...order, sequence: order.sequence + 1, updated_at: now };
+    this.save(next);
+    this.queueEvent(next, refundEvent(refund.status), now, { refund: toPublicRefund(refund) });
+  }
+
+  /**
+   * Queues the merchant event for a change, inside the transaction that makes the change; kept as undeliverable when
+   * events are off. Callers arm the alarm after the transaction (`schedulePoll`, `reschedulePoll` and `armAlarm` do).
+   */
+  private queueEvent(order: OrderRecord, type: EventType, now: number, extra: Record<string, unknown> = {}): void {
+    const deliverable = eventsEndpoint(loadConfig(this.env)) !== null;
+    const data = { order: toPublicOrder(order), ...extra };
+    enqueueEvent(this.sql, { sequence: order.sequence, type, data }, now, deliverable);
+  }
+
+  /**
+   * Whether the gateway may still change this payment: an attempt exists there and the order is not final. An order
    * flagged for review waits for a person, not for the gateway.
    */
   private wantsPoll(order: OrderRecord): boolean {
@@ -533,15 +871,18 @@ export class OrderObject extends DurableObject<Env> {
     return pollWindow(order.created_at, GATEWAYS[order.gateway].pollWindowMs, order.expires_at);
   }
 
-  /** Plans a poll when the order needs one: now if `urgent`, else on the regular schedule. Then arms the alarm. */
-  private schedulePoll(order: OrderRecord, urgent: boolean): void {
-    if (urgent || this.wantsPoll(order)) {
+  /**
+   * Plans a look at the gateway when the order needs one — now if `urgent`, else on the payment's schedule; `refund`
+   * plans one for a pending refund even when the payment itself is final — keeping an earlier one. Then arms the alarm.
+   */
+  private schedulePoll(order: OrderRecord, urgent: boolean, refund = false): void {
+    if (urgent || refund || this.wantsPoll(order)) {
       const now = Date.now();
       const current = this.pollState();
       const attempt = current?.attempt ?? 0;
-      const regular = urgent ? now : nextPollAt(attempt, now, this.pollWindowOf(order));
-      if (regular !== null) {
-        const due = current ? Math.min(current.due, regular) : regular;
+      const at = urgent ? now : refund ? now + pollDelay(0) : nextPollAt(attempt, now, this.pollWindowOf(order));
+      if (at !== null) {
+        const due = current ? Math.min(current.due, at) : at;
         this.savePoll({ attempt, urgent: urgent || (current?.urgent ?? false), due });
       }
     }
@@ -549,28 +890,29 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /**
-   * After a poll: the next one on the schedule, or none when the order no longer needs one. A look that was asked for
-   * (`urgent`) and could not be made is retried on the same schedule. Then arms the alarm.
+   * After a look: the next one for the payment (on its schedule; a look that was asked for — `urgent` — and could not
+   * be made is retried the same way) or for a pending refund, whichever is first; none when nothing is open. Then
+   * arms the alarm.
    */
   private reschedulePoll(order: OrderRecord, attempt: number, now: number, urgent = false): void {
-    const needed = urgent || this.wantsPoll(order);
-    const at = needed ? nextPollAt(attempt, now, this.pollWindowOf(order)) : null;
-    if (at === null) {
-      this.clearPoll();
-      if (needed) {
-        this.appendAudit(now, "poll", "poll_gave_up", "recorded", null, order.status, order.status, {});
-        this.logger(order).error("reconciliation stopped: the gateway never answered the final look", {});
-      }
-    } else {
-      this.savePoll({ attempt, urgent, due: at });
+    const paymentOpen = urgent || this.wantsPoll(order);
+    const paymentAt = paymentOpen ? nextPollAt(attempt, now, this.pollWindowOf(order)) : null;
+    if (paymentOpen && paymentAt === null) {
+      this.appendAudit(now, "poll", "poll_gave_up", "recorded", null, order.status, order.status, {});
+      this.logger(order).error("reconciliation stopped: the gateway never answered the final look", {});
     }
+    const refundAt = this.pendingRefunds().length ? now + pollDelay(Math.min(attempt, 8)) : null;
+    const candidates = [paymentAt, refundAt].filter((t): t is number => t !== null);
+    if (candidates.length)
+      this.savePoll({ attempt, urgent: urgent && paymentAt !== null, due: Math.min(...candidates) });
+    else this.clearPoll();
     this.armAlarm();
   }
 
   /**
-   * Arms the alarm for the earliest due job — the next poll or the next delivery — or removes it when there is none.
-   * The armed time is mirrored in `meta` so the decision needs no asynchronous read; `setAlarm` is issued
-   * synchronously, so the output gate covers it.
+   * Arms the alarm for the earliest due job — the next look at the gateway or the next delivery — or removes it when
+   * there is none. The armed time is mirrored in `meta` so the decision needs no asynchronous read; `setAlarm` is
+   * issued synchronously, so the output gate covers it.
    */
   private armAlarm(): void {
     const due = [this.pollState()?.due ?? null, nextDeliveryAt(this.sql)].filter((t): t is number => t !== null);
@@ -607,7 +949,7 @@ export class OrderObject extends DurableObject<Env> {
     const row = this.sql.exec("SELECT value FROM meta WHERE key = 'poll'").toArray()[0];
     if (!row) return null;
     const state = JSON.parse(row.value as string) as Partial<PollState>;
-    // A poll planned before `due` was stored is due now.
+    // A look planned before `due` was stored is due now.
     return { attempt: state.attempt ?? 0, urgent: state.urgent ?? false, due: state.due ?? 0 };
   }
 
@@ -714,6 +1056,11 @@ type OrderMethods = Pick<
   | "observe"
   | "recordWebhook"
   | "requestReconcile"
+  | "beginRefund"
+  | "finishRefund"
+  | "getRefund"
+  | "refunds"
+  | "observeRefund"
   | "delivery"
   | "retryDelivery"
 >;

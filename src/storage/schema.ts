@@ -24,7 +24,33 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      data TEXT NOT NULL
    );`,
-  // 2: delivery state of each outbox event (product.md §4) and its attempt log. See storage/outbox.ts.
+  // 2: refunds and idempotency keys (issue 6).
+  `CREATE TABLE refunds (
+     refund_id TEXT PRIMARY KEY,
+     gateway_refund_id TEXT NOT NULL UNIQUE,
+     gateway_refund_ref TEXT,
+     amount INTEGER NOT NULL,
+     currency TEXT NOT NULL,
+     status TEXT NOT NULL,
+     phase TEXT NOT NULL,
+     gateway_status TEXT,
+     reason TEXT,
+     origin TEXT NOT NULL,
+     failure_code TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE idempotency (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     state TEXT NOT NULL,
+     status INTEGER,
+     body TEXT,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (scope, key)
+   );`,
+  // 3: delivery state of each outbox event (product.md §4) and its attempt log. See storage/outbox.ts.
   `ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;

@@ -115,11 +115,11 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
         details: snapshot.value.details,
       }),
     );
-    return json(observed.order);
+    return json({ ...observed.order, refunds: await stub.refunds(ref) });
   }
-  const order = await stub.get(ref);
+  const [order, refunds] = await Promise.all([stub.get(ref), stub.refunds(ref)]);
   if (!order) throw new HttpError(proxyError("order_not_found"));
-  return json(order);
+  return json({ ...order, refunds });
 }
 
 export async function getOrderEvents(request: AppRequest, rc: RequestContext): Promise<Response> {

@@ -1,0 +1,30 @@
+/**
+ * Idempotency keys on `/v1` POSTs, modelled on Stripe's (product.md §2): scoped to the endpoint and the order,
+ * retained at least 24 hours, a repeat with the same request replays the stored answer, a repeat with another
+ * request is refused, and a repeat while the first is running is told so. Pure helpers; the order Durable Object
+ * stores the records (`storage/idempotency.ts`).
+ */
+import { sha256, toHex } from "./crypto";
+
+/** How long a key is remembered. After this it is pruned and behaves as a new key. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Keys are opaque to checkpost: 1-255 printable ASCII characters (Stripe allows up to 255). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** JSON with object keys sorted at every level, so two equal requests always fingerprint the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** What makes two requests "the same": the endpoint and the parsed body. */
+export async function requestFingerprint(endpoint: string, body: unknown): Promise<string> {
+  return toHex(await sha256(`${endpoint}\n${canonicalJson(body)}`));
+}

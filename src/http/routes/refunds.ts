@@ -1,0 +1,133 @@
+/**
+ * Refunds (product.md §2, issue 6):
+ * - `POST /v1/orders/:gateway/:order_id/refunds` with a required `Idempotency-Key`: the order's Durable Object
+ *   claims the key, applies the over-refund guard and records the refund with its deterministic gateway id
+ *   ("recorded"); only then is the gateway called; the object stores the outcome ("sent") and the key's answer.
+ * - `GET /v1/orders/:gateway/:order_id/refunds/:refund_id[?refresh=true]`.
+ */
+import * as z from "zod";
+import { proxyError, type ErrorReason } from "../../core/errors";
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
+import { fromMinor } from "../../core/money";
+import { DEFAULT_MAX_REFUNDS, deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
+import { setting } from "../../env";
+import { orderStub, type RefundCallOutcome } from "../../storage/order-object";
+import type { StoredResponse } from "../../storage/idempotency";
+import { parseJsonBody, readBody } from "../body";
+import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
+import { gatewayIO, requireOrder } from "../gateway-context";
+import { json } from "../respond";
+import { CurrencySchema, MinorAmountSchema, RefreshQuerySchema } from "../schemas";
+import { parseOrFail } from "../validate";
+
+export const RefundRequestSchema = z.strictObject({
+  amount: MinorAmountSchema,
+  currency: CurrencySchema.optional().describe("Defaults to the order's currency; must equal it"),
+  refund_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")
+    .optional()
+    .describe("Your id for this refund; derived from the Idempotency-Key when absent"),
+  reason: z.string().min(1).max(255).optional(),
+});
+
+/** Gateway errors that prove the refund was not made; anything else (timeouts, 5xx, bad answers) is unknown. */
+const DEFINITE_REFUSALS: ReadonlySet<ErrorReason> = new Set([
+  "gateway_rejected",
+  "gateway_not_found",
+  "gateway_auth_failed",
+  "not_implemented",
+  "validation_failed",
+]);
+
+function maxRefunds(rc: RequestContext): number {
+  const raw = Number(setting(rc.env, "MAX_REFUNDS_PER_ORDER"));
+  return Number.isInteger(raw) && raw > 0 ? raw : DEFAULT_MAX_REFUNDS;
+}
+
+function stored(response: StoredResponse, replayed: boolean): Response {
+  return new Response(response.body, {
+    status: response.status,
+    headers: {
+      "content-type": response.status >= 400 ? "application/problem+json" : "application/json",
+      ...(replayed ? { "idempotent-replayed": "true" } : {}),
+    },
+  });
+}
+
+export async function createRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const { ref, client } = requireOrder(request, rc);
+  const key = request.headers.get("idempotency-key");
+  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
+  const body = orThrow(parseOrFail(RefundRequestSchema, raw));
+  const stub = orderStub(rc.env, ref);
+  const order = await stub.get(ref);
+  if (!order) throw new HttpError(proxyError("order_not_found"));
+  const money = fromMinor(body.amount, body.currency ?? order.currency ?? "");
+  if (!money.ok)
+    throw new HttpError(
+      proxyError("validation_failed", { fields: [{ path: "amount", message: "not a valid amount" }] }),
+    );
+
+  const refundId = body.refund_id ?? (await refundIdFromKey(key));
+  const begun = await stub.beginRefund(ref, {
+    idempotencyKey: key,
+    fingerprint: await requestFingerprint(`POST /v1/orders/${ref.gateway}/${ref.orderId}/refunds`, raw),
+    refundId,
+    gatewayRefundId: await deriveGatewayRefundId(ref.gateway, ref.orderId, refundId),
+    amount: money.value,
+    reason: body.reason ?? null,
+    maxRefunds: maxRefunds(rc),
+    requestId: rc.requestId,
+  });
+  switch (begun.kind) {
+    case "answer":
+      return stored(begun.response, begun.replayed);
+    case "in_use":
+      throw new HttpError(proxyError("idempotency_key_in_use"));
+    case "reused":
+      throw new HttpError(proxyError("idempotency_key_reused"));
+    case "proceed":
+      break;
+  }
+  const result = await client.refund(
+    {
+      orderId: ref.orderId,
+      gatewayRefundId: begun.refund.gateway_refund_id,
+      amount: money.value,
+      reason: body.reason ?? null,
+    },
+    gatewayIO(rc),
+  );
+  const outcome: RefundCallOutcome = result.ok
+    ? { kind: "accepted", hint: result.value }
+    : DEFINITE_REFUSALS.has(result.error.reason)
+      ? { kind: "refused", error: result.error }
+      : { kind: "unknown", error: result.error };
+  if (!result.ok)
+    rc.log.warn("gateway refund call failed", {
+      gateway: ref.gateway,
+      order_id: ref.orderId,
+      reason: result.error.reason,
+      outcome: outcome.kind,
+    });
+  return stored(await stub.finishRefund(ref, key, refundId, outcome, rc.requestId), false);
+}
+
+export async function getRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const { ref, client } = requireOrder(request, rc);
+  const query = orThrow(parseOrFail(RefreshQuerySchema, request.query));
+  const refundId = request.params["refund_id"] ?? "";
+  const stub = orderStub(rc.env, ref);
+  const refund = await stub.getRefund(ref, refundId);
+  if (!refund) throw new HttpError(proxyError("refund_not_found"));
+  if (query.refresh !== "true") return json(refund);
+  const hint = await client.refundStatus(
+    { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id },
+    gatewayIO(rc),
+  );
+  if (!hint.ok) throw new HttpError(hint.error);
+  return json((await stub.observeRefund(ref, hint.value, "api", true)) ?? refund);
+}

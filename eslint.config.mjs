@@ -11,6 +11,7 @@ export default tseslint.config(
       "bench/results/",
       "test-results/",
       "scripts/",
+      "bench/*.mjs",
       "eslint.config.mjs",
     ],
   },

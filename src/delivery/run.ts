@@ -55,7 +55,8 @@ export async function deliverDue(sql: SqlStorage, gateway: GatewayId, orderId: s
       continue;
     }
     if (goneAt === undefined) {
-      goneAt = await endpointGoneAt(io.kv, io.endpoint);
+      // KV being unavailable must not stall deliveries: without the mark, the endpoint is taken as not gone.
+      goneAt = await endpointGoneAt(io.kv, io.endpoint).catch(() => null);
       continue; // state may have moved during the read: look at the head again
     }
     if (goneAt !== null && (head.resumed_at === null || goneAt >= head.resumed_at)) {
@@ -112,6 +113,9 @@ async function attempt(
   if (outcome.kind === "exhausted") io.log.error("event delivery exhausted", { sequence: head.sequence });
   if (outcome.kind !== "gone") return null;
   io.log.error("merchant endpoint answered 410 Gone: deliveries to it are stopped", { sequence: head.sequence });
-  await markEndpointGone(io.kv, endpoint, result.at);
+  // If the mark cannot be written, other orders find out from their own 410; this order stops either way.
+  await markEndpointGone(io.kv, endpoint, result.at).catch(() =>
+    io.log.warn("could not record the 410 stop in KV", { sequence: head.sequence }),
+  );
   return result.at;
 }

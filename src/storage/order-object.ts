@@ -598,7 +598,10 @@ export class OrderObject extends DurableObject<Env> {
     await this.reconcileIfDue(order, now);
     await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(order, clock));
     this.armAlarm();
-    await syncIndex(this.sql, this.env.KV, order.gateway, order.order_id);
+    // The listing index may lag (kv-index.ts): rows stay marked dirty and are written by the next alarm run.
+    await syncIndex(this.sql, this.env.KV, order.gateway, order.order_id).catch(() =>
+      this.logger(order).warn("deliveries index not updated in KV", {}),
+    );
   }
 
   /**

@@ -512,6 +512,7 @@ export class OrderObject extends DurableObject<Env> {
     });
     const order = this.load(ref);
     if (arm && order) this.schedulePoll({ ...order, attempted: true }, false, true);
+    else this.armAlarm(); // a refund event queued above is delivered by the alarm
     return response;
   }
 
@@ -534,6 +535,7 @@ export class OrderObject extends DurableObject<Env> {
       if (!this.load(ref)) return;
       out = this.applyRefundHint(hint, source, confirmed, now);
     });
+    this.armAlarm(); // a refund event queued above is delivered by the alarm
     return out;
   }
 

@@ -114,13 +114,20 @@ describe("the order's alarm", () => {
       gatewayStatus: "PENDING",
       amount: AMOUNT,
     };
-    await order("juspay", orderId).observeRefund(ref, hint, "poll", true);
-    await order("juspay", orderId).observeRefund(
-      ref,
-      { ...hint, status: "succeeded", gatewayStatus: "SUCCESS" },
-      "poll",
-      true,
-    );
+    await runAlarmsUntil("juspay", orderId, acceptedCount(orderId, 1));
+    // Each refund change arms the alarm itself: its event does not wait for some later input.
+    for (const [i, status] of (["pending", "succeeded"] as const).entries()) {
+      const before = await runInDurableObject(objectOf("juspay", orderId), (_o: OrderObject, state) =>
+        state.storage.getAlarm(),
+      );
+      expect(before).toBeNull();
+      const armedAt = await runInDurableObject(objectOf("juspay", orderId), async (o: OrderObject, state) => {
+        o.observeRefund(ref, { ...hint, status, gatewayStatus: status.toUpperCase() }, "poll", true);
+        return state.storage.getAlarm();
+      });
+      expect(armedAt ?? Infinity).toBeLessThanOrEqual(Date.now());
+      await runAlarmsUntil("juspay", orderId, acceptedCount(orderId, i + 2));
+    }
     await runAlarmsUntil("juspay", orderId, acceptedCount(orderId, 3));
     const accepted = await merchantEvents(orderId, true);
     expect(accepted.map((e) => [e.sequence, e.type])).toEqual([

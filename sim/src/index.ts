@@ -7,6 +7,7 @@
  */
 import { faultResponse } from "./faults";
 import { merchantApi, merchantControl, resetMerchant } from "./merchant";
+import { nimbblSim } from "./nimbbl";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
 
 export interface SimEnv {
@@ -31,7 +32,7 @@ const notYet: GatewaySim = {
 const GATEWAYS: Record<SimGateway, GatewaySim> = {
   juspay: notYet,
   phonepe: notYet,
-  nimbbl: notYet,
+  nimbbl: nimbblSim,
 };
 
 function isSimGateway(value: string): value is SimGateway {

@@ -32,11 +32,12 @@ export function isFinalRefund(status: RefundStatus): boolean {
  *   gateway gave up on the order (a PhonePe order past `expireAt`, a lapsed Nimbbl order): money was captured, so
  *   hiding it would be the worse error. Both only with S2S confirmation.
  * - Reversal: `succeeded → reversed` (Nimbbl reverses a success reported after the authorisation period), and
- *   `failed | expired → reversed` when the late success was never seen before its reversal.
+ *   `created | pending | failed | expired → reversed` when the late success was never seen before its reversal
+ *   (seed 003: a pending or failed Nimbbl payment may next be `reversing` or `reversed`).
  */
 const PAYMENT_EDGES: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
-  created: ["pending", "succeeded", "failed", "expired"],
-  pending: ["succeeded", "failed", "expired"],
+  created: ["pending", "succeeded", "failed", "expired", "reversed"],
+  pending: ["succeeded", "failed", "expired", "reversed"],
   succeeded: ["reversed"],
   failed: ["succeeded", "reversed"],
   expired: ["succeeded", "reversed"],

@@ -14,6 +14,8 @@ const FORWARD: [PaymentStatus, PaymentStatus][] = [
   ["pending", "succeeded"],
   ["pending", "failed"],
   ["pending", "expired"],
+  ["created", "reversed"],
+  ["pending", "reversed"],
 ];
 const LATE: [PaymentStatus, PaymentStatus][] = [
   ["failed", "succeeded"],

@@ -1,0 +1,169 @@
+/**
+ * Nimbbl's statuses → checkpost's unified ones (nimbbl.md §4, seed 003), and the transaction enquiry → a status
+ * snapshot. Pure: data in, data out. Every table is exhaustive over the values Nimbbl documents; anything else maps
+ * to `pending`, never to success or failure.
+ */
+import { fromMajor, formatTwoDecimals, type Money } from "../../core/money";
+import type { PaymentStatus, RefundStatus } from "../../core/status";
+import type { JsonValue, RefundHint, StatusSnapshot } from "../types";
+import type { NimbblAmount, NimbblEnquiryOrder, NimbblEnquiryResponse, NimbblEnquiryTransaction } from "./wire";
+
+/**
+ * Payment (transaction) status [D10][D7]. `reversing` is not final at Nimbbl (it can end as
+ * `payment_reversal_failed`), so it stays `pending` and the order keeps being polled until `reversed`;
+ * `authorized` (pre-auth) is not a capture.
+ */
+const PAYMENT_STATUS = {
+  new: "pending",
+  pending: "pending",
+  authorized: "pending",
+  succeeded: "succeeded",
+  failed: "failed",
+  reversing: "pending",
+  reversed: "reversed",
+} as const satisfies Record<string, PaymentStatus>;
+
+/** Order status, used only when the order has no payment attempt yet [D10 orders]. */
+const ORDER_STATUS = {
+  new: "created",
+  pending: "pending",
+  // `completed` means a payment succeeded; without that transaction in the answer, wait for it.
+  completed: "pending",
+  lapsed: "expired",
+} as const satisfies Record<string, PaymentStatus>;
+
+/** Refund status: `new | pending → succeeded | failed` [D8][D10 refunds]. */
+const REFUND_STATUS = {
+  new: "pending",
+  pending: "pending",
+  succeeded: "succeeded",
+  failed: "failed",
+} as const satisfies Record<string, RefundStatus>;
+
+/** The prefix that marks a gateway status taken from the order rather than a transaction. */
+export const ORDER_STATUS_PREFIX = "order:";
+
+function lookup<T>(table: Record<string, T>, key: string, fallback: T): T {
+  return Object.hasOwn(table, key) ? (table[key] as T) : fallback;
+}
+
+export function mapPaymentStatus(status: string): PaymentStatus {
+  return lookup<PaymentStatus>(PAYMENT_STATUS, status, "pending");
+}
+
+export function mapRefundStatus(status: string): RefundStatus {
+  return lookup<RefundStatus>(REFUND_STATUS, status, "pending");
+}
+
+/** A gateway status as recorded on the order: a transaction status, or `order:<status>` when there is none. */
+export function mapGatewayStatus(status: string): PaymentStatus {
+  if (status.startsWith(ORDER_STATUS_PREFIX)) {
+    return lookup<PaymentStatus>(ORDER_STATUS, status.slice(ORDER_STATUS_PREFIX.length), "pending");
+  }
+  return mapPaymentStatus(status);
+}
+
+/** Nimbbl spells refund types both `partial_refund` and `partial-refund` (§8). */
+export function isRefundType(type: string | undefined): boolean {
+  return type !== undefined && /refund/i.test(type);
+}
+
+/** Ranking of the unified outcomes of several attempts: a success settles the order whatever else happened. */
+const PRECEDENCE: readonly PaymentStatus[] = ["succeeded", "pending", "reversed", "failed"];
+
+/** A decimal as the two-decimal text Nimbbl signs, or null when absent or unreadable. */
+export function amountText(value: NimbblAmount | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const text = formatTwoDecimals(value);
+  return text.ok ? text.value : null;
+}
+
+/**
+ * The amount to compare with the registered one: the ORDER total, not `transaction_amount`, which includes
+ * convenience fees and offer discounts [D1][D12]. When Nimbbl converted the currency, the merchant registered the
+ * original amount, so `currency_conversion.original_*` is the one to compare.
+ */
+export function orderAmount(order: NimbblEnquiryOrder): Money | null {
+  const conv = order.currency_conversion;
+  const money = conv
+    ? fromMajor(conv.original_total_amount, conv.original_currency)
+    : fromMajor(order.total_amount, order.currency);
+  return money.ok ? money.value : null;
+}
+
+export function refundDetails(order: { refund_details?: NimbblEnquiryOrder["refund_details"] }): JsonValue {
+  const r = order.refund_details;
+  if (!r) return null;
+  return {
+    refundable_currency: r.refundable_currency ?? null,
+    total_refundable_amount: amountText(r.total_refundable_amount),
+    refunded_amount: amountText(r.refunded_amount),
+    available_refundable_amount: amountText(r.available_refundable_amount),
+  };
+}
+
+/** A refund entry of the enquiry; its currency defaults to the order's refundable currency. */
+export function refundHint(t: NimbblEnquiryTransaction, currency: string): RefundHint {
+  const gatewayStatus = t.refund_status ?? t.payment_status ?? "";
+  const money = fromMajor(t.refund_amount ?? t.transaction_amount, t.transaction_currency ?? currency);
+  return {
+    gatewayRefundId: t.refund_request_id ?? null,
+    gatewayRefundRef: t.nimbbl_transaction_id,
+    status: mapRefundStatus(gatewayStatus),
+    gatewayStatus,
+    amount: money.ok ? money.value : null,
+  };
+}
+
+/** The attempt that decides the order, by precedence; the last such attempt when several share a status. */
+function decidingAttempt(payments: readonly NimbblEnquiryTransaction[]): NimbblEnquiryTransaction | null {
+  for (const wanted of PRECEDENCE) {
+    const matching = payments.filter((p) => mapPaymentStatus(p.payment_status ?? "") === wanted);
+    const last = matching[matching.length - 1];
+    if (last) return last;
+  }
+  return null;
+}
+
+/**
+ * The enquiry's answer as a snapshot (§3, §4). With several attempts (an order takes up to 15 or 25), the order is
+ * `succeeded` if any payment succeeded, else `pending` while any attempt may still change, else the latest reversal
+ * or failure. No attempt at all: the order's own status (`new` → created, `lapsed` → expired).
+ */
+export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot {
+  const order = body.order;
+  const all = body.transaction ?? [];
+  // Pre-auth captures and voids are neither; an entry without a type is taken as a payment attempt.
+  const payments = all.filter((t) => t.transaction_type === "payment" || t.transaction_type === undefined);
+  const refunds = all.filter((t) => isRefundType(t.transaction_type));
+  const attempt = decidingAttempt(payments);
+  const gatewayStatus = attempt ? (attempt.payment_status ?? "") : `${ORDER_STATUS_PREFIX}${order.status}`;
+  return {
+    orderId: order.invoice_id,
+    gatewayStatus,
+    status: mapGatewayStatus(gatewayStatus),
+    amount: orderAmount(order),
+    gatewayOrderRef: order.order_id ?? null,
+    details: {
+      order_status: order.status,
+      attempts: payments.length,
+      transaction_id: attempt?.nimbbl_transaction_id ?? null,
+      transaction_amount: amountText(attempt?.transaction_amount),
+      transaction_currency: attempt?.transaction_currency ?? null,
+      additional_charges: amountText(attempt?.additional_charges),
+      offer_discount: amountText(attempt?.offer_discount),
+      payment_mode: attempt?.payment_mode ?? null,
+      error_code: attempt?.failure_reason?.nimbbl_error_code ?? null,
+      error_message: attempt?.failure_reason?.nimbbl_merchant_message ?? null,
+      refund_details: refundDetails(order),
+      currency_conversion: order.currency_conversion
+        ? {
+            original_currency: order.currency_conversion.original_currency,
+            converted_currency: order.currency_conversion.converted_currency ?? null,
+            original_total_amount: amountText(order.currency_conversion.original_total_amount),
+          }
+        : null,
+    },
+    refunds: refunds.map((t) => refundHint(t, order.refund_details?.refundable_currency ?? order.currency)),
+  };
+}

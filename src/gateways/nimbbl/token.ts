@@ -1,0 +1,115 @@
+/**
+ * Nimbbl merchant tokens (nimbbl.md §3): `POST /v3/generate-token` with the access key and secret returns a JWT that
+ * lives 20 minutes and a UTC `expires_at` without a zone suffix. Several tokens may be live at once, so caching is an
+ * optimisation, never a correctness question: a token is cached per access key in isolate memory and in KV
+ * (`tok:nimbbl:<sha256(access key)>`; neither the key nor the secret is ever part of a KV key or value), refreshed
+ * three minutes before it expires (at 17 of 20 minutes), fetched once per isolate at a time (single-flight), and
+ * dropped when the gateway answers 401/403 (the caller then retries once, as the .NET SDK does [S3]).
+ */
+import { z } from "zod";
+import { proxyError, type ProxyError } from "../../core/errors";
+import { sha256, toHex } from "../../core/crypto";
+import { err, ok, type Result } from "../../core/result";
+import { callGateway } from "../http";
+import type { GatewayIO } from "../types";
+import { NimbblTokenResponseSchema } from "./wire";
+
+export const TOKEN_LIFETIME_MS = 20 * 60 * 1000;
+export const TOKEN_REFRESH_MARGIN_MS = 3 * 60 * 1000;
+export const TOKEN_KV_PREFIX = "tok:nimbbl:";
+/** KV refuses an `expirationTtl` under 60 s. */
+const MIN_KV_TTL_S = 60;
+
+export interface TokenSettings {
+  readonly baseUrl: string;
+  readonly accessKey: string;
+  readonly accessSecret: string;
+}
+
+export interface CachedToken {
+  readonly token: string;
+  /** Epoch ms after which the token is not used for new calls. */
+  readonly refreshAt: number;
+  /** Epoch ms when Nimbbl stops accepting it. */
+  readonly expiresAt: number;
+}
+
+const CachedTokenSchema = z.object({ token: z.string().min(1), refreshAt: z.number(), expiresAt: z.number() });
+
+const memory = new Map<string, CachedToken>();
+const inflight = new Map<string, Promise<Result<CachedToken, ProxyError>>>();
+
+/** The KV key for an access key: a hash, so the key itself never appears in storage listings. */
+export async function tokenCacheKey(accessKey: string): Promise<string> {
+  return `${TOKEN_KV_PREFIX}${toHex(await sha256(`nimbbl:${accessKey}`)).slice(0, 40)}`;
+}
+
+/**
+ * `expires_at` is UTC without a zone (`2021-01-09T09:49:57.715413`). The expiry used is the earlier of that and
+ * 20 minutes from now, so a missing, unreadable or far-future value never keeps a token longer than Nimbbl does.
+ */
+export function tokenExpiry(expiresAt: string | undefined, now: number): number {
+  const cap = now + TOKEN_LIFETIME_MS;
+  if (!expiresAt) return cap;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,3})?\d*(Z|[+-]00:?00)?$/.exec(expiresAt);
+  if (!m) return cap;
+  const parsed = Date.parse(`${m[1]}${m[2] ?? ""}Z`);
+  return Number.isFinite(parsed) ? Math.min(parsed, cap) : cap;
+}
+
+function usable(token: CachedToken | null | undefined, now: number): token is CachedToken {
+  return token !== null && token !== undefined && now < token.refreshAt;
+}
+
+/** A token good for at least the refresh margin: memory, then KV, then Nimbbl. */
+export async function getToken(settings: TokenSettings, io: GatewayIO): Promise<Result<CachedToken, ProxyError>> {
+  const cacheKey = await tokenCacheKey(settings.accessKey);
+  const inMemory = memory.get(cacheKey);
+  if (usable(inMemory, io.now())) return ok(inMemory);
+  let pending = inflight.get(cacheKey);
+  if (!pending) {
+    pending = loadOrGenerate(settings, io, cacheKey).finally(() => inflight.delete(cacheKey));
+    inflight.set(cacheKey, pending);
+  }
+  return pending;
+}
+
+async function loadOrGenerate(
+  settings: TokenSettings,
+  io: GatewayIO,
+  cacheKey: string,
+): Promise<Result<CachedToken, ProxyError>> {
+  const stored = CachedTokenSchema.safeParse(await io.kv.get(cacheKey, "json"));
+  if (stored.success && usable(stored.data, io.now())) {
+    memory.set(cacheKey, stored.data);
+    return ok(stored.data);
+  }
+  const reply = await callGateway(io, {
+    gateway: "nimbbl",
+    operation: "generate_token",
+    method: "POST",
+    url: `${settings.baseUrl}/v3/generate-token`,
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ access_key: settings.accessKey, access_secret: settings.accessSecret }),
+  });
+  if (!reply.ok) return reply;
+  const parsed = NimbblTokenResponseSchema.safeParse(reply.value.body);
+  if (!parsed.success) {
+    return err(proxyError("gateway_bad_response", { log: { gateway: "nimbbl", operation: "generate_token" } }));
+  }
+  const now = io.now();
+  const expiresAt = tokenExpiry(parsed.data.expires_at, now);
+  const token: CachedToken = { token: parsed.data.token, expiresAt, refreshAt: expiresAt - TOKEN_REFRESH_MARGIN_MS };
+  memory.set(cacheKey, token);
+  const ttl = Math.ceil((expiresAt - now) / 1000);
+  if (ttl >= MIN_KV_TTL_S) await io.kv.put(cacheKey, JSON.stringify(token), { expirationTtl: ttl });
+  return ok(token);
+}
+
+/** Forgets a token Nimbbl refused, unless another call already replaced it with a newer one. */
+export async function dropToken(settings: TokenSettings, io: GatewayIO, refused: string): Promise<void> {
+  const cacheKey = await tokenCacheKey(settings.accessKey);
+  if (memory.get(cacheKey)?.token === refused) memory.delete(cacheKey);
+  const stored = CachedTokenSchema.safeParse(await io.kv.get(cacheKey, "json"));
+  if (stored.success && stored.data.token === refused) await io.kv.delete(cacheKey);
+}

@@ -6,7 +6,7 @@
  * three minutes before it expires (at 17 of 20 minutes), fetched once per isolate at a time (single-flight), and
  * dropped when the gateway answers 401/403 (the caller then retries once, as the .NET SDK does [S3]).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { sha256, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";

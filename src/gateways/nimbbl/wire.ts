@@ -3,7 +3,7 @@
  * of webhooks is only approximately known (§2), so unknown keys are kept, never refused. Amounts arrive as JSON
  * numbers (`12.50`) or numeric strings; they are parsed exactly by `core/money.ts`, never as floats.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const NimbblAmountSchema = z.union([z.number(), z.string()]);
 export type NimbblAmount = z.infer<typeof NimbblAmountSchema>;

@@ -131,6 +131,8 @@ export type RefundCallOutcome =
 /** After this long with the gateway still not knowing a refund whose call failed ambiguously, it is marked failed. */
 export const REFUND_NOT_RECEIVED_AFTER_MS = 30 * 60 * 1000;
 const REFUND_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds";
+/** How far ahead the alarm is armed for a delivery that `deliverNow` is already making. */
+const DELIVER_NOW_GRACE_MS = 30_000;
 /** A claim still running after this long belongs to a request that died (a Worker request cannot run this long). */
 const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
 
@@ -146,6 +148,12 @@ export class OrderObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** The alarm work in progress, so two runs never overlap (see `runDue`). */
   private running: Promise<void> = Promise.resolve();
+  /** Alarm work is running (its own deliveries cover events it queues). */
+  private working = false;
+  /** An event was queued since the last delivery run. */
+  private eventQueued = false;
+  /** Immediate delivery runs started outside the alarm and not finished (see `deliverNow`). */
+  private kicks = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -317,21 +325,24 @@ export class OrderObject extends DurableObject<Env> {
   recordWebhook(ref: OrderRef, event: WebhookEvent): Result<ObserveResult, ProxyError> {
     const now = Date.now();
     if (event.kind === "payment" && event.status !== null) {
-      return ok(
-        this.applyObservation(
-          ref,
-          {
-            source: "webhook",
-            confirmed: false,
-            gatewayStatus: event.gatewayStatus,
-            status: event.status,
-            amount: event.amount,
-            eventKeys: event.dedupeKeys,
-            note: event.eventType,
-          },
-          now,
-        ),
+      const observed = this.applyObservation(
+        ref,
+        {
+          source: "webhook",
+          confirmed: false,
+          gatewayStatus: event.gatewayStatus,
+          status: event.status,
+          amount: event.amount,
+          eventKeys: event.dedupeKeys,
+          note: event.eventType,
+        },
+        now,
       );
+      // A new webhook is news from the gateway even when its unified status is not (e.g. Nimbbl `reversing` while
+      // pending): look now rather than at the next regular poll. Duplicate deliveries ask for nothing.
+      const order = this.loadAny();
+      if (order && observed.outcome !== "duplicate_event") this.schedulePoll(order, true);
+      return ok(observed);
     }
     // Refund and other events: record, de-duplicate, and let the alarm look at the gateway.
     let result!: ObserveResult;
@@ -580,25 +591,54 @@ export class OrderObject extends DurableObject<Env> {
    * schedule without waiting.
    */
   override async alarm(): Promise<void> {
-    await this.runDue(Math.max(Date.now(), this.armedAt() ?? 0));
+    // This alarm is spent: forget it, so `armAlarm` sets the next one from what is left to do.
+    const armed = this.armedAt();
+    this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
+    await this.serialise(() => Math.max(Date.now(), armed ?? 0));
   }
 
-  /** The alarm's work as of `now` (epoch ms). Runs one at a time: a second call waits for the first to finish. */
+  /** The alarm's work as of `now` (epoch ms), after any run in progress. For tests, through `runInDurableObject`. */
   runDue(now: number): Promise<void> {
-    const run = this.running.then(() => this.work(now));
+    return this.serialise(() => now);
+  }
+
+  private serialise(asOf: () => number): Promise<void> {
+    const run = this.running.then(() => this.work(asOf()));
     this.running = run.catch(() => undefined);
     return run;
   }
 
+  /**
+   * Sends a just-queued event at once instead of waiting for the alarm to be scheduled. While it runs, the alarm is
+   * armed no earlier than `DELIVER_NOW_GRACE_MS` ahead for that delivery: a safety net if this object is evicted
+   * mid-way, which leaves the next look at the gateway on its own schedule.
+   */
+  private deliverNow(): void {
+    this.kicks += 1;
+    void this.runDue(Date.now())
+      .catch((error: unknown) => {
+        const order = this.loadAny();
+        if (order) this.logger(order).error("immediate delivery run failed", { error: String(error) });
+      })
+      .finally(() => {
+        this.kicks -= 1;
+        this.armAlarm();
+      });
+  }
+
   private async work(now: number): Promise<void> {
-    // The alarm that brought us here is spent; `armAlarm` below sets the next one from what is left to do.
-    this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
     const order = this.loadAny();
     if (!order) return;
     const started = Date.now();
     const clock = () => now + (Date.now() - started);
-    await this.reconcileIfDue(order, now);
-    await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(order, clock));
+    this.working = true;
+    try {
+      await this.reconcileIfDue(order, now);
+      this.eventQueued = false;
+      await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(order, clock));
+    } finally {
+      this.working = false;
+    }
     this.armAlarm();
     // The listing index may lag (kv-index.ts): rows stay marked dirty and are written by the next alarm run.
     await syncIndex(this.sql, this.env.KV, order.gateway, order.order_id).catch(() =>
@@ -862,6 +902,7 @@ export class OrderObject extends DurableObject<Env> {
     const deliverable = eventsEndpoint(loadConfig(this.env)) !== null;
     const data = { order: toPublicOrder(order), ...extra };
     enqueueEvent(this.sql, { sequence: order.sequence, type, data }, now, deliverable);
+    this.eventQueued ||= deliverable;
   }
 
   /**
@@ -920,7 +961,13 @@ export class OrderObject extends DurableObject<Env> {
    * issued synchronously, so the output gate covers it.
    */
   private armAlarm(): void {
-    const due = [this.pollState()?.due ?? null, nextDeliveryAt(this.sql)].filter((t): t is number => t !== null);
+    if (this.eventQueued && !this.working) {
+      this.eventQueued = false;
+      this.deliverNow();
+    }
+    let deliveryAt = nextDeliveryAt(this.sql);
+    if (deliveryAt !== null && this.kicks > 0) deliveryAt = Math.max(deliveryAt, Date.now() + DELIVER_NOW_GRACE_MS);
+    const due = [this.pollState()?.due ?? null, deliveryAt].filter((t): t is number => t !== null);
     const at = due.length ? Math.min(...due) : null;
     if (at === this.armedAt()) return;
     if (at === null) {

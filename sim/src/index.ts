@@ -6,8 +6,10 @@
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
 import { faultResponse } from "./faults";
+import { juspaySim } from "./juspay";
 import { merchantApi, merchantControl, resetMerchant } from "./merchant";
 import { nimbblSim } from "./nimbbl";
+import { phonepeSim } from "./phonepe";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
 
 export interface SimEnv {
@@ -24,14 +26,9 @@ export interface GatewaySim {
   control(request: Request, path: string, env: SimEnv): Promise<Response>;
 }
 
-const notYet: GatewaySim = {
-  api: () => Promise.resolve(Response.json({ error: "not simulated yet" }, { status: 501 })),
-  control: () => Promise.resolve(Response.json({ error: "not simulated yet" }, { status: 501 })),
-};
-
 const GATEWAYS: Record<SimGateway, GatewaySim> = {
-  juspay: notYet,
-  phonepe: notYet,
+  juspay: juspaySim,
+  phonepe: phonepeSim,
   nimbbl: nimbblSim,
 };
 
@@ -48,7 +45,11 @@ export default {
     if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
     const gateway: SimGateway = first;
     const path = `/${rest.join("/")}`;
-    const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.clone().text();
+    // Decoded from bytes: workerd warns when `.text()` is called on a form-encoded body.
+    const body =
+      request.method === "GET" || request.method === "HEAD"
+        ? ""
+        : new TextDecoder().decode(await request.clone().arrayBuffer());
     state.calls.push({
       gateway,
       method: request.method,

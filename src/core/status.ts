@@ -33,7 +33,8 @@ export function isFinalRefund(status: RefundStatus): boolean {
  *   hiding it would be the worse error. Both only with S2S confirmation.
  * - Reversal: `succeeded → reversed` (Nimbbl reverses a success reported after the authorisation period), and
  *   `created | pending | failed | expired → reversed` when the late success was never seen before its reversal
- *   (seed 003: a pending or failed Nimbbl payment may next be `reversing` or `reversed`).
+ *   (seed 003: a pending or failed Nimbbl payment may next be `reversing` or `reversed`; Juspay AUTO_REFUNDED: the
+ *   payment succeeded late and was refunded automatically, juspay.md §4).
  */
 const PAYMENT_EDGES: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   created: ["pending", "succeeded", "failed", "expired", "reversed"],

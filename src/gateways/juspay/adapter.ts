@@ -1,25 +1,37 @@
-/** Juspay / HDFC SmartGateway: skeleton until its issue lands. Settings and amount unit are declared; operations answer 501. */
-import { disabled, missingSettings } from "../settings";
-import { notImplementedGateway } from "../skeleton";
+/**
+ * Juspay / HDFC SmartGateway (juspay.md). Amounts on the wire are rupees (major units).
+ *
+ * Where things are: settings in config.ts; return and webhook verification in verify.ts; the S2S API in client.ts;
+ * payloads in wire.ts; the status table and gateway facts in map.ts; webhook events in events.ts; the bound gateway
+ * in gateway.ts; Juspay-only routes (`/handleJuspayResponse`, update order, mandates, HyperSDK signing) in routes.ts
+ * with their schemas and OpenAPI description in api.ts; RSA signing in sdk.ts.
+ *
+ * Reach this adapter through the registry (`gateways/index.ts`), never by importing this file first: routes.ts uses
+ * the order Durable Object's stub, whose module imports the registry, so evaluating this file before the registry
+ * would leave `GATEWAYS.juspay` unset.
+ */
 import type { GatewayAdapter } from "../types";
+import { JUSPAY_OPERATIONS } from "./api";
+import { JUSPAY_REQUIRED_SETTINGS, juspaySetup } from "./config";
+import { juspayGateway } from "./gateway";
+import { mapJuspayStatus } from "./map";
+import { registerJuspayRoutes } from "./routes";
+import { JUSPAY_ORDER_ID } from "./wire";
 
 export const juspayAdapter: GatewayAdapter = {
   id: "juspay",
   amountUnit: "major",
-  requiredSettings: [
-    "JUSPAY_BASE_URL",
-    "JUSPAY_MERCHANT_ID",
-    "JUSPAY_API_KEY",
-    "JUSPAY_RESPONSE_KEY",
-    "JUSPAY_WEBHOOK_USERNAME",
-    "JUSPAY_WEBHOOK_PASSWORD",
-  ],
+  requiredSettings: JUSPAY_REQUIRED_SETTINGS,
+  // A failed transaction can still turn CHARGED (conflicted transaction; auto-refund after ~10 minutes by default),
+  // pre-auth holds wait for capture, and retries on the same order id are possible (juspay.md §4): two days of polls.
   pollWindowMs: 2 * 24 * 60 * 60 * 1000,
   configure(env) {
-    const missing = missingSettings(env, this.requiredSettings);
-    if (missing.length) return disabled(missing);
-    return { state: "enabled", gateway: notImplementedGateway };
+    const setup = juspaySetup(env);
+    if (setup.state !== "enabled") return setup;
+    return { state: "enabled", gateway: juspayGateway(setup.settings) };
   },
-  mapStatus: () => "pending",
-  isValidOrderId: (id) => /^[A-Za-z0-9_-]{1,63}$/.test(id),
+  mapStatus: mapJuspayStatus,
+  isValidOrderId: (id) => JUSPAY_ORDER_ID.test(id),
+  registerRoutes: registerJuspayRoutes,
+  operations: JUSPAY_OPERATIONS,
 };

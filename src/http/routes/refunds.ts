@@ -12,11 +12,10 @@ import { fromMinor } from "../../core/money";
 import { DEFAULT_MAX_REFUNDS, deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
 import { setting } from "../../env";
 import { orderStub, type RefundCallOutcome } from "../../storage/order-object";
-import type { StoredResponse } from "../../storage/idempotency";
 import { parseJsonBody, readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import { gatewayIO, requireOrder } from "../gateway-context";
-import { json } from "../respond";
+import { json, storedResponse } from "../respond";
 import { CurrencySchema, MinorAmountSchema, RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
 
@@ -43,16 +42,6 @@ const DEFINITE_REFUSALS: ReadonlySet<ErrorReason> = new Set([
 function maxRefunds(rc: RequestContext): number {
   const raw = Number(setting(rc.env, "MAX_REFUNDS_PER_ORDER"));
   return Number.isInteger(raw) && raw > 0 ? raw : DEFAULT_MAX_REFUNDS;
-}
-
-function stored(response: StoredResponse, replayed: boolean): Response {
-  return new Response(response.body, {
-    status: response.status,
-    headers: {
-      "content-type": response.status >= 400 ? "application/problem+json" : "application/json",
-      ...(replayed ? { "idempotent-replayed": "true" } : {}),
-    },
-  });
 }
 
 export async function createRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
@@ -84,7 +73,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
   });
   switch (begun.kind) {
     case "answer":
-      return stored(begun.response, begun.replayed);
+      return storedResponse(begun.response, begun.replayed);
     case "in_use":
       throw new HttpError(proxyError("idempotency_key_in_use"));
     case "reused":
@@ -113,7 +102,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
       reason: result.error.reason,
       outcome: outcome.kind,
     });
-  return stored(await stub.finishRefund(ref, key, refundId, outcome, rc.requestId), false);
+  return storedResponse(await stub.finishRefund(ref, key, refundId, outcome, rc.requestId), false);
 }
 
 export async function getRefund(request: AppRequest, rc: RequestContext): Promise<Response> {

@@ -1,0 +1,332 @@
+/**
+ * The simulated Juspay / HDFC SmartGateway (juspay.md). API (`/juspay/…`, Basic auth `base64(API_KEY + ":")` or the
+ * kits' `base64(API_KEY)`, §2):
+ * - `POST /session` (JSON) and `POST /orders` (form): create an order (§5);
+ * - `GET /orders/:id`: Order Status, any status id (§4); pending refunds settle as reads go by;
+ * - `POST /orders/:id` (form): Update Order — refused once a transaction exists (the sim's reading of "not
+ *   recommended once the transaction is initiated");
+ * - `POST /orders/:id/refunds` (form): refunds, only on CHARGED orders, `unique_request_id` < 21 alphanumerics; a
+ *   repeated `unique_request_id` answers the order unchanged (real behaviour unverified, §5);
+ * - `GET /customers/:id/mandates`, `POST /mandates/:id` (`command=revoke`) (§6);
+ * - `GET|POST /pay/:id`: a payment page for `npm start` that redirects back signed and sends the webhook.
+ * Control (`/__control/juspay/…`): `config`, `orders` (create), `orders/:id` (read), `orders/:id/status`,
+ * `orders/:id/redirect`, `orders/:id/webhook` (optionally delivered to CHECKPOST_URL), `orders/:id/refunds/:urid`,
+ * `mandates`. Faults come from the shared fault rules.
+ */
+import type { GatewaySim, SimEnv } from "./index";
+import {
+  config,
+  customerMandates,
+  getMandate,
+  getOrder,
+  newOrder,
+  paiseFrom,
+  progressRefunds,
+  putMandate,
+  putOrder,
+  randomId,
+  refundedPaise,
+  renderOrder,
+  rupees,
+  setStatus,
+  STATUS_IDS,
+  type JuspaySimConfig,
+  type SimOrder,
+} from "./juspay-model";
+import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
+
+type Fields = Record<string, unknown>;
+
+const error = (status: number, code: string, message: string, kind = "invalid_request_error") =>
+  Response.json({ status: kind, error_code: code, error_message: message }, { status });
+const notFound = () => error(404, "object_not_found", "Cannot find what you are looking for");
+
+async function readFields(request: Request): Promise<Fields> {
+  const type = request.headers.get("content-type") ?? "";
+  const text = new TextDecoder().decode(await request.arrayBuffer());
+  if (!text) return {};
+  if (type.includes("json")) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return typeof parsed === "object" && parsed !== null ? (parsed as Fields) : {};
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+
+function authorized(request: Request): boolean {
+  const auth = request.headers.get("authorization") ?? "";
+  const ok = auth === `Basic ${btoa(`${config.api_key}:`)}` || auth === `Basic ${btoa(config.api_key)}`;
+  const mid = request.headers.get("x-merchantid");
+  return ok && (mid === null || mid === config.merchant_id);
+}
+
+function udfs(fields: Fields): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([k, v]) => /^udf([1-9]|10)$/.test(k) && typeof v === "string") as [string, string][],
+  );
+}
+
+function createOrder(fields: Fields, origin: string, session: boolean): Response {
+  const orderId = str(fields["order_id"]);
+  const amount = paiseFrom(fields["amount"]);
+  const returnUrl = str(fields["return_url"]);
+  if (!orderId || amount === null || (session && (!str(fields["payment_page_client_id"]) || !returnUrl))) {
+    return error(400, "invalid_request", "Mandatory fields are missing");
+  }
+  const existing = getOrder(orderId);
+  if (existing && existing.amount !== amount) return error(400, "invalid_request", "Order already exists");
+  const order =
+    existing ??
+    newOrder({
+      order_id: orderId,
+      amount,
+      currency: str(fields["currency"]) ?? "INR",
+      customer_id: str(fields["customer_id"]),
+      customer_email: str(fields["customer_email"]),
+      customer_phone: str(fields["customer_phone"]),
+      return_url: returnUrl ?? `${origin}/juspay/merchant-return`,
+      origin,
+      udf: udfs(fields),
+    });
+  putOrder(order);
+  const links = { web: order.payment_link, expiry: new Date(Date.now() + 15 * 60_000).toISOString() };
+  if (!session) return Response.json({ status: "CREATED", id: order.id, order_id: orderId, payment_links: links });
+  return Response.json({
+    status: "NEW",
+    id: order.id,
+    order_id: orderId,
+    payment_links: links,
+    sdk_payload: {
+      requestId: crypto.randomUUID(),
+      service: "in.juspay.hyperpay",
+      payload: {
+        clientId: fields["payment_page_client_id"],
+        amount: rupees(order.amount).toFixed(2),
+        merchantId: config.merchant_id,
+        clientAuthToken: randomId("tkn_", 24),
+        clientAuthTokenExpiry: links.expiry,
+        environment: "sandbox",
+        action: fields["action"] ?? "paymentPage",
+        customerId: order.customer_id ?? "",
+        returnUrl: order.return_url,
+        currency: order.currency,
+        orderId,
+      },
+    },
+  });
+}
+
+function refund(order: SimOrder, fields: Fields): Response {
+  const urid = str(fields["unique_request_id"]);
+  if (!urid || !/^[A-Za-z0-9]{1,20}$/.test(urid)) {
+    return error(400, "invalid_request", "unique_request_id must be alphanumeric and shorter than 21 characters");
+  }
+  if (order.refunds.some((r) => r.unique_request_id === urid)) return Response.json(renderOrder(order));
+  if (order.status !== "CHARGED") return error(400, "invalid_request", "Only charged orders can be refunded");
+  const refundable = order.amount - refundedPaise(order);
+  const amount = fields["amount"] === undefined ? refundable : paiseFrom(fields["amount"]);
+  if (amount === null || amount <= 0) return error(400, "invalid_request", "Invalid amount");
+  if (amount > refundable) return error(400, "invalid_request", "Refund amount exceeds the refundable amount");
+  order.refunds.push({
+    unique_request_id: urid,
+    id: randomId("rfnd_", 12),
+    ref: null,
+    amount,
+    status: "PENDING",
+    sent_to_gateway: false,
+    created: new Date().toISOString(),
+    error_code: null,
+    error_message: null,
+    reads_left: order.refund_settle_reads,
+  });
+  return Response.json(renderOrder(order));
+}
+
+function update(order: SimOrder, fields: Fields): Response {
+  if (order.status !== "NEW") {
+    return error(400, "invalid_request", "Order cannot be updated once the transaction is initiated");
+  }
+  if (fields["amount"] !== undefined) {
+    const amount = paiseFrom(fields["amount"]);
+    if (amount === null || amount <= 0) return error(400, "invalid_request", "Invalid amount");
+    order.amount = amount;
+  }
+  Object.assign(order.udf, udfs(fields));
+  return Response.json(renderOrder(order));
+}
+
+function mandateCommand(mandateId: string, fields: Fields): Response {
+  const mandate = getMandate(mandateId);
+  if (!mandate) return notFound();
+  if (fields["command"] !== "revoke") return error(400, "bad_request", "Invalid command", "Invalid Request");
+  mandate.status = "REVOKED";
+  return Response.json({ mandate_status: "REVOKED", mandate_id: mandateId });
+}
+
+function listMandates(customerId: string): Response {
+  const list = customerMandates(customerId).map((m) => ({
+    mandate_id: m.mandate_id,
+    status: m.status,
+    mandate_type: m.mandate_type,
+    frequency: m.frequency,
+    start_date: m.start_date,
+    end_date: m.end_date,
+    amount_rule: m.amount_rule,
+    max_amount: rupees(m.max_amount),
+    currency: m.currency,
+    mandate_debit_token: randomId("mdt_", 20),
+    payment_info: { payment_method_type: "UPI", payment_method: "UPI", payer_vpa: "customer@upi" },
+  }));
+  return Response.json({ object: "list", list, total: list.length, offset: 0, count: list.length });
+}
+
+async function deliver(env: SimEnv, webhook: { headers: Record<string, string>; body: string }): Promise<number> {
+  const target = `${env.CHECKPOST_URL ?? "http://127.0.0.1:8787"}/webhooks/juspay`;
+  try {
+    return (await fetch(target, { method: "POST", headers: webhook.headers, body: webhook.body })).status;
+  } catch {
+    return 0;
+  }
+}
+
+function payPage(order: SimOrder): Response {
+  const buttons = ["CHARGED", "AUTHORIZATION_FAILED", "PENDING_VBV"]
+    .map((s) => `<button name="outcome" value="${s}">${s}</button>`)
+    .join(" ");
+  const html = `<!doctype html><meta charset="utf-8"><title>Juspay simulator</title><h1>Pay INR ${rupees(order.amount).toFixed(2)}</h1><p>Order ${encodeURIComponent(order.order_id)}</p><form method="post">${buttons}</form>`;
+  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+async function pay(order: SimOrder, fields: Fields, env: SimEnv): Promise<Response> {
+  const outcome = str(fields["outcome"]) ?? "CHARGED";
+  setStatus(order, Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED");
+  await deliver(env, buildWebhook(order, eventFor(order.status)));
+  const redirect = await buildRedirect(order);
+  return new Response(null, { status: 303, headers: { location: redirect.url } });
+}
+
+async function api(request: Request, path: string, env: SimEnv): Promise<Response> {
+  const origin = new URL(request.url).origin;
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const [first, id, sub] = parts;
+  if (first === "pay" && id) {
+    const order = getOrder(id);
+    if (!order) return notFound();
+    return request.method === "POST" ? pay(order, await readFields(request), env) : payPage(order);
+  }
+  if (!authorized(request)) return error(401, "access_denied", "Access Denied", "error");
+  const fields = request.method === "POST" ? await readFields(request) : {};
+  if (request.method === "POST" && first === "session" && !id) return createOrder(fields, origin, true);
+  if (request.method === "POST" && first === "orders" && !id) return createOrder(fields, origin, false);
+  if (first === "orders" && id) {
+    const order = getOrder(id);
+    if (!order) return notFound();
+    if (request.method === "GET" && !sub) {
+      progressRefunds(order);
+      return Response.json(renderOrder(order));
+    }
+    if (request.method === "POST" && !sub) return update(order, fields);
+    if (request.method === "POST" && sub === "refunds") return refund(order, fields);
+  }
+  if (request.method === "GET" && first === "customers" && id && sub === "mandates") return listMandates(id);
+  if (request.method === "POST" && first === "mandates" && id && !sub) return mandateCommand(id, fields);
+  return notFound();
+}
+
+function redirectOptions(fields: Fields): RedirectOptions {
+  const extra = fields["extra"];
+  return {
+    encoding: fields["encoding"] === "single" ? "single" : "double",
+    method: fields["method"] === "POST" ? "POST" : "GET",
+    ...(str(fields["key"]) ? { key: String(fields["key"]) } : {}),
+    ...(typeof extra === "object" && extra !== null ? { extra: extra as Record<string, string> } : {}),
+  };
+}
+
+async function control(request: Request, path: string, env: SimEnv): Promise<Response> {
+  const origin = new URL(request.url).origin;
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const [first, id, sub, subId] = parts;
+  const fields = request.method === "POST" ? await readFields(request) : {};
+  if (first === "config" && request.method === "POST") {
+    for (const key of Object.keys(config) as (keyof JuspaySimConfig)[]) {
+      const value = str(fields[key]);
+      if (value !== null) config[key] = value;
+    }
+    return Response.json({ ok: true });
+  }
+  if (first === "mandates" && request.method === "POST") {
+    const customerId = str(fields["customer_id"]) ?? "cust_sim";
+    const mandate = {
+      mandate_id: str(fields["mandate_id"]) ?? randomId("mnd_", 12),
+      customer_id: customerId,
+      status: str(fields["status"]) ?? "ACTIVE",
+      max_amount: paiseFrom(fields["max_amount"]) ?? 500000,
+      currency: "INR",
+      frequency: str(fields["frequency"]) ?? "MONTHLY",
+      mandate_type: "EMANDATE",
+      amount_rule: "VARIABLE",
+      start_date: "2026-01-01",
+      end_date: "2031-01-01",
+    };
+    putMandate(mandate);
+    const order = str(fields["order_id"]) ? getOrder(String(fields["order_id"])) : null;
+    if (order) order.mandate_id = mandate.mandate_id;
+    return Response.json(mandate);
+  }
+  if (first === "orders" && !id && request.method === "POST") {
+    const orderId = str(fields["order_id"]);
+    const amount = paiseFrom(fields["amount"]);
+    if (!orderId || amount === null)
+      return Response.json({ error: "order_id and amount are required" }, { status: 400 });
+    const order = newOrder({
+      order_id: orderId,
+      amount,
+      currency: str(fields["currency"]) ?? "INR",
+      customer_id: str(fields["customer_id"]),
+      return_url: str(fields["return_url"]) ?? `${env.CHECKPOST_URL ?? "http://127.0.0.1:8787"}/return/juspay`,
+      origin,
+    });
+    if (str(fields["status"])) setStatus(order, String(fields["status"]));
+    putOrder(order);
+    return Response.json(renderOrder(order));
+  }
+  const order = first === "orders" && id ? getOrder(id) : null;
+  if (!order) return Response.json({ error: "unknown order" }, { status: 404 });
+  if (!sub && request.method === "GET") return Response.json(renderOrder(order));
+  if (sub === "status" && request.method === "POST") {
+    const amount = fields["amount"] === undefined ? null : paiseFrom(fields["amount"]);
+    if (amount !== null) order.amount = amount;
+    if (str(fields["currency"])) order.currency = String(fields["currency"]);
+    if (str(fields["refund_outcome"])) order.refund_outcome = String(fields["refund_outcome"]);
+    if (typeof fields["refund_settle_reads"] === "number") order.refund_settle_reads = fields["refund_settle_reads"];
+    if (str(fields["status"])) setStatus(order, String(fields["status"]));
+    return Response.json(renderOrder(order));
+  }
+  if (sub === "redirect" && request.method === "POST")
+    return Response.json(await buildRedirect(order, redirectOptions(fields)));
+  if (sub === "webhook" && request.method === "POST") {
+    const webhook = buildWebhook(order, str(fields["event_name"]) ?? eventFor(order.status), {
+      ...(str(fields["id"]) ? { id: String(fields["id"]) } : {}),
+      ...(str(fields["username"]) ? { username: String(fields["username"]) } : {}),
+      ...(str(fields["password"]) ? { password: String(fields["password"]) } : {}),
+    });
+    const delivered = fields["deliver"] === true ? await deliver(env, webhook) : null;
+    return Response.json({ ...webhook, delivered });
+  }
+  if (sub === "refunds" && subId && request.method === "POST") {
+    const entry = order.refunds.find((r) => r.unique_request_id === subId);
+    if (!entry) return Response.json({ error: "unknown refund" }, { status: 404 });
+    entry.status = str(fields["status"]) ?? entry.status;
+    entry.sent_to_gateway = entry.status !== "PENDING";
+    return Response.json(renderOrder(order));
+  }
+  return Response.json({ error: "unknown control route" }, { status: 404 });
+}
+
+export const juspaySim: GatewaySim = { api, control };

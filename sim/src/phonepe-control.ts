@@ -1,0 +1,115 @@
+/**
+ * The PhonePe simulator's control API (`/__control/phonepe/…`), for tests and the local demo:
+ * - `POST clients {client_id, client_secret, client_version?}`: register OAuth credentials;
+ * - `POST tokens/ttl {seconds}`: lifetime of tokens issued from now on; `POST tokens/expire`: every issued token
+ *   stops working (PG calls answer 401, the "stale token" case);
+ * - `POST webhook-credentials {username, password}`: the dashboard's callback credentials;
+ * - `POST orders {merchantOrderId, amount, state?, …}`: an order created outside checkpost;
+ * - `GET orders/:id`; `POST orders/:id/outcome {state, paymentMode?, errorCode?, reportedAmount?}`: settle it, and
+ *   get back the `redirectUrl` PhonePe then sends the browser to (the merchant's, untouched);
+ * - `POST refunds/:id/outcome {state, errorCode?}`;
+ * - `POST callbacks {merchantOrderId | merchantRefundId, event?, type?, payload?, username?, password?, deliver?}`:
+ *   a callback as PhonePe would send it, returned as `{headers, body}` (and delivered when `deliver`).
+ */
+import type { SimEnv } from "./index";
+import { buildCallback, deliver, orderCallback, REFUND_EVENTS, type CallbackRequest } from "./phonepe-callbacks";
+import {
+  allTokens,
+  config,
+  getRecord,
+  newOrder,
+  orderJson,
+  putRecord,
+  refundJson,
+  settleOrder,
+  type OrderOutcome,
+  type SimClient,
+  type SimOrder,
+  type SimRefund,
+} from "./phonepe-store";
+
+type Body = Record<string, unknown>;
+
+function text(body: Body, key: string, fallback = ""): string {
+  const value = body[key];
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : fallback;
+}
+
+function outcome(body: Body): OrderOutcome {
+  const state = text(body, "state", "COMPLETED");
+  return {
+    state: state === "FAILED" || state === "PENDING" ? state : "COMPLETED",
+    ...(typeof body["paymentMode"] === "string" ? { paymentMode: body["paymentMode"] } : {}),
+    ...(typeof body["errorCode"] === "string" ? { errorCode: body["errorCode"] } : {}),
+    ...(typeof body["detailedErrorCode"] === "string" ? { detailedErrorCode: body["detailedErrorCode"] } : {}),
+    ...(typeof body["reportedAmount"] === "number" ? { reportedAmount: body["reportedAmount"] } : {}),
+  };
+}
+
+const notFound = (what: string) => Response.json({ error: `${what} not found` }, { status: 404 });
+
+async function callbackControl(body: Body, env: SimEnv): Promise<Response> {
+  const req = body as CallbackRequest;
+  const refundId = body["merchantRefundId"];
+  let built;
+  if (typeof refundId === "string") {
+    const refund = getRecord<SimRefund>("refund", refundId);
+    const event = REFUND_EVENTS[refund?.state ?? "PENDING"] ?? "pg.refund.accepted";
+    built = await buildCallback(event, refund ? refundJson(refund) : { merchantRefundId: refundId }, req);
+  } else {
+    const orderId = text(body, "merchantOrderId");
+    const order = getRecord<SimOrder>("order", orderId);
+    built = order
+      ? await orderCallback(order, req)
+      : await buildCallback("checkout.order.completed", { merchantOrderId: orderId }, req);
+  }
+  const delivered = req.deliver ? await deliver(env, built) : null;
+  return Response.json({ method: "POST", path: "/webhooks/phonepe", ...built, delivered });
+}
+
+export async function phonepeControl(route: string, parts: readonly string[], body: Body, env: SimEnv) {
+  if (route === "POST clients") {
+    const client: SimClient = { secret: text(body, "client_secret"), version: text(body, "client_version", "1") };
+    putRecord("client", text(body, "client_id"), client);
+    return Response.json({ ok: true });
+  }
+  if (route === "POST tokens/ttl") {
+    config().tokenTtlSeconds = Number(body["seconds"]);
+    return Response.json({ ok: true });
+  }
+  if (route === "POST tokens/expire") {
+    const tokens = allTokens();
+    for (const t of tokens) t.expiresAt = Math.floor(Date.now() / 1000) - 1;
+    return Response.json({ ok: true, expired: tokens.length });
+  }
+  if (route === "POST webhook-credentials") {
+    Object.assign(config(), { webhookUsername: text(body, "username"), webhookPassword: text(body, "password") });
+    return Response.json({ ok: true });
+  }
+  if (route === "POST callbacks") return callbackControl(body, env);
+  if (route === "POST orders") {
+    const order = newOrder(text(body, "merchantOrderId"), Number(body["amount"]));
+    if (body["state"] && body["state"] !== "PENDING") settleOrder(order, outcome(body));
+    return Response.json(orderJson(order, true));
+  }
+  const [kind, id, action] = parts;
+  if (kind === "orders" && id !== undefined) {
+    const order = getRecord<SimOrder>("order", id);
+    if (!order) return notFound("order");
+    if (route.startsWith("GET ") && action === undefined) return Response.json({ ...order });
+    if (route.startsWith("POST ") && action === "outcome") {
+      settleOrder(order, outcome(body));
+      // Where PhonePe sends the browser next: the merchant's own redirectUrl, untouched (phonepe.md §2).
+      return Response.json({ state: order.state, redirectUrl: order.redirectUrl });
+    }
+  }
+  if (kind === "refunds" && id !== undefined && route.startsWith("POST ") && action === "outcome") {
+    const refund = getRecord<SimRefund>("refund", id);
+    if (!refund) return notFound("refund");
+    refund.state = text(body, "state", "COMPLETED");
+    refund.timestamp = Date.now();
+    if (refund.state === "FAILED") refund.errorCode = text(body, "errorCode", "REFUND_FAILED");
+    return Response.json(refundJson(refund));
+  }
+  return Response.json({ error: "unknown control route" }, { status: 404 });
+}

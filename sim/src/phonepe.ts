@@ -1,0 +1,229 @@
+/**
+ * PhonePe PG v2 Standard Checkout, simulated (shared/spec/gateways/phonepe.md).
+ *
+ * API (`/phonepe/…`): `POST /v1/oauth/token` (form; tokens expire, and `O-Bearer` is required on every PG call),
+ * `POST /checkout/v2/pay`, `POST /checkout/v2/sdk/order`, `GET /checkout/v2/order/{id}/status?details=`,
+ * `POST /payments/v2/refund`, `GET /payments/v2/refund/{id}/status`, and a checkout page
+ * (`GET|POST /checkout/page?order=…`) that settles the order and sends the browser to the merchant's `redirectUrl`.
+ *
+ * Control (`/__control/phonepe/…`): register clients, set the token lifetime, expire every token, create orders,
+ * set an order's or a refund's outcome (returning the redirect back to the merchant), build a callback with the
+ * documented `Authorization` header (returned as headers + body, or delivered to `CHECKPOST_URL`).
+ *
+ * Choices where PhonePe documents nothing (phonepe.md §10): an unknown `client_id` is registered on first use
+ * with the secret it presents; a repeated `merchantOrderId` or `merchantRefundId` is a 409; an unknown order or
+ * refund is a 404; errors carry `{code, errorCode, message}`.
+ */
+import type { GatewaySim, SimEnv } from "./index";
+import { deliver, orderCallback } from "./phonepe-callbacks";
+import { phonepeControl } from "./phonepe-control";
+import {
+  config,
+  getRecord,
+  newOrder,
+  orderJson,
+  putRecord,
+  randomId,
+  refundJson,
+  refundsOf,
+  settleOrder,
+  type SimClient,
+  type SimOrder,
+  type SimRefund,
+  type SimToken,
+} from "./phonepe-store";
+
+const ID = /^[A-Za-z0-9_-]{1,63}$/;
+
+function fail(status: number, errorCode: string, message: string): Response {
+  return Response.json({ success: false, code: errorCode, errorCode, message }, { status });
+}
+
+async function jsonBody(request: Request): Promise<Record<string, unknown> | null> {
+  try {
+    const body: unknown = await request.json();
+    return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// ------------------------------------------------------------------ OAuth (phonepe.md §1)
+
+async function issueToken(request: Request): Promise<Response> {
+  if (!(request.headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")) {
+    return fail(400, "BAD_REQUEST", "form-encoded body required");
+  }
+  const form = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
+  const clientId = form.get("client_id");
+  const secret = form.get("client_secret");
+  const version = form.get("client_version");
+  if (!clientId || !secret || !version || form.get("grant_type") !== "client_credentials") {
+    return fail(400, "BAD_REQUEST", "client_id, client_secret, client_version and grant_type are required");
+  }
+  const client = getRecord<SimClient>("client", clientId);
+  if (!client) putRecord("client", clientId, { secret, version } satisfies SimClient);
+  else if (client.secret !== secret || client.version !== version) return fail(401, "PR004", "Unauthorized");
+  const issuedAt = nowSeconds();
+  const expiresAt = issuedAt + config().tokenTtlSeconds;
+  const accessToken = `sim.${crypto.randomUUID().replace(/-/g, "")}`;
+  putRecord("token", accessToken, { clientId, issuedAt, expiresAt } satisfies SimToken);
+  return Response.json({
+    access_token: accessToken,
+    encrypted_access_token: `enc.${accessToken}`,
+    expires_in: null,
+    issued_at: issuedAt,
+    expires_at: expiresAt,
+    session_expires_at: expiresAt,
+    token_type: "O-Bearer",
+  });
+}
+
+/** Every PG call needs `Authorization: O-Bearer <unexpired token>`; anything else is PhonePe's 401. */
+function authorized(request: Request): boolean {
+  const header = request.headers.get("authorization") ?? "";
+  if (!header.startsWith("O-Bearer ")) return false;
+  const token = getRecord<SimToken>("token", header.slice("O-Bearer ".length));
+  return token !== undefined && nowSeconds() < token.expiresAt;
+}
+
+// ------------------------------------------------------------------ create payment (phonepe.md §2)
+
+function payProblem(body: Record<string, unknown>): string | null {
+  const { merchantOrderId, amount, expireAfter, metaInfo, paymentFlow } = body;
+  if (typeof merchantOrderId !== "string" || !ID.test(merchantOrderId)) return "invalid merchantOrderId";
+  if (typeof amount !== "number" || !Number.isInteger(amount) || amount < 100) return "invalid amount";
+  if (expireAfter !== undefined && (typeof expireAfter !== "number" || expireAfter < 300 || expireAfter > 3600)) {
+    return "expireAfter must be 300-3600";
+  }
+  if (metaInfo !== undefined) {
+    if (typeof metaInfo !== "object" || metaInfo === null) return "invalid metaInfo";
+    for (const [key, value] of Object.entries(metaInfo)) {
+      const n = /^udf(\d+)$/.exec(key)?.[1];
+      if (!n || Number(n) < 1 || Number(n) > 15 || typeof value !== "string") return `invalid metaInfo key ${key}`;
+      if (Number(n) <= 10 ? value.length > 256 : !/^[A-Za-z0-9_\-+@.]{0,50}$/.test(value)) return `invalid ${key}`;
+    }
+  }
+  const flow = paymentFlow as { type?: unknown; merchantUrls?: { redirectUrl?: unknown } } | undefined;
+  if (!flow || flow.type !== "PG_CHECKOUT") return "paymentFlow.type must be PG_CHECKOUT";
+  const redirect = flow.merchantUrls?.redirectUrl;
+  if (redirect !== undefined && typeof redirect !== "string") return "invalid redirectUrl";
+  return null;
+}
+
+async function createOrder(request: Request, sdk: boolean): Promise<Response> {
+  const body = await jsonBody(request);
+  if (!body) return fail(400, "BAD_REQUEST", "JSON body required");
+  const problem = payProblem(body);
+  if (problem) return fail(400, "BAD_REQUEST", problem);
+  const merchantOrderId = body["merchantOrderId"] as string;
+  if (getRecord<SimOrder>("order", merchantOrderId)) return fail(409, "ORDER_ALREADY_EXISTS", "duplicate order");
+  const flow = body["paymentFlow"] as { merchantUrls?: { redirectUrl?: string } };
+  const order = newOrder(merchantOrderId, body["amount"] as number, {
+    ...(typeof body["expireAfter"] === "number" ? { expireAfterSeconds: body["expireAfter"] } : {}),
+    ...(body["metaInfo"] ? { metaInfo: body["metaInfo"] as Record<string, string> } : {}),
+    ...(flow.merchantUrls?.redirectUrl ? { redirectUrl: flow.merchantUrls.redirectUrl } : {}),
+  });
+  const base = { orderId: order.orderId, state: order.state, expireAt: order.expireAt };
+  if (sdk) return Response.json({ ...base, token: randomId("SDKTOKEN") });
+  const page = new URL("/phonepe/checkout/page", request.url);
+  page.searchParams.set("order", merchantOrderId);
+  return Response.json({ ...base, redirectUrl: page.toString() });
+}
+
+// ------------------------------------------------------------------ the checkout page (browser)
+
+function checkoutPage(order: SimOrder): Response {
+  const action = (outcome: string) => `?order=${encodeURIComponent(order.merchantOrderId)}&outcome=${outcome}`;
+  const html = `<!doctype html><title>PhonePe (simulated)</title><h1>Pay ₹${(order.amount / 100).toFixed(2)}</h1>
+<p>Order ${order.merchantOrderId}</p>
+<form method="post" action="${action("COMPLETED")}"><button>Pay</button></form>
+<form method="post" action="${action("FAILED")}"><button>Fail</button></form>`;
+  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+async function checkout(request: Request, url: URL, env: SimEnv): Promise<Response> {
+  const order = getRecord<SimOrder>("order", url.searchParams.get("order") ?? "");
+  if (!order) return new Response("unknown order", { status: 404 });
+  if (request.method === "GET") return checkoutPage(order);
+  settleOrder(order, { state: url.searchParams.get("outcome") === "FAILED" ? "FAILED" : "COMPLETED" });
+  await deliver(env, await orderCallback(order, {}));
+  return new Response(null, { status: 303, headers: { location: order.redirectUrl ?? "about:blank" } });
+}
+
+// ------------------------------------------------------------------ refunds (phonepe.md §4)
+
+async function createRefund(request: Request): Promise<Response> {
+  const body = await jsonBody(request);
+  const { merchantRefundId, originalMerchantOrderId, amount } = body ?? {};
+  if (typeof merchantRefundId !== "string" || merchantRefundId.length < 1 || merchantRefundId.length > 63) {
+    return fail(400, "BAD_REQUEST", "invalid merchantRefundId");
+  }
+  if (typeof amount !== "number" || !Number.isInteger(amount) || amount < 1) {
+    return fail(400, "BAD_REQUEST", "invalid amount");
+  }
+  const order = getRecord<SimOrder>(
+    "order",
+    typeof originalMerchantOrderId === "string" ? originalMerchantOrderId : "",
+  );
+  if (!order || order.state !== "COMPLETED") return fail(400, "INVALID_TRANSACTION_ID", "order not refundable");
+  if (getRecord<SimRefund>("refund", merchantRefundId)) return fail(409, "DUPLICATE_REQUEST", "duplicate refund id");
+  const refunded = refundsOf(order.merchantOrderId)
+    .filter((r) => r.state !== "FAILED")
+    .reduce((sum, r) => sum + r.amount, 0);
+  if (refunded + amount > order.amount) return fail(400, "EXCESS_REFUND_AMOUNT", "refund exceeds the order amount");
+  const refund: SimRefund = {
+    merchantRefundId,
+    originalMerchantOrderId: order.merchantOrderId,
+    refundId: randomId("OMR"),
+    amount,
+    state: "PENDING",
+    timestamp: Date.now(),
+  };
+  putRecord("refund", merchantRefundId, refund);
+  return Response.json({ refundId: refund.refundId, amount, state: refund.state });
+}
+
+// ------------------------------------------------------------------ routing
+
+function segments(path: string): string[] {
+  return path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
+}
+
+export const phonepeSim: GatewaySim = {
+  async api(request, path, env) {
+    const url = new URL(request.url);
+    const parts = segments(path);
+    const route = `${request.method} ${parts.join("/")}`;
+    if (route === "POST v1/oauth/token") return issueToken(request);
+    if (path === "/checkout/page") return checkout(request, url, env);
+    if (!authorized(request)) return fail(401, "PR004", "Unauthorized");
+    if (route === "POST checkout/v2/pay") return createOrder(request, false);
+    if (route === "POST checkout/v2/sdk/order") return createOrder(request, true);
+    if (route === "POST payments/v2/refund") return createRefund(request);
+    const [a, b, c, id, last] = parts;
+    if (request.method === "GET" && parts.length === 5 && last === "status" && id !== undefined) {
+      if (a === "checkout" && b === "v2" && c === "order") {
+        const order = getRecord<SimOrder>("order", id);
+        if (!order) return fail(404, "ORDER_NOT_FOUND", "order not found");
+        return Response.json(orderJson(order, url.searchParams.get("details") === "true"));
+      }
+      if (a === "payments" && b === "v2" && c === "refund") {
+        const refund = getRecord<SimRefund>("refund", id);
+        return refund ? Response.json(refundJson(refund)) : fail(404, "REFUND_NOT_FOUND", "refund not found");
+      }
+    }
+    return fail(404, "NOT_FOUND", "no such API");
+  },
+
+  async control(request, path, env) {
+    const parts = segments(path);
+    const body = request.method === "POST" ? ((await jsonBody(request)) ?? {}) : {};
+    return phonepeControl(`${request.method} ${parts.join("/")}`, parts, body, env);
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * Request schemas of Juspay's own routes and their OpenAPI description (`/openapi.json` is generated from these
+ * same objects, so the document cannot drift from what is enforced).
+ */
+import * as z from "zod";
+import type { ApiOperation } from "../../http/api";
+import { CurrencySchema, CustomerSchema, MinorAmountSchema, OrderIdSchema } from "../../http/schemas";
+
+const UDF_KEYS = ["udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"] as const;
+const UdfValueSchema = z
+  .string()
+  .max(255)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters");
+const udfShape = Object.fromEntries(UDF_KEYS.map((k) => [k, UdfValueSchema.optional()])) as Record<
+  (typeof UDF_KEYS)[number],
+  z.ZodOptional<typeof UdfValueSchema>
+>;
+
+/** Update Order (juspay.md §5): only the amount and the UDFs; at least one of them. */
+export const JuspayUpdateOrderSchema = z
+  .strictObject({
+    amount: MinorAmountSchema.optional(),
+    currency: CurrencySchema.optional().describe("If given, must be the order's registered currency"),
+    ...udfShape,
+  })
+  .refine((b) => b.amount !== undefined || UDF_KEYS.some((k) => b[k] !== undefined), {
+    message: "give an amount or at least one udf",
+  });
+export type JuspayUpdateOrderBody = z.infer<typeof JuspayUpdateOrderSchema>;
+export { UDF_KEYS };
+
+/** Juspay customer ids: "the ID with which merchant refers to a customer object". */
+export const JuspayCustomerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._@+-]{1,128}$/, "must be 1-128 characters of A-Z a-z 0-9 . _ @ + -");
+export const JuspayMandateIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+
+export const JuspayRevokeMandateSchema = z.strictObject({
+  customer_id: JuspayCustomerIdSchema.optional().describe("Sent as x-routing-id when given (juspay.md §2)"),
+});
+
+const contact = {
+  customer_email: CustomerSchema.shape.email,
+  customer_phone: CustomerSchema.shape.phone,
+};
+
+/** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8). */
+export const JuspaySdkSignedPayloadSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("initiate").describe("The initiate payload: signaturePayload"),
+    customer_id: JuspayCustomerIdSchema,
+    ...contact,
+  }),
+  z.strictObject({
+    type: z.literal("process").describe("The process payload: orderDetails; registers the order's amount"),
+    order_id: OrderIdSchema,
+    amount: MinorAmountSchema,
+    currency: CurrencySchema,
+    customer_id: JuspayCustomerIdSchema.optional().describe("Omitted for a guest"),
+    description: z.string().min(1).max(255).optional(),
+    ...contact,
+  }),
+]);
+export type JuspaySdkSignedPayloadBody = z.infer<typeof JuspaySdkSignedPayloadSchema>;
+
+export const HandleJuspayResponseSchema = z.object({
+  order_id: z.string().optional().describe("Also accepted as orderId, in JSON or a form body"),
+});
+
+const merchantErrors = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Not configured" };
+
+export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
+  {
+    method: "post",
+    path: "/handleJuspayResponse",
+    summary: "The seeds' contract: Order Status S2S for order_id → {order_id, order_status, message}",
+    tag: "browser",
+    auth: "none",
+    body: HandleJuspayResponseSchema,
+    responses: { "200": "Order status", "400": "order_id missing", "404": "Unknown order", "502": "Gateway error" },
+  },
+  {
+    method: "post",
+    path: "/v1/orders/juspay/{order_id}/update",
+    summary: "Juspay Update Order (amount, UDFs), only while no payment attempt has started",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspayUpdateOrderSchema,
+    responses: {
+      "200": "The updated order",
+      ...merchantErrors,
+      "409": "A payment attempt has started, or the order is final",
+      "502": "Gateway error",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/juspay/customers/{customer_id}/mandates",
+    summary: "A customer's Juspay mandates, including revoked, expired and failed ones",
+    tag: "merchant",
+    auth: "bearer",
+    responses: { "200": "Mandates", ...merchantErrors, "502": "Gateway error" },
+  },
+  {
+    method: "post",
+    path: "/v1/juspay/mandates/{mandate_id}/revoke",
+    summary: "Revoke a Juspay mandate",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspayRevokeMandateSchema,
+    responses: { "200": "Revoked", ...merchantErrors, "502": "Gateway error" },
+  },
+  {
+    method: "post",
+    path: "/v1/juspay/sdk/signed-payload",
+    summary: "A HyperSDK signaturePayload / orderDetails signed RSA-SHA256 with the merchant key",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspaySdkSignedPayloadSchema,
+    responses: { "200": "Payload, signature and merchantKeyId", ...merchantErrors, "409": "Order conflict" },
+  },
+];

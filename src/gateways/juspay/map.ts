@@ -1,0 +1,162 @@
+/**
+ * Juspay language → checkpost's unified model. Pure: no I/O, no clock.
+ *
+ * The status table is exhaustive over every status of juspay.md §4 and anything unknown maps to `pending`, never to
+ * success or failure. Decisions where the spec leaves a choice:
+ * - AUTHORIZED (25) and the pre-auth lifecycle (VOID_INITIATED 32, VOID_FAILED 35, CAPTURE_INITIATED 33,
+ *   CAPTURE_FAILED 34) are `pending`: money is held, not captured, and a capture (→ CHARGED) or a void may follow.
+ *   VOIDED (31) is `failed`: the hold was released and nothing was captured.
+ * - AUTO_REFUNDED (36) is `reversed`: a late success ("conflicted transaction") that Juspay refunded by itself; the
+ *   customer's money went back, so the order is neither paid nor a plain failure.
+ * - NOT_FOUND (40) is not a payment status at all: `fetchStatus` answers `gateway_not_found` for it.
+ * - PENDING (not in the appendix, but handled by the seeds' `/handleJuspayResponse`) is `pending`.
+ */
+import { fromMajor, type Money } from "../../core/money";
+import type { PaymentStatus, RefundStatus } from "../../core/status";
+import type { JsonValue, RefundHint } from "../types";
+import type { JuspayListedMandate, JuspayOrder, JuspayRefund } from "./wire";
+
+export const JUSPAY_STATUS_TABLE = {
+  NEW: { id: 10, status: "created" },
+  STARTED: { id: 20, status: "pending" },
+  CHARGED: { id: 21, status: "succeeded" },
+  JUSPAY_DECLINED: { id: 22, status: "failed" },
+  PENDING_VBV: { id: 23, status: "pending" },
+  VBV_SUCCESSFUL: { id: 24, status: "pending" },
+  AUTHORIZED: { id: 25, status: "pending" },
+  AUTHENTICATION_FAILED: { id: 26, status: "failed" },
+  AUTHORIZATION_FAILED: { id: 27, status: "failed" },
+  AUTHORIZING: { id: 28, status: "pending" },
+  VOIDED: { id: 31, status: "failed" },
+  VOID_INITIATED: { id: 32, status: "pending" },
+  CAPTURE_INITIATED: { id: 33, status: "pending" },
+  CAPTURE_FAILED: { id: 34, status: "pending" },
+  VOID_FAILED: { id: 35, status: "pending" },
+  AUTO_REFUNDED: { id: 36, status: "reversed" },
+  NOT_FOUND: { id: 40, status: "pending" },
+  PENDING: { id: null, status: "pending" },
+} as const satisfies Record<string, { id: number | null; status: PaymentStatus }>;
+
+export type JuspayStatus = keyof typeof JUSPAY_STATUS_TABLE;
+
+export function mapJuspayStatus(status: string): PaymentStatus {
+  return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? JUSPAY_STATUS_TABLE[status as JuspayStatus].status : "pending";
+}
+
+/** Refund statuses (§5). MANUAL_REVIEW is an ambiguous gateway answer: still `pending` until reconciled. */
+export const JUSPAY_REFUND_STATUS_TABLE = {
+  PENDING: "pending",
+  SUCCESS: "succeeded",
+  FAILURE: "failed",
+  MANUAL_REVIEW: "pending",
+} as const satisfies Record<string, RefundStatus>;
+
+export function mapJuspayRefundStatus(status: string): RefundStatus {
+  return Object.hasOwn(JUSPAY_REFUND_STATUS_TABLE, status)
+    ? JUSPAY_REFUND_STATUS_TABLE[status as keyof typeof JUSPAY_REFUND_STATUS_TABLE]
+    : "pending";
+}
+
+/** Juspay's currency defaults to INR when an order omits it (order object docs: "Default value: INR"). */
+export function orderCurrency(order: { currency?: string | null | undefined }): string {
+  return order.currency ?? "INR";
+}
+
+/** Rupees → Money, exactly; anything inexact or unknown is `null` (a succeeded order then goes to review). */
+export function juspayMoney(value: number | string | null | undefined, currency: string): Money | null {
+  if (value === null || value === undefined) return null;
+  const money = fromMajor(value, currency);
+  return money.ok ? money.value : null;
+}
+
+export function toRefundHint(refund: JuspayRefund, currency: string): RefundHint {
+  return {
+    gatewayRefundId: refund.unique_request_id ?? null,
+    gatewayRefundRef: refund.id ?? null,
+    status: mapJuspayRefundStatus(refund.status),
+    gatewayStatus: refund.status,
+    amount: juspayMoney(refund.amount, currency),
+  };
+}
+
+type Shown = string | number | boolean | null | undefined;
+const shown = (value: Shown): JsonValue => value ?? null;
+
+/**
+ * Gateway facts surfaced on the unified order. Every key is always present (null when Juspay did not say), so a
+ * later answer clears an earlier attempt's error code. Amounts are minor units, like everything on `/v1`. No card,
+ * VPA or customer contact data.
+ */
+export function orderDetails(order: JuspayOrder): Record<string, JsonValue> {
+  const currency = orderCurrency(order);
+  const minor = (v: number | string | null | undefined) => juspayMoney(v, currency)?.minor ?? null;
+  const txn = order.txn_detail;
+  const mandate = order.mandate;
+  return {
+    status_id: shown(order.status_id),
+    txn_id: shown(order.txn_id ?? txn?.txn_id),
+    txn_uuid: shown(order.txn_uuid ?? txn?.txn_uuid),
+    payment_method_type: shown(order.payment_method_type),
+    payment_method: shown(order.payment_method),
+    auth_type: shown(order.auth_type),
+    effective_amount: minor(order.effective_amount),
+    refunded: shown(order.refunded),
+    amount_refunded: minor(order.amount_refunded),
+    error_code: shown(txn?.error_code),
+    error_message: shown(txn?.error_message),
+    bank_error_code: shown(order.bank_error_code),
+    bank_error_message: shown(order.bank_error_message),
+    gateway_id: shown(order.gateway_id),
+    gateway_reference_id: shown(order.gateway_reference_id),
+    mandate: mandate
+      ? {
+          mandate_id: shown(mandate.mandate_id),
+          mandate_status: shown(mandate.mandate_status),
+          mandate_type: shown(mandate.mandate_type),
+          frequency: shown(mandate.frequency),
+          start_date: shown(mandate.start_date),
+          end_date: shown(mandate.end_date),
+          max_amount: typeof mandate.max_amount === "boolean" ? null : minor(mandate.max_amount),
+          amount_rule: shown(mandate.amount_rule),
+        }
+      : null,
+  };
+}
+
+/**
+ * One mandate as `/v1/juspay/customers/:id/mandates` shows it: its state and limits, the amount in minor units. The
+ * one-time `mandate_debit_token` and the payment instrument's details are not passed on.
+ */
+export function publicMandate(mandate: JuspayListedMandate): Record<string, JsonValue> {
+  const currency = mandate.currency ?? "INR";
+  return {
+    mandate_id: mandate.mandate_id,
+    status: shown(mandate.mandate_status ?? mandate.status),
+    mandate_type: shown(mandate.mandate_type),
+    frequency: shown(mandate.frequency),
+    start_date: shown(mandate.start_date),
+    end_date: shown(mandate.end_date),
+    amount_rule: shown(mandate.amount_rule),
+    max_amount: juspayMoney(mandate.max_amount, currency)?.minor ?? null,
+    currency,
+    payment_method_type: shown(mandate.payment_info?.payment_method_type),
+    payment_method: shown(mandate.payment_info?.payment_method),
+  };
+}
+
+/** The messages of the seeds' `/handleJuspayResponse` (seed 000), verbatim. */
+export function seedMessage(status: string): string {
+  switch (status) {
+    case "CHARGED":
+      return "order payment done successfully";
+    case "PENDING":
+    case "PENDING_VBV":
+      return "order payment pending";
+    case "AUTHORIZATION_FAILED":
+      return "order payment authorization failed";
+    case "AUTHENTICATION_FAILED":
+      return "order payment authentication failed";
+    default:
+      return `order status ${status}`;
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Juspay-only routes (product.md §2), registered by the adapter. `/v1/*` is bearer-authenticated by the router before
+ * these run; `/handleJuspayResponse` is public, like the seeds' endpoint it replaces (seed 000).
+ */
+import { proxyError } from "../../core/errors";
+import { fromMinor, toMajorString, type Money } from "../../core/money";
+import { isFinalPayment } from "../../core/status";
+import { readBody, parseJsonBody, decodeUtf8 } from "../../http/body";
+import { HttpError, orThrow, type AppRequest, type AppRouter, type RequestContext } from "../../http/context";
+import { gatewayIO, invalidOrderId } from "../../http/gateway-context";
+import { json } from "../../http/respond";
+import { ORDER_ID_PATTERN } from "../../http/schemas";
+import { parseOrFail } from "../../http/validate";
+import { orderStub, type OrderRef } from "../../storage/order-object";
+import {
+  JuspayCustomerIdSchema,
+  JuspayMandateIdSchema,
+  JuspayRevokeMandateSchema,
+  JuspaySdkSignedPayloadSchema,
+  JuspayUpdateOrderSchema,
+  UDF_KEYS,
+} from "./api";
+import { listMandates, revokeMandate, updateOrder } from "./client";
+import { juspaySetup, type JuspaySettings } from "./config";
+import { JUSPAY_ORDER_ID } from "./wire";
+import { fetchJuspayStatus } from "./gateway";
+import { juspayMoney, publicMandate, seedMessage } from "./map";
+import { signSdkPayload } from "./sdk";
+
+function requireJuspay(rc: RequestContext): JuspaySettings {
+  const setup = juspaySetup(rc.env);
+  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  return setup.settings;
+}
+
+function juspayRef(orderId: string | undefined): OrderRef {
+  if (!orderId || !ORDER_ID_PATTERN.test(orderId) || !JUSPAY_ORDER_ID.test(orderId)) throw invalidOrderId();
+  return { gateway: "juspay", orderId };
+}
+
+function pathParam(request: AppRequest, name: string, schema: typeof JuspayCustomerIdSchema): string {
+  const parsed = schema.safeParse(request.params[name] ?? "");
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? "invalid";
+  throw new HttpError(proxyError("validation_failed", { fields: [{ path: name, message }] }));
+}
+
+/** The order id of a `/handleJuspayResponse` call: JSON or form body, `order_id` or `orderId` (seed 000). */
+async function responseOrderId(request: AppRequest): Promise<string | null> {
+  const bytes = orThrow(await readBody(request));
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  let fields: Record<string, unknown> = {};
+  if (bytes.byteLength && type === "application/x-www-form-urlencoded") {
+    fields = Object.fromEntries(new URLSearchParams(orThrow(decodeUtf8(bytes))));
+  } else if (bytes.byteLength && (type === "application/json" || type?.endsWith("+json"))) {
+    const body = orThrow(parseJsonBody(bytes));
+    if (typeof body === "object" && body !== null && !Array.isArray(body)) fields = body as Record<string, unknown>;
+  } else if (bytes.byteLength) {
+    throw new HttpError(proxyError("unsupported_media_type"));
+  }
+  const value = fields["order_id"] ?? fields["orderId"];
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+const REVIEW_MESSAGE = "order payment under review: the amount does not match the order";
+
+/**
+ * `POST /handleJuspayResponse`: the seeds' contract — `{order_id, order_status, message}` with their messages, 400
+ * when `order_id` is missing. The status comes from Order Status S2S and is recorded like any confirmed status.
+ * `order_status` stays Juspay's raw status as in the seeds; `status` adds checkpost's unified one, and an amount that
+ * does not match the registered order turns the message into a review notice instead of "done successfully".
+ */
+async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const settings = requireJuspay(rc);
+  const orderId = await responseOrderId(request);
+  if (orderId === null) {
+    const message = "order_id not present or cannot be empty";
+    throw new HttpError(proxyError("validation_failed", { detail: message, fields: [{ path: "order_id", message }] }));
+  }
+  const ref = juspayRef(orderId);
+  const snapshot = orThrow(await fetchJuspayStatus(settings, gatewayIO(rc), orderId));
+  if (snapshot.orderId !== orderId) throw new HttpError(proxyError("order_mismatch"));
+  const observed = orThrow(
+    await orderStub(rc.env, ref).observe(ref, {
+      source: "api",
+      confirmed: true,
+      gatewayStatus: snapshot.gatewayStatus,
+      status: snapshot.status,
+      amount: snapshot.amount,
+      gatewayOrderRef: snapshot.gatewayOrderRef,
+      details: snapshot.details,
+      note: "handleJuspayResponse",
+    }),
+  );
+  return json({
+    order_id: orderId,
+    order_status: snapshot.gatewayStatus,
+    message: observed.order.requires_review ? REVIEW_MESSAGE : seedMessage(snapshot.gatewayStatus),
+    status: observed.order.requires_review ? "requires_review" : observed.order.status,
+  });
+}
+
+/**
+ * `POST /v1/orders/juspay/:order_id/update` (juspay.md §5). Limits, in order:
+ * - the order must be registered through checkpost, not final and not under review;
+ * - the currency cannot change;
+ * - Juspay must still report NEW: the docs advise against updating "once the transaction is initiated to PG", and a
+ *   changed amount after a payment attempt started could only produce a mismatch;
+ * - Juspay is updated first, then the registered amount: if the gateway refuses, nothing changed; in the short
+ *   window between the two, a payment is compared with the old amount and goes to review, never to succeeded.
+ */
+async function updateJuspayOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const settings = requireJuspay(rc);
+  const ref = juspayRef(request.params["order_id"]);
+  const body = orThrow(parseOrFail(JuspayUpdateOrderSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))));
+  const stub = orderStub(rc.env, ref);
+  const current = await stub.get(ref);
+  if (!current) throw new HttpError(proxyError("order_not_found"));
+  const refuse = (detail: string) => new HttpError(proxyError("order_not_updatable", { detail }));
+  if (!current.amount_verified || current.currency === null) {
+    throw refuse("the order's amount was not registered through checkpost");
+  }
+  if (isFinalPayment(current.status) || current.requires_review)
+    throw refuse(`the order is ${current.requires_review ? "under review" : current.status}`);
+  if (body.currency !== undefined && body.currency !== current.currency) {
+    throw new HttpError(
+      proxyError("validation_failed", { fields: [{ path: "currency", message: "must be the order's currency" }] }),
+    );
+  }
+  let amount: Money | null = null;
+  if (body.amount !== undefined) {
+    const money = fromMinor(body.amount, current.currency);
+    if (!money.ok) {
+      throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+    }
+    amount = money.value;
+  }
+  const io = gatewayIO(rc);
+  const snapshot = orThrow(await fetchJuspayStatus(settings, io, ref.orderId));
+  if (snapshot.gatewayStatus !== "NEW") {
+    throw refuse(`a payment attempt has started at Juspay (status ${snapshot.gatewayStatus})`);
+  }
+  const fields: Record<string, string> = {};
+  if (amount) fields["amount"] = toMajorString(amount);
+  for (const key of UDF_KEYS) {
+    const value = body[key];
+    if (value !== undefined) fields[key] = value;
+  }
+  const updated = orThrow(await updateOrder(settings, io, ref.orderId, fields));
+  if (amount && updated.amount !== null && updated.amount !== undefined) {
+    const answered = juspayMoney(updated.amount, amount.currency);
+    if (!answered || answered.minor !== amount.minor) {
+      rc.log.error("Juspay answered an update with another amount", { gateway: "juspay", order_id: ref.orderId });
+      throw new HttpError(proxyError("gateway_bad_response"));
+    }
+  }
+  const order = amount ? orThrow(await stub.updateAmount(ref, amount)) : current;
+  rc.log.info("order updated at Juspay", { gateway: "juspay", order_id: ref.orderId, amount_changed: !!amount });
+  return json(order);
+}
+
+async function listCustomerMandates(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const settings = requireJuspay(rc);
+  const customerId = pathParam(request, "customer_id", JuspayCustomerIdSchema);
+  const list = orThrow(await listMandates(settings, gatewayIO(rc), customerId));
+  const items = Array.isArray(list) ? list : list.list;
+  return json({ customer_id: customerId, mandates: items.map(publicMandate) });
+}
+
+async function revokeJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const settings = requireJuspay(rc);
+  const mandateId = pathParam(request, "mandate_id", JuspayMandateIdSchema);
+  const bytes = orThrow(await readBody(request));
+  const body = bytes.byteLength
+    ? orThrow(parseOrFail(JuspayRevokeMandateSchema, orThrow(parseJsonBody(bytes))))
+    : { customer_id: undefined };
+  const revoked = orThrow(await revokeMandate(settings, gatewayIO(rc), mandateId, body.customer_id ?? mandateId));
+  rc.log.info("mandate revoke sent", { gateway: "juspay", mandate_id: mandateId, status: revoked.mandate_status });
+  return json({ mandate_id: revoked.mandate_id ?? mandateId, mandate_status: revoked.mandate_status });
+}
+
+/**
+ * `POST /v1/juspay/sdk/signed-payload` (juspay.md §8). `initiate` builds `signaturePayload` {merchant_id,
+ * customer_id, mobile_number?, email_address?, timestamp}; `process` builds `orderDetails` {order_id, merchant_id,
+ * amount (rupees), currency, timestamp, customer_id, customer_email?, customer_phone?, return_url, description?} and
+ * registers the order's amount (the SDK will create the order at Juspay, so the return leg must be able to check it)
+ * and marks that an attempt is coming, so reconciliation watches it. Timestamps are epoch milliseconds, as strings.
+ */
+async function signedSdkPayload(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const settings = requireJuspay(rc);
+  const sdk = settings.sdk;
+  if (!sdk) {
+    throw new HttpError(
+      proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY and JUSPAY_SDK_KEY_ID are not set" }),
+    );
+  }
+  const body = orThrow(
+    parseOrFail(JuspaySdkSignedPayloadSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))),
+  );
+  const timestamp = String(rc.now());
+  let field: "signaturePayload" | "orderDetails";
+  let payload: Record<string, string>;
+  if (body.type === "initiate") {
+    field = "signaturePayload";
+    payload = {
+      merchant_id: settings.merchantId,
+      customer_id: body.customer_id,
+      ...(body.customer_phone ? { mobile_number: body.customer_phone } : {}),
+      ...(body.customer_email ? { email_address: body.customer_email } : {}),
+      timestamp,
+    };
+  } else {
+    field = "orderDetails";
+    const ref = juspayRef(body.order_id);
+    const base = rc.config.publicBaseUrl;
+    if (!base) throw new HttpError(proxyError("gateway_not_configured", { detail: "PUBLIC_BASE_URL is not set" }));
+    const money = fromMinor(body.amount, body.currency);
+    if (!money.ok) {
+      throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+    }
+    const stub = orderStub(rc.env, ref);
+    const customer = {
+      ...(body.customer_id ? { id: body.customer_id } : {}),
+      ...(body.customer_email ? { email: body.customer_email } : {}),
+      ...(body.customer_phone ? { phone: body.customer_phone } : {}),
+    };
+    orThrow(
+      await stub.register(ref, {
+        amount: money.value,
+        customer: Object.keys(customer).length ? customer : null,
+        description: body.description ?? null,
+        metadata: null,
+      }),
+    );
+    orThrow(await stub.markAttempt(ref));
+    payload = {
+      order_id: ref.orderId,
+      merchant_id: settings.merchantId,
+      amount: toMajorString(money.value),
+      currency: money.value.currency,
+      timestamp,
+      customer_id: body.customer_id ?? "",
+      ...(body.customer_email ? { customer_email: body.customer_email } : {}),
+      ...(body.customer_phone ? { customer_phone: body.customer_phone } : {}),
+      return_url: new URL("/return/juspay", base).toString(),
+      ...(body.description ? { description: body.description } : {}),
+    };
+  }
+  const text = JSON.stringify(payload);
+  const signature = await signSdkPayload(sdk.signingKeyPem, text);
+  if (!signature) {
+    rc.log.error("JUSPAY_SDK_SIGNING_KEY is not a usable RSA key in PKCS#8 PEM (BEGIN PRIVATE KEY)");
+    throw new HttpError(proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY is not usable" }));
+  }
+  return json({ type: body.type, [field]: text, payload: text, signature, merchantKeyId: sdk.keyId });
+}
+
+export function registerJuspayRoutes(router: AppRouter): void {
+  router
+    .post("/handleJuspayResponse", handleJuspayResponse)
+    .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
+    .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
+    .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)
+    .post("/v1/juspay/sdk/signed-payload", signedSdkPayload);
+}

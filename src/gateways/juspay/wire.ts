@@ -1,0 +1,143 @@
+/**
+ * Juspay's payloads (juspay.md §4-§9), as zod schemas. Only what checkpost decides on is strict (`order_id`,
+ * `status`, amounts, refund ids); everything merely surfaced is lenient (`.catch`), because the `version` header
+ * changes response shapes and Juspay asks integrators not to validate whole responses strictly.
+ * Amounts are rupees: JSON numbers in responses, strings with up to 2 decimals in requests.
+ */
+import * as z from "zod";
+
+/**
+ * Order ids checkpost accepts for Juspay. Juspay's docs say "alphanumeric, less than 21 characters" yet show
+ * `order-id-9876580`; checkpost is looser (ids Juspay refuses are refused by Juspay at creation) so that a return leg
+ * or webhook for any id Juspay did accept is never turned away.
+ */
+export const JUSPAY_ORDER_ID = /^[A-Za-z0-9_-]{1,63}$/;
+
+/** A value shown to the merchant but never decided on: any scalar, and anything else is dropped. */
+const Shown = z.union([z.string(), z.number(), z.boolean()]).nullish().catch(null);
+/** Rupees: a JSON number in responses (`"amount": 1`); strings are accepted too and parsed exactly. */
+const Rupees = z.union([z.number(), z.string()]);
+
+export const JuspayRefundSchema = z.looseObject({
+  unique_request_id: z.string().nullish(),
+  id: z.string().nullish(),
+  ref: Shown,
+  status: z.string(),
+  amount: Rupees.nullish(),
+  sent_to_gateway: Shown,
+  refund_type: Shown,
+  created: Shown,
+  error_code: Shown,
+  error_message: Shown,
+});
+export type JuspayRefund = z.infer<typeof JuspayRefundSchema>;
+
+/** The block mandate orders carry (§6); surfaced in `details.mandate`. */
+export const JuspayMandateBlockSchema = z.looseObject({
+  mandate_id: Shown,
+  mandate_status: Shown,
+  mandate_type: Shown,
+  frequency: Shown,
+  start_date: Shown,
+  end_date: Shown,
+  max_amount: Shown,
+  amount_rule: Shown,
+});
+
+export const JuspayTxnDetailSchema = z.looseObject({
+  txn_id: Shown,
+  txn_uuid: Shown,
+  status: Shown,
+  gateway: Shown,
+  error_code: Shown,
+  error_message: Shown,
+});
+
+/** The Order Status object (§4), also the body of refund answers and webhooks' `content.order`. */
+export const JuspayOrderSchema = z.looseObject({
+  id: z.string().nullish().catch(null),
+  order_id: z.string().min(1),
+  customer_id: Shown,
+  status: z.string().min(1),
+  status_id: Shown,
+  amount: Rupees.nullish(),
+  effective_amount: Rupees.nullish().catch(null),
+  currency: z.string().nullish(),
+  txn_id: Shown,
+  txn_uuid: Shown,
+  txn_detail: JuspayTxnDetailSchema.nullish().catch(null),
+  payment_method_type: Shown,
+  payment_method: Shown,
+  auth_type: Shown,
+  bank_error_code: Shown,
+  bank_error_message: Shown,
+  gateway_id: Shown,
+  gateway_reference_id: Shown,
+  refunded: Shown,
+  amount_refunded: Rupees.nullish().catch(null),
+  refunds: z.array(JuspayRefundSchema).nullish(),
+  mandate: JuspayMandateBlockSchema.nullish().catch(null),
+  date_created: Shown,
+});
+export type JuspayOrder = z.infer<typeof JuspayOrderSchema>;
+
+/** `POST /session` (§5): also creates the order. */
+export const JuspaySessionResponseSchema = z.looseObject({
+  status: z.string().nullish(),
+  id: z.string().nullish(),
+  order_id: z.string().min(1),
+  payment_links: z.looseObject({ web: z.string().nullish(), expiry: z.string().nullish() }).nullish(),
+  sdk_payload: z.record(z.string(), z.json()).nullish(),
+});
+export type JuspaySessionResponse = z.infer<typeof JuspaySessionResponseSchema>;
+
+/** `POST /orders/{id}` (Update Order, §5): "the response looks like order create". */
+export const JuspayUpdateResponseSchema = z.looseObject({
+  order_id: z.string().nullish(),
+  status: z.string().nullish(),
+  amount: Rupees.nullish(),
+});
+
+/** One mandate of `GET /customers/{id}/mandates` (§6; developer.juspay.in list-mandate-api: `{object, list, …}`). */
+export const JuspayListedMandateSchema = z.looseObject({
+  mandate_id: z.string().min(1),
+  status: Shown,
+  mandate_status: Shown,
+  mandate_type: Shown,
+  frequency: Shown,
+  start_date: Shown,
+  end_date: Shown,
+  amount_rule: Shown,
+  max_amount: Rupees.nullish().catch(null),
+  currency: z.string().nullish().catch(null),
+  payment_info: z.looseObject({ payment_method_type: Shown, payment_method: Shown }).nullish().catch(null),
+});
+export type JuspayListedMandate = z.infer<typeof JuspayListedMandateSchema>;
+
+export const JuspayMandateListSchema = z.union([
+  z.looseObject({ list: z.array(JuspayListedMandateSchema), total: Shown }),
+  z.array(JuspayListedMandateSchema),
+]);
+
+/** `POST /mandates/{id}` with `command=revoke` → `{"mandate_status":"REVOKED","mandate_id":"…"}` (§6). */
+export const JuspayRevokeResponseSchema = z.looseObject({
+  mandate_id: z.string().nullish(),
+  mandate_status: z.string().min(1),
+});
+
+/** `{status, error_code, error_message, …}` (§9). */
+export const JuspayErrorSchema = z.looseObject({ error_code: z.string().nullish() });
+
+/** `{id: "evt_V2_…", event_name, date_created, content: {order | mandate | notification}}` (§7). */
+export const JuspayWebhookSchema = z.looseObject({
+  id: z.string().min(1),
+  event_name: z.string().min(1),
+  date_created: Shown,
+  content: z
+    .looseObject({
+      order: JuspayOrderSchema.nullish(),
+      mandate: z.looseObject({ mandate_id: Shown, mandate_status: Shown, order_id: Shown }).nullish().catch(null),
+    })
+    .nullish(),
+});
+export type JuspayWebhook = z.infer<typeof JuspayWebhookSchema>;

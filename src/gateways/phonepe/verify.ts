@@ -1,0 +1,78 @@
+/**
+ * PhonePe's two inbound legs, verified without storage or network (style.md §8.1).
+ *
+ * - Callbacks (phonepe.md §5): `Authorization` must be exactly the lower-case hex SHA-256 of `username:password`, the
+ *   acceptance rule of every official SDK (no scheme prefix to strip, no case folding, no trimming), but compared in
+ *   constant time, which none of them does. The header is a fixed credential: it covers no body, no timestamp, no
+ *   nonce. A valid one only proves the sender knows the password, so the event stays a hint that the order's Durable
+ *   Object confirms with Order Status / Refund Status before any final transition.
+ * - Return redirect (phonepe.md §2 "Return to the merchant"): PhonePe signs nothing on it, so the only thing to verify
+ *   is checkpost's own token `t` over the order id, minted when the order was created.
+ */
+import { proxyError, type ProxyError } from "../../core/errors";
+import { sha256, stringsEqual, toHex } from "../../core/crypto";
+import { err, ok, type Result } from "../../core/result";
+import { verifyOrderToken } from "../../core/signing";
+import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../types";
+import { callbackToEvent } from "./map";
+import { PhonePeCallbackSchema, type PhonePeCallback } from "./wire";
+
+/** The value PhonePe puts in `Authorization`: lower-case hex SHA-256 over the UTF-8 of `username:password`. */
+export async function callbackAuthorization(username: string, password: string): Promise<string> {
+  return toHex(await sha256(`${username}:${password}`));
+}
+
+/**
+ * Whether the header is exactly the expected value. Both sides are 64 hex characters when they can match, so the
+ * length check before `timingSafeEqual` only reveals what is public (the length of a SHA-256 hex digest).
+ */
+export function checkCallbackAuthorization(header: string | null, expected: string): Result<null, ProxyError> {
+  if (header === null || header === "")
+    return err(proxyError("signature_missing", { log: { check: "authorization" } }));
+  if (!stringsEqual(header, expected)) return err(proxyError("signature_invalid", { log: { check: "authorization" } }));
+  return ok(null);
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Strict UTF-8, then JSON, then the callback shape; any failure is a 400 that names no value from the body. */
+export function parseCallback(bytes: Uint8Array): Result<PhonePeCallback, ProxyError> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return err(proxyError("malformed_body", { detail: "the body is not JSON", log: { cause: "not_json" } }));
+  }
+  const callback = PhonePeCallbackSchema.safeParse(parsed);
+  if (!callback.success) {
+    return err(proxyError("malformed_body", { detail: "the body is not a PhonePe callback", log: { cause: "shape" } }));
+  }
+  return ok(callback.data);
+}
+
+/** Authenticates a callback from its headers, then translates its raw bytes. */
+export function verifyCallback(raw: RawWebhook, expectedAuthorization: string): Result<WebhookEvent, ProxyError> {
+  const auth = checkCallbackAuthorization(raw.headers.get("authorization"), expectedAuthorization);
+  if (!auth.ok) return auth;
+  const callback = parseCallback(raw.bytes);
+  if (!callback.ok) return callback;
+  return callbackToEvent(callback.value);
+}
+
+/**
+ * `GET /return/phonepe?order_id=…&t=…`: `t` must be checkpost's `return` token for this order under one of the
+ * `MERCHANT_WEBHOOK_SECRET` keys. A missing or wrong token is `return_token_invalid` (401 `invalid_signature`).
+ */
+export async function verifyReturnToken(
+  input: ReturnInput,
+  merchantSecrets: readonly string[],
+): Promise<Result<VerifiedReturn, ProxyError>> {
+  const orderId = input.url.searchParams.get("order_id");
+  const token = input.url.searchParams.get("t");
+  if (!orderId || !token) return err(proxyError("return_token_invalid", { log: { cause: "missing" } }));
+  if (!(await verifyOrderToken(merchantSecrets, "return", "phonepe", orderId, token))) {
+    return err(proxyError("return_token_invalid", { log: { cause: "mismatch" } }));
+  }
+  // The v2 redirect carries no status of PhonePe's (phonepe.md §2), so there is no browser hint to record.
+  return ok({ orderId, gatewayStatus: null });
+}

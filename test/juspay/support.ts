@@ -1,0 +1,210 @@
+/**
+ * Test-side helpers for Juspay. The return-signature fixtures are computed HERE from the documented algorithm
+ * (juspay.md §3.2), with WebCrypto and an encoder written differently from checkpost's and the simulator's: never by
+ * calling the verifier under test.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { expect } from "vitest";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
+import { TEST_BINDINGS } from "../bindings";
+import { api, API_KEY, BASE, call, sim } from "../helpers";
+
+export const J = TEST_BINDINGS;
+
+/** Java `URLEncoder.encode(s, "UTF-8")`, built on `encodeURIComponent`: it also keeps `!'()~`, Java escapes them,
+ * and Java writes a space as `+`. */
+export function javaEnc(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, "+");
+}
+
+export async function hmacBase64(key: string, message: string): Promise<string> {
+  const k = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(message)));
+  return btoa(String.fromCharCode(...mac));
+}
+
+export type Pairs = [string, string][];
+
+/** §3.2 steps 1-6. */
+export async function juspaySign(params: Pairs, key: string = J.JUSPAY_RESPONSE_KEY): Promise<string> {
+  const encoded = params
+    .filter(([k]) => k !== "signature" && k !== "signature_algorithm")
+    .map(([k, v]) => [javaEnc(k), javaEnc(v)] as [string, string])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return hmacBase64(key, javaEnc(encoded.map(([k, v]) => `${k}=${v}`).join("&")));
+}
+
+/**
+ * A return query string as a browser would carry it: each pair form-encoded, then the signature encoded once
+ * ("single") or twice ("double", the docs' sample), then `signature_algorithm`.
+ */
+export function returnQuery(
+  params: Pairs,
+  signature: string | null,
+  options: { encoding?: "single" | "double"; algorithm?: string | null } = {},
+): string {
+  const sig = signature === null ? null : options.encoding === "single" ? signature : encodeURIComponent(signature);
+  const all: Pairs = [...params];
+  if (sig !== null) all.push(["signature", sig]);
+  const algorithm = options.algorithm === undefined ? "HMAC-SHA256" : options.algorithm;
+  if (algorithm !== null) all.push(["signature_algorithm", algorithm]);
+  return all.map(([k, v]) => `${javaEnc(k)}=${javaEnc(v)}`).join("&");
+}
+
+export function basicAuth(user: string, pass: string): string {
+  return `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${pass}`)))}`;
+}
+
+/** Tells the simulated Juspay what its "dashboard" holds for the merchant the Worker is configured as. */
+export async function configureJuspaySim(): Promise<void> {
+  const res = await sim("/__control/juspay/config", {
+    method: "POST",
+    json: {
+      merchant_id: J.JUSPAY_MERCHANT_ID,
+      api_key: J.JUSPAY_API_KEY,
+      response_key: J.JUSPAY_RESPONSE_KEY,
+      webhook_username: J.JUSPAY_WEBHOOK_USERNAME,
+      webhook_password: J.JUSPAY_WEBHOOK_PASSWORD,
+    },
+  });
+  expect(res.status).toBe(200);
+}
+
+async function control(path: string, json: unknown = {}): Promise<any> {
+  const res = await sim(`/__control/juspay${path}`, { method: "POST", json });
+  expect(res.status, `sim control ${path}`).toBe(200);
+  return res.json();
+}
+
+/** An order as it exists at Juspay (created by the merchant or the SDK, not through checkpost). */
+export function simOrder(orderId: string, fields: Record<string, unknown> = {}): Promise<any> {
+  return control("/orders", { order_id: orderId, amount: "100.00", ...fields });
+}
+
+export function simSet(orderId: string, fields: Record<string, unknown>): Promise<any> {
+  return control(`/orders/${orderId}/status`, fields);
+}
+
+export interface SimRedirect {
+  url: string;
+  method: string;
+  body: string | null;
+  signature: string;
+}
+
+export async function simRedirect(orderId: string, options: Record<string, unknown> = {}): Promise<SimRedirect> {
+  return control(`/orders/${orderId}/redirect`, options) as Promise<SimRedirect>;
+}
+
+export async function simWebhook(
+  orderId: string,
+  options: Record<string, unknown> = {},
+): Promise<{ headers: Record<string, string>; body: string }> {
+  return control(`/orders/${orderId}/webhook`, options) as Promise<{ headers: Record<string, string>; body: string }>;
+}
+
+export function simRefund(orderId: string, uniqueRequestId: string, status: string): Promise<any> {
+  return control(`/orders/${orderId}/refunds/${uniqueRequestId}`, { status });
+}
+
+export function simMandate(fields: Record<string, unknown>): Promise<any> {
+  return control("/mandates", fields);
+}
+
+/** Follows a redirect URL built by the simulator into the Worker (path and query only: the host is checkpost). */
+export function followReturn(redirect: { url: string; method: string; body: string | null }): Promise<Response> {
+  const url = new URL(redirect.url);
+  if (redirect.method === "POST") {
+    return call(url.pathname, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: redirect.body,
+    });
+  }
+  return call(`${url.pathname}${url.search}`, { redirect: "manual" });
+}
+
+export function postWebhook(webhook: { headers: Record<string, string>; body: string }): Promise<Response> {
+  return call("/webhooks/juspay", { method: "POST", headers: webhook.headers, body: webhook.body });
+}
+
+/** The calls the simulated Juspay received for one order (by path substring). */
+export async function juspayCalls(
+  pathContains: string,
+): Promise<{ method: string; path: string; headers: any; body: string }[]> {
+  const res = await sim(`/__control/calls?gateway=juspay&path=${encodeURIComponent(pathContains)}`);
+  return res.json();
+}
+
+export async function registerOrder(orderId: string, amount: number, currency = "INR"): Promise<void> {
+  const res = await api("/v1/orders", {
+    method: "POST",
+    json: { gateway: "juspay", order_id: orderId, amount, currency, register_only: true },
+  });
+  expect(res.status).toBe(201);
+}
+
+export async function getOrder(orderId: string, refresh = false): Promise<any> {
+  const res = await api(`/v1/orders/juspay/${orderId}${refresh ? "?refresh=true" : ""}`);
+  return res.json();
+}
+
+/** The order's Durable Object stub, for `runDurableObjectAlarm`. */
+export function orderObject(orderId: string) {
+  return env.ORDERS.getByName(`juspay:${orderId}`);
+}
+
+/** A short alphanumeric order id (Juspay wants fewer than 21 characters). */
+let n = 0;
+export function juspayOrderId(prefix = "jp"): string {
+  n += 1;
+  return `${prefix}${Date.now().toString(36)}${n}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** A call to the simulated Juspay's own API, authenticated like checkpost's calls. */
+export function simApi(path: string, form?: Record<string, string>): Promise<Response> {
+  return fetch(`http://sim.test/juspay${path}`, {
+    method: form ? "POST" : "GET",
+    headers: {
+      authorization: `Basic ${btoa(`${J.JUSPAY_API_KEY}:`)}`,
+      ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+    },
+    ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+  });
+}
+
+/** The order's audit trail. */
+export async function auditOf(orderId: string): Promise<any[]> {
+  const res = await api(`/v1/orders/juspay/${orderId}/events?limit=200`);
+  return ((await res.json()) as { data: any[] }).data;
+}
+
+/** Calls the Worker with some settings changed (a new env object, so settings are read afresh). */
+export async function callWithEnv(
+  overrides: Record<string, string>,
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization") && path.startsWith("/v1/")) headers.set("authorization", `Bearer ${API_KEY}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const ctx = createExecutionContext();
+  const request = new Request(new URL(path, BASE), { ...init, headers, body: body ?? null, redirect: "manual" });
+  const res = await worker.fetch(request, { ...env, ...overrides } as unknown as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import type { RefundInput } from "../../src/gateways/types";
+import { addFault, freshGateway, phonepeCalls, ppOrderId, simJson, simOrder, testIO } from "./support";
+
+const { gateway } = freshGateway({ timeoutMs: 300 });
+
+/** An order PhonePe has completed, and a refund request for part of it. */
+async function paidOrder(amount = 10_000, refundAmount = 2_500): Promise<RefundInput> {
+  const orderId = ppOrderId();
+  await simOrder(orderId, amount, { state: "COMPLETED" });
+  return { orderId, gatewayRefundId: `MR_${orderId}`, amount: { minor: refundAmount, currency: "INR" }, reason: null };
+}
+
+function refundCalls(input: RefundInput) {
+  return phonepeCalls("/payments/v2/refund").then((calls) =>
+    calls.filter((c) => c.body.includes(input.gatewayRefundId) || c.path.includes(input.gatewayRefundId)),
+  );
+}
+
+describe("PhonePe refund", () => {
+  it("posts merchantRefundId, originalMerchantOrderId and the amount in paise to /payments/v2/refund", async () => {
+    const input = await paidOrder();
+    const result = await gateway.refund(input, testIO());
+    expect(result.ok && result.value).toEqual({
+      gatewayRefundId: input.gatewayRefundId,
+      gatewayRefundRef: expect.stringMatching(/^OMR/),
+      status: "pending",
+      gatewayStatus: "PENDING",
+      amount: { minor: 2_500, currency: "INR" },
+    });
+    const [call, ...more] = await refundCalls(input);
+    expect(more).toHaveLength(0);
+    expect(call?.method).toBe("POST");
+    expect(call?.headers["authorization"]).toMatch(/^O-Bearer /);
+    expect(JSON.parse(call?.body ?? "")).toEqual({
+      merchantRefundId: input.gatewayRefundId,
+      originalMerchantOrderId: input.orderId,
+      amount: 2_500,
+    });
+  });
+
+  it.each([
+    ["PENDING", "pending"],
+    ["CONFIRMED", "pending"],
+    ["COMPLETED", "succeeded"],
+    ["FAILED", "failed"],
+  ])("reads refund state %s as %s from /payments/v2/refund/{id}/status", async (state, status) => {
+    const input = await paidOrder();
+    await gateway.refund(input, testIO());
+    await simJson(`/refunds/${input.gatewayRefundId}/outcome`, { state });
+    const result = await gateway.refundStatus(input, testIO());
+    expect(result.ok && [result.value.gatewayStatus, result.value.status]).toEqual([state, status]);
+    const [, statusCall] = await refundCalls(input);
+    expect([statusCall?.method, statusCall?.path]).toEqual([
+      "GET",
+      `/payments/v2/refund/${input.gatewayRefundId}/status`,
+    ]);
+  });
+
+  it("reads an undocumented refund state as pending", async () => {
+    const input = await paidOrder();
+    await addFault({
+      path: `/refund/${input.gatewayRefundId}/status`,
+      fault: { kind: "status", status: 200, body: JSON.stringify({ state: "REVERSED?", amount: 100 }) },
+    });
+    const result = await gateway.refundStatus(input, testIO());
+    expect(result.ok && result.value.status).toBe("pending");
+  });
+
+  it("answers a refund PhonePe does not know with gateway_not_found", async () => {
+    const input = await paidOrder();
+    const result = await gateway.refundStatus(input, testIO());
+    expect(result.ok ? null : result.error.reason).toBe("gateway_not_found");
+  });
+
+  it("refuses a refund status that belongs to another order", async () => {
+    const input = await paidOrder();
+    await gateway.refund(input, testIO());
+    const result = await gateway.refundStatus({ ...input, orderId: ppOrderId() }, testIO());
+    expect(result.ok ? null : result.error.reason).toBe("order_mismatch");
+  });
+
+  it("answers an excess refund with gateway_rejected carrying PhonePe's errorCode", async () => {
+    const input = await paidOrder(10_000, 10_001);
+    const result = await gateway.refund(input, testIO());
+    expect(!result.ok && [result.error.reason, result.error.detail]).toEqual([
+      "gateway_rejected",
+      "gateway error code EXCESS_REFUND_AMOUNT",
+    ]);
+  });
+
+  it.each([["MR/with space?&#"], ["../x"], ["r".repeat(64)]])(
+    "refuses the unsafe refund id %j without calling PhonePe",
+    async (refundId) => {
+      const input = { ...(await paidOrder()), gatewayRefundId: refundId };
+      const before = (await phonepeCalls("/payments/v2/refund")).length;
+      const created = await gateway.refund(input, testIO());
+      const status = await gateway.refundStatus(input, testIO());
+      expect([created, status].map((r) => (r.ok ? null : r.error.reason))).toEqual([
+        "validation_failed",
+        "validation_failed",
+      ]);
+      expect((await phonepeCalls("/payments/v2/refund")).length).toBe(before);
+    },
+  );
+
+  it("does not retry a refund that timed out (the caller asks for its status instead)", async () => {
+    const input = await paidOrder();
+    await addFault({ path: "/payments/v2/refund", method: "POST", fault: { kind: "timeout", ms: 1500 } });
+    const result = await gateway.refund(input, testIO());
+    expect(result.ok ? null : result.error.reason).toBe("gateway_timeout");
+    expect(await refundCalls(input)).toHaveLength(1);
+  });
+
+  it("refuses a non-INR refund without calling PhonePe", async () => {
+    const input = await paidOrder();
+    const result = await gateway.refund({ ...input, amount: { minor: 100, currency: "USD" } }, testIO());
+    expect(result.ok ? null : result.error.reason).toBe("currency_unsupported");
+    expect(await refundCalls(input)).toHaveLength(0);
+  });
+});

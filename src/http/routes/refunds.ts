@@ -5,7 +5,7 @@
  *   ("recorded"); only then is the gateway called; the object stores the outcome ("sent") and the key's answer.
  * - `GET /v1/orders/:gateway/:order_id/refunds/:refund_id[?refresh=true]`.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor } from "../../core/money";
@@ -21,13 +21,11 @@ import { parseOrFail } from "../validate";
 
 export const RefundRequestSchema = z.strictObject({
   amount: MinorAmountSchema,
-  currency: CurrencySchema.optional().describe("Defaults to the order's currency; must equal it"),
+  currency: z.optional(CurrencySchema).check(z.describe("Defaults to the order's currency; must equal it")),
   refund_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")
-    .optional()
-    .describe("Your id for this refund; derived from the Idempotency-Key when absent"),
-  reason: z.string().min(1).max(255).optional(),
+    .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")))
+    .check(z.describe("Your id for this refund; derived from the Idempotency-Key when absent")),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 
 /** Gateway errors that prove the refund was not made; anything else (timeouts, 5xx, bad answers) is unknown. */

@@ -69,9 +69,10 @@ export const EventsQuerySchema = z.object({
 
 export const DeliveriesQuerySchema = z.object({
   status: z
-    .enum(["failed", "pending", "delivered"])
-    .optional()
-    .describe("Which deliveries to list (default failed: exhausted, or stopped by a 410)"),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-  cursor: z.string().min(1).max(1024).optional().describe("next_cursor of the previous page"),
+    .optional(z.enum(["failed", "pending", "delivered"]))
+    .check(z.describe("Which deliveries to list (default failed: exhausted, or stopped by a 410)")),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))),
+  cursor: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(1024)))
+    .check(z.describe("next_cursor of the previous page")),
 });

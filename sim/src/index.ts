@@ -1,11 +1,13 @@
 /**
  * The gateway simulator. Routes:
  * - `/<gateway>/…` — that gateway's API (filled in per gateway under `src/<gateway>.ts`);
+ * - `/merchant/…` — the merchant's backend receiving checkpost's events (`src/merchant.ts`);
  * - `/__control/…` — the control API tests and the demo use: reset, faults, recorded calls.
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
 import { faultResponse } from "./faults";
 import { juspaySim } from "./juspay";
+import { merchantApi, merchantControl, resetMerchant } from "./merchant";
 import { nimbblSim } from "./nimbbl";
 import { phonepeSim } from "./phonepe";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
@@ -39,6 +41,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/__control/")) return control(request, url, env);
     const [, first, ...rest] = url.pathname.split("/");
+    if (first === "merchant") return merchantApi(request, `/${rest.join("/")}`);
     if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
     const gateway: SimGateway = first;
     const path = `/${rest.join("/")}`;
@@ -75,8 +78,10 @@ async function control(request: Request, url: URL, env: SimEnv): Promise<Respons
   const route = url.pathname.slice("/__control".length);
   const [, first, ...rest] = route.split("/");
   if (first && isSimGateway(first)) return GATEWAYS[first].control(request, `/${rest.join("/")}`, env);
+  if (first === "merchant") return merchantControl(request, url, `/${rest.join("/")}`);
   if (route === "/reset" && request.method === "POST") {
     reset();
+    resetMerchant();
     return Response.json({ ok: true });
   }
   if (route === "/faults" && request.method === "POST") {

@@ -148,6 +148,12 @@ interface PollState {
   urgent: boolean;
   /** When the next look at the gateway is due (epoch ms). */
   due: number;
+  /**
+   * How many immediate looks have been asked for so far. A look that was waiting on the gateway compares it before
+   * and after: one asked for meanwhile (a webhook saying the order changed) may postdate the gateway's answer, so it
+   * is still due at once.
+   */
+  asks: number;
 }
 
 export class OrderObject extends DurableObject<Env> {
@@ -738,7 +744,9 @@ export class OrderObject extends DurableObject<Env> {
     };
     const answered = paymentDue ? await this.pollPayment(order, setup.gateway, io, attempt, now) : true;
     if (refundsDue) await this.syncRefunds(order, setup.gateway, io);
+    const askedMeanwhile = (this.pollState()?.asks ?? 0) > poll.asks;
     this.reschedulePoll(this.loadAny() ?? order, attempt, now, poll.urgent && !answered);
+    if (askedMeanwhile) this.schedulePoll(this.loadAny() ?? order, true);
   }
 
   /**
@@ -1006,7 +1014,8 @@ export class OrderObject extends DurableObject<Env> {
       const at = urgent ? now : refund ? now + pollDelay(0) : nextPollAt(attempt, now, this.pollWindowOf(order));
       if (at !== null) {
         const due = current ? Math.min(current.due, at) : at;
-        this.savePoll({ attempt, urgent: urgent || (current?.urgent ?? false), due });
+        const asks = (current?.asks ?? 0) + (urgent ? 1 : 0);
+        this.savePoll({ attempt, urgent: urgent || (current?.urgent ?? false), due, asks });
       }
     }
     this.armAlarm();
@@ -1026,8 +1035,9 @@ export class OrderObject extends DurableObject<Env> {
     }
     const refundAt = this.pendingRefunds().length ? now + pollDelay(Math.min(attempt, 8)) : null;
     const candidates = [paymentAt, refundAt].filter((t): t is number => t !== null);
+    const asks = this.pollState()?.asks ?? 0;
     if (candidates.length)
-      this.savePoll({ attempt, urgent: urgent && paymentAt !== null, due: Math.min(...candidates) });
+      this.savePoll({ attempt, urgent: urgent && paymentAt !== null, due: Math.min(...candidates), asks });
     else this.clearPoll();
     this.armAlarm();
   }
@@ -1079,7 +1089,7 @@ export class OrderObject extends DurableObject<Env> {
     if (!row) return null;
     const state = JSON.parse(row.value as string) as Partial<PollState>;
     // A look planned before `due` was stored is due now.
-    return { attempt: state.attempt ?? 0, urgent: state.urgent ?? false, due: state.due ?? 0 };
+    return { attempt: state.attempt ?? 0, urgent: state.urgent ?? false, due: state.due ?? 0, asks: state.asks ?? 0 };
   }
 
   private savePoll(state: PollState): void {

@@ -12,6 +12,7 @@ import {
   addFault,
   alarmUntil,
   auditTrail,
+  expectMerchantReceived,
   expectOrderedEvents,
   objectOf,
   orderView,
@@ -52,6 +53,7 @@ describe.each(DRIVERS)("$gateway under concurrent inputs", (driver) => {
     expect(events.map((e) => e.type)).toEqual(["payment.succeeded"]);
     expectOrderedEvents(events);
     expect((await orderView(driver.gateway, orderId)).sequence).toBe(1);
+    await expectMerchantReceived(driver.gateway, orderId, ["payment.succeeded"]);
   });
 
   const ORDERINGS = [
@@ -83,6 +85,7 @@ describe.each(DRIVERS)("$gateway under concurrent inputs", (driver) => {
       expectOrderedEvents(events);
       const view = await orderView(driver.gateway, orderId);
       expect(view).toMatchObject({ status: "succeeded", sequence: 1, requires_review: false });
+      await expectMerchantReceived(driver.gateway, orderId, ["payment.succeeded"]);
     },
   );
 
@@ -104,6 +107,7 @@ describe.each(DRIVERS)("$gateway under concurrent inputs", (driver) => {
     const after = await orderView(driver.gateway, orderId);
     expect(after).toMatchObject({ status: "succeeded", sequence: settled.sequence });
     expect((await outbox(driver.gateway, orderId)).map((e) => e.type)).toEqual(["payment.succeeded"]);
+    await expectMerchantReceived(driver.gateway, orderId, ["payment.succeeded"]);
   });
 
   it("still confirms at once a webhook that arrives while a poll is in flight", async () => {
@@ -130,5 +134,15 @@ describe.each(DRIVERS)("$gateway under concurrent inputs", (driver) => {
       true,
     );
     await alarmUntil(driver.gateway, orderId, () => succeeded(driver, orderId));
+    // The poll may have seen the order pending at the gateway first: one event per change, in order.
+    const events = await outbox(driver.gateway, orderId);
+    expectOrderedEvents(events);
+    expect(events.at(-1)?.type).toBe("payment.succeeded");
+    expect(events.filter((e) => e.type === "payment.succeeded")).toHaveLength(1);
+    await expectMerchantReceived(
+      driver.gateway,
+      orderId,
+      events.map((e) => e.type),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
 import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
 import { DRIVERS } from "./drivers";
-import { expectOrderedEvents, orderView, outbox, runAlarm } from "./support";
+import { expectMerchantReceived, expectOrderedEvents, orderView, outbox, runAlarm } from "./support";
 
 interface RefundBody {
   refund_id: string;
@@ -76,5 +76,10 @@ describe.each(DRIVERS)("$gateway refunds under concurrency", (driver) => {
     const events = await outbox(driver.gateway, orderId);
     expect(events.filter((e) => e.type === "refund.pending")).toHaveLength(1);
     expectOrderedEvents(events);
+    await expectMerchantReceived(
+      driver.gateway,
+      orderId,
+      events.map((e) => e.type),
+    );
   });
 });

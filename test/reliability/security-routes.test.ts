@@ -11,7 +11,7 @@ import { TEST_BINDINGS } from "../bindings";
 import { api, API_KEY, call, expectProblem, sim, worker } from "../helpers";
 import { callWithEnv } from "../juspay/support";
 import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
-import { objectOf, orderView, outbox } from "./support";
+import { expectMerchantReceived, objectOf, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";
 /** Parameters an attacker might add to a return URL to steer the redirect. */
@@ -163,6 +163,7 @@ describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
     }
     expect(await orderView(driver.gateway, orderId)).toMatchObject({ status: "succeeded", sequence: settled.sequence });
     expect((await outbox(driver.gateway, orderId)).map((e) => e.type)).toEqual(["payment.failed", "payment.succeeded"]);
+    await expectMerchantReceived(driver.gateway, orderId, ["payment.failed", "payment.succeeded"]);
   });
 });
 

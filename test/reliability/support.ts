@@ -3,6 +3,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { expect } from "vitest";
 import type { GatewayId } from "../../src/gateways/types";
 import type { OrderObject } from "../../src/storage/order-object";
+import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/helpers";
 import { api, sim } from "../helpers";
 import { callWithEnv } from "../juspay/support";
 import type { CallSelector } from "./drivers";
@@ -94,4 +95,16 @@ export function outbox(gateway: GatewayId, orderId: string): Promise<OutboxEvent
 export function expectOrderedEvents(events: readonly OutboxEvent[]): void {
   expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
   for (const e of events) expect(e.orderSequence).toBe(e.sequence);
+}
+
+/**
+ * What the merchant's backend (the simulator's receiver) accepted for the order, once the order's deliveries have
+ * run: each event once, in sequence order, with the types the outbox holds (product.md §4).
+ */
+export async function expectMerchantReceived(gateway: GatewayId, orderId: string, types: readonly string[]) {
+  await runAlarmsUntil(gateway, orderId, acceptedCount(orderId, types.length));
+  const accepted = await merchantEvents(orderId, true);
+  expect(accepted.map((e) => e.sequence)).toEqual(types.map((_, i) => i + 1));
+  expect(accepted.map((e) => e.type)).toEqual([...types]);
+  expect(new Set(accepted.map((e) => e.webhook_id)).size).toBe(types.length);
 }

@@ -45,10 +45,17 @@ const badAmount = fc.oneof(
 /** For each field of a create or refund body: values that are invalid there, as JSON text. */
 const INVALID: Record<string, fc.Arbitrary<string>> = {
   gateway: fc.oneof(badString, wrongType),
-  order_id: fc.oneof(badString, wrongType, fc.integer().map(json)),
+  order_id: fc.oneof(
+    badString.filter((j) => !/^"[A-Za-z0-9_.:-]{1,128}"$/.test(j)),
+    wrongType,
+    fc.integer().map(json),
+  ),
   amount: badAmount,
   currency: fc.oneof(badString, wrongType),
-  customer: fc.oneof(fc.constantFrom('"c"', "[]", '{"email":"not-an-email"}', '{"phone":"12"}', '{"x":1}'), wrongType),
+  customer: fc.oneof(
+    fc.constantFrom('"c"', "[]", '{"email":"not-an-email"}', '{"phone":"12"}', '{"x":1}'),
+    wrongType.filter((v) => v !== "{}"),
+  ),
   description: fc.oneof(fc.constantFrom('""', json("d".repeat(256)), "1"), wrongType),
   metadata: fc.constantFrom(
     '"m"',
@@ -60,7 +67,11 @@ const INVALID: Record<string, fc.Arbitrary<string>> = {
   register_only: fc.constantFrom('"true"', "1", "{}", "[]"),
   sdk: fc.constantFrom('"yes"', "0", "{}"),
   expire_after_seconds: fc.constantFrom("299", "86401", "300.5", '"600"', "-1"),
-  refund_id: fc.oneof(badString, wrongType, fc.integer().map(json)),
+  refund_id: fc.oneof(
+    badString.filter((j) => !/^"[A-Za-z0-9_-]{1,64}"$/.test(j)),
+    wrongType,
+    fc.integer().map(json),
+  ),
   reason: fc.oneof(fc.constantFrom('""', json("r".repeat(256)), "12"), wrongType),
   unknown_field: fc.json({ maxDepth: 2 }),
 };

@@ -29,7 +29,8 @@ export default defineConfig({
             name: "sim",
             modules: [{ type: "ESModule", path: "sim.js", contents: sim.outputFiles[0]?.text ?? "" }],
             compatibilityDate: "2026-11-01",
-            bindings: { CHECKPOST_URL: "http://checkpost.test" },
+            // SIM_SETTLE_MS: how long the checkout's "pending, then success" and "late success" take (sim/src/checkout.ts).
+            bindings: { CHECKPOST_URL: "http://checkpost.test", SIM_SETTLE_MS: "1000" },
           },
         ],
       },

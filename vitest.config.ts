@@ -13,6 +13,8 @@ const sim = buildSync({
   bundle: true,
   format: "esm",
   platform: "neutral",
+  // The neutral platform resolves no package entry by default; the demo merchant bundles `standardwebhooks` (CJS).
+  mainFields: ["module", "main"],
   write: false,
   logLevel: "silent",
 });

@@ -1,10 +1,12 @@
 /**
  * The gateway simulator. Routes:
  * - `/<gateway>/…` — that gateway's API (filled in per gateway under `src/<gateway>.ts`);
+ * - `/demo/…` — the demo merchant `npm start` points people at (`src/demo.ts`);
  * - `/__control/…` — the control API tests and the demo use: reset, faults, recorded calls.
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
 import { drainLater } from "./checkout";
+import { demoMerchant } from "./demo";
 import { faultResponse } from "./faults";
 import { juspaySim } from "./juspay";
 import { nimbblSim } from "./nimbbl";
@@ -15,6 +17,9 @@ export interface SimEnv {
   CHECKPOST_URL?: string;
   /** How long "pending, then success" and "late success" take on the checkout pages, in ms (default 4000). */
   SIM_SETTLE_MS?: string;
+  /** The demo merchant's checkpost API key and `whsec_` key (`npm start` passes them from .dev.vars). */
+  DEMO_API_KEY?: string;
+  DEMO_WEBHOOK_SECRET?: string;
 }
 
 /**
@@ -52,6 +57,7 @@ async function route(request: Request, env: SimEnv): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname.startsWith("/__control/")) return control(request, url, env);
   const [, first, ...rest] = url.pathname.split("/");
+  if (first === "demo") return demoMerchant(request, `/${rest.join("/")}`, env);
   if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
   const gateway: SimGateway = first;
   const path = `/${rest.join("/")}`;

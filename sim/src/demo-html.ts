@@ -58,7 +58,7 @@ button{font:inherit;font-weight:600;padding:.7rem 1.2rem;border:0;border-radius:
 .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-weight:600;font-size:.9rem;background:#e5e7eb;color:#1f2937}
 .succeeded{background:#d1fae5;color:#065f46}.failed,.expired{background:#fee2e2;color:#991b1b}.pending,.created{background:#fef3c7;color:#78350f}.reversed,.requires_review{background:#e0e7ff;color:#3730a3}
 .table{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #e5e7eb;vertical-align:top}th{color:#444}
-.ok{color:#065f46;font-weight:600}.bad{color:#991b1b;font-weight:600}ul.orders{padding-left:1.1rem}`;
+h1 .badge{font-size:1.2rem;padding:.2rem .8rem}.ok{color:#065f46;font-weight:600}.bad{color:#991b1b;font-weight:600}ul.orders{padding-left:1.1rem}`;
 
 export function layout(title: string, body: string, refreshSeconds: number | null = null): string {
   const refresh = refreshSeconds === null ? "" : `<meta http-equiv="refresh" content="${refreshSeconds}">`;
@@ -122,7 +122,7 @@ export function orderPage(input: OrderPageInput): string {
   const review = current?.["requires_review"] === true;
   const status = review ? "requires_review" : text(current?.["status"] ?? returned?.status ?? "created");
   const redirect = returned
-    ? `<p>checkpost sent the customer back with <strong>${badge(returned.status)}</strong> for ₹${majorAmount(returned.amount)} ${esc(returned.currency)} at ${time(returned.at)}.</p><p class="ok">✓ Signature verified (HMAC-SHA256 over the sorted query, README).</p>`
+    ? `<div id="returned" data-status="${esc(returned.status)}"><p>checkpost sent the customer back with <strong>${badge(returned.status)}</strong> for ₹${majorAmount(returned.amount)} ${esc(returned.currency)} at ${time(returned.at)}.</p><p class="ok">✓ Signature verified (HMAC-SHA256 over the sorted query, README).</p></div>`
     : `<p class="muted">The customer has not come back yet.</p>`;
   const events = input.received
     .map((e) => row([e.sequence ?? "", e.type, e.order?.status ?? "", "✓ verified", time(e.receivedAt)]))
@@ -149,8 +149,8 @@ export function orderPage(input: OrderPageInput): string {
 <h1 id="status" data-status="${esc(status)}">${badge(status)}</h1>${redirect}
 <p>Now, per checkpost (<code>GET /v1/orders</code>): ${current ? `${badge(text(current["status"]))} · gateway says <code>${esc(current["gateway_status"])}</code> · sequence ${esc(current["sequence"])}` : "unavailable"}</p>
 ${refresh ? '<p class="muted">This page refreshes by itself while something may still change.</p>' : ""}</section>
-<section><h2>Signed events received</h2><p class="muted">Standard Webhooks, verified with the <code>standardwebhooks</code> library${input.rejectedEvents ? ` · ${input.rejectedEvents} rejected` : ""}.</p>${table(["seq", "type", "status", "signature", "received"], events, "No events yet.")}</section>
-<section><h2>Audit trail</h2><p class="muted"><code>GET /v1/orders/${esc(order.gateway)}/${esc(order.orderId)}/events</code></p>${table(["#", "time", "source", "kind", "outcome", "status", "gateway"], audit, "Nothing recorded.")}</section>
+<section id="events"><h2>Signed events received</h2><p class="muted">Standard Webhooks, verified with the <code>standardwebhooks</code> library${input.rejectedEvents ? ` · ${input.rejectedEvents} rejected` : ""}.</p>${table(["seq", "type", "status", "signature", "received"], events, "No events yet.")}</section>
+<section id="audit"><h2>Audit trail</h2><p class="muted"><code>GET /v1/orders/${esc(order.gateway)}/${esc(order.orderId)}/events</code></p>${table(["#", "time", "source", "kind", "outcome", "status", "gateway"], audit, "Nothing recorded.")}</section>
 <p><a href="/demo/">Start another payment</a></p>`,
     refresh,
   );

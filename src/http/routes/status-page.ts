@@ -40,8 +40,9 @@ const STATES: Record<PaymentStatus | "requires_review", readonly [string, string
 const POLL_MS = 3000;
 const POLLS = 200;
 
-// Fetches the page again and copies the live region; stops at a final state or after POLLS tries.
-const SCRIPT = `(function(n){function t(){fetch(location.href,{cache:"no-store"}).then(function(r){return r.text()}).then(function(h){var d=new DOMParser().parseFromString(h,"text/html"),a=d.getElementById("s"),b=document.getElementById("s");if(!a||!b)return;if(a.innerHTML!==b.innerHTML){b.innerHTML=a.innerHTML;b.className=a.className;document.title=d.title}if(a.getAttribute("data-final")!=="1"&&--n>0)setTimeout(t,${POLL_MS})},function(){if(--n>0)setTimeout(t,${POLL_MS})})}setTimeout(t,${POLL_MS})})(${POLLS})`;
+// Fetches the page again and copies the live region (parsing only <main>: the new page's <style> carries another
+// nonce, which the parser would report as a CSP violation); stops at a final state or after POLLS tries.
+const SCRIPT = `(function(n){function t(){fetch(location.href,{cache:"no-store"}).then(function(r){return r.text()}).then(function(h){var d=new DOMParser().parseFromString(h.slice(h.indexOf("<main>"),h.indexOf("</main>")),"text/html"),a=d.getElementById("s"),b=document.getElementById("s");if(!a||!b)return;if(a.innerHTML!==b.innerHTML){b.innerHTML=a.innerHTML;b.className=a.className;document.title=b.querySelector("h1").textContent}if(a.getAttribute("data-final")!=="1"&&--n>0)setTimeout(t,${POLL_MS})},function(){if(--n>0)setTimeout(t,${POLL_MS})})}setTimeout(t,${POLL_MS})})(${POLLS})`;
 
 function formatAmount(amount: number | null, currency: Currency | null): string {
   if (amount === null || !currency) return "";

@@ -1,5 +1,5 @@
 /** The table of documented operations from which `/openapi.json` is generated. */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 
 export interface ApiOperation {
   readonly method: "get" | "post";
@@ -9,7 +9,7 @@ export interface ApiOperation {
   readonly tag: "merchant" | "gateway" | "browser" | "service";
   /** `bearer`: `/v1` API key; `gateway`: the gateway's own authentication; `none`: public. */
   readonly auth: "bearer" | "gateway" | "none";
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
   readonly responses: Readonly<Record<string, string>>;
 }

@@ -1,12 +1,12 @@
 /** `GET /openapi.json`: an OpenAPI 3.1 document generated from the schemas that validate requests. */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { GATEWAYS } from "../gateways";
 import type { ApiOperation } from "./api";
 import { CORE_OPERATIONS } from "./operations";
 
 let cached: string | null = null;
 
-function jsonSchema(schema: z.ZodType): unknown {
+function jsonSchema(schema: z.ZodMiniType): unknown {
   return z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
 }
 

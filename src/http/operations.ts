@@ -1,5 +1,5 @@
 /** The OpenAPI description of the routes every deployment has; gateway-only routes come from their adapters. */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ApiOperation } from "./api";
 import { RefundRequestSchema } from "./routes/refunds";
 import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
@@ -87,7 +87,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "The customer's return redirect from the gateway",
     tag: "browser",
     auth: "gateway",
-    query: z.object({}).catchall(z.string()),
+    query: z.catchall(z.object({}), z.string()),
     responses: {
       "303": "To MERCHANT_RETURN_URL with the signed result, or to the status page",
       "401": "Invalid signature",

@@ -53,3 +53,14 @@ function problemPage(status: number, title: string, requestId: string): string {
     `<h1>${escapeHtml(title)}</h1><p>We could not complete this step. If you were paying, your payment is not lost: the merchant will confirm it with the payment provider.</p><p class="muted">Error ${status} · reference ${escapeHtml(requestId)}</p>`,
   );
 }
+
+/** An answer stored for an idempotency key, as the original request got it (problem JSON for 4xx). */
+export function storedResponse(response: { status: number; body: string }, replayed: boolean): Response {
+  return new Response(response.body, {
+    status: response.status,
+    headers: {
+      "content-type": response.status >= 400 ? "application/problem+json" : "application/json",
+      ...(replayed ? { "idempotent-replayed": "true" } : {}),
+    },
+  });
+}

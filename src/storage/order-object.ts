@@ -47,7 +47,13 @@ import type {
   RefundHint,
   WebhookEvent,
 } from "../gateways/types";
-import { claimIdempotencyKey, completeIdempotencyKey, type StoredResponse } from "./idempotency";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  type IdempotencyClaim,
+  type StoredResponse,
+} from "./idempotency";
 import { findRefund, listRefunds, saveRefund } from "./refunds";
 import { migrate } from "./schema";
 
@@ -312,9 +318,32 @@ export class OrderObject extends DurableObject<Env> {
     return ok(toPublicOrder(next));
   }
 
-  /** The stored next action of an order already created at the gateway, so a repeat create does not call again. */
-  nextAction(ref: OrderRef): CreatedOrder["nextAction"] | null {
-    return this.load(ref)?.next_action ?? null;
+  /**
+   * Where a create stands: whether a create call was ever sent, and the gateway's answer if it came. A create sent
+   * without an answer (a timeout) may have made the order at the gateway.
+   */
+  createState(ref: OrderRef): { attempted: boolean; nextAction: CreatedOrder["nextAction"] | null } | null {
+    const order = this.load(ref);
+    return order ? { attempted: order.attempted, nextAction: order.next_action } : null;
+  }
+
+  /** Claims an idempotency key for a `/v1` POST scoped to this order (see `storage/idempotency.ts`). */
+  claimIdempotency(scope: string, key: string, fingerprint: string): IdempotencyClaim {
+    let claim!: IdempotencyClaim;
+    this.ctx.storage.transactionSync(() => {
+      claim = claimIdempotencyKey(this.sql, scope, key, fingerprint, Date.now());
+    });
+    return claim;
+  }
+
+  /** Stores the answer a key replays. */
+  completeIdempotency(scope: string, key: string, response: StoredResponse): void {
+    completeIdempotencyKey(this.sql, scope, key, response);
+  }
+
+  /** Forgets a claim whose request ended without an answer worth replaying (a gateway outage), so a retry runs. */
+  releaseIdempotency(scope: string, key: string): void {
+    releaseIdempotencyKey(this.sql, scope, key);
   }
 
   /**
@@ -782,8 +811,17 @@ export class OrderObject extends DurableObject<Env> {
       confirmed,
     });
     if (decision.kind !== "apply") {
-      if (confirmed && refund.phase === "recorded") saveRefund(this.sql, { ...refund, phase: "sent", updated_at: now });
-      return toPublicRefund(refund);
+      if (!confirmed || decision.kind === "stale") return toPublicRefund(refund);
+      // Confirmed but unchanged: the gateway knows the refund, so it was received ("sent"); keep its reference.
+      const known: RefundRecord = {
+        ...refund,
+        phase: refund.phase === "recorded" ? "sent" : refund.phase,
+        gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+        gateway_status: hint.gatewayStatus,
+        updated_at: now,
+      };
+      saveRefund(this.sql, known);
+      return toPublicRefund(known);
     }
     const next: RefundRecord = {
       ...refund,
@@ -976,7 +1014,10 @@ type OrderMethods = Pick<
   | "markAttempt"
   | "recordCreated"
   | "recordCreateRejected"
-  | "nextAction"
+  | "createState"
+  | "claimIdempotency"
+  | "completeIdempotency"
+  | "releaseIdempotency"
   | "updateAmount"
   | "observe"
   | "recordWebhook"

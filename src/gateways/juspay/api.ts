@@ -2,43 +2,44 @@
  * Request schemas of Juspay's own routes and their OpenAPI description (`/openapi.json` is generated from these
  * same objects, so the document cannot drift from what is enforced).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ApiOperation } from "../../http/api";
 import { CurrencySchema, CustomerSchema, MinorAmountSchema, OrderIdSchema } from "../../http/schemas";
 
 const UDF_KEYS = ["udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"] as const;
 const UdfValueSchema = z
   .string()
-  .max(255)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters");
-const udfShape = Object.fromEntries(UDF_KEYS.map((k) => [k, UdfValueSchema.optional()])) as Record<
+  .check(z.maxLength(255), z.regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters"));
+const udfShape = Object.fromEntries(UDF_KEYS.map((k) => [k, z.optional(UdfValueSchema)])) as Record<
   (typeof UDF_KEYS)[number],
-  z.ZodOptional<typeof UdfValueSchema>
+  z.ZodMiniOptional<typeof UdfValueSchema>
 >;
 
 /** Update Order (juspay.md §5): only the amount and the UDFs; at least one of them. */
 export const JuspayUpdateOrderSchema = z
   .strictObject({
-    amount: MinorAmountSchema.optional(),
-    currency: CurrencySchema.optional().describe("If given, must be the order's registered currency"),
+    amount: z.optional(MinorAmountSchema),
+    currency: z.optional(CurrencySchema).check(z.describe("If given, must be the order's registered currency")),
     ...udfShape,
   })
-  .refine((b) => b.amount !== undefined || UDF_KEYS.some((k) => b[k] !== undefined), {
-    message: "give an amount or at least one udf",
-  });
+  .check(
+    z.refine((b) => b.amount !== undefined || UDF_KEYS.some((k) => b[k] !== undefined), {
+      message: "give an amount or at least one udf",
+    }),
+  );
 export type JuspayUpdateOrderBody = z.infer<typeof JuspayUpdateOrderSchema>;
 export { UDF_KEYS };
 
 /** Juspay customer ids: "the ID with which merchant refers to a customer object". */
 export const JuspayCustomerIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._@+-]{1,128}$/, "must be 1-128 characters of A-Z a-z 0-9 . _ @ + -");
+  .check(z.regex(/^[A-Za-z0-9._@+-]{1,128}$/, "must be 1-128 characters of A-Z a-z 0-9 . _ @ + -"));
 export const JuspayMandateIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -"));
 
 export const JuspayRevokeMandateSchema = z.strictObject({
-  customer_id: JuspayCustomerIdSchema.optional().describe("Sent as x-routing-id when given (juspay.md §2)"),
+  customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe("Sent as x-routing-id when given (juspay.md §2)")),
 });
 
 const contact = {
@@ -49,24 +50,24 @@ const contact = {
 /** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8). */
 export const JuspaySdkSignedPayloadSchema = z.discriminatedUnion("type", [
   z.strictObject({
-    type: z.literal("initiate").describe("The initiate payload: signaturePayload"),
+    type: z.literal("initiate").check(z.describe("The initiate payload: signaturePayload")),
     customer_id: JuspayCustomerIdSchema,
     ...contact,
   }),
   z.strictObject({
-    type: z.literal("process").describe("The process payload: orderDetails; registers the order's amount"),
+    type: z.literal("process").check(z.describe("The process payload: orderDetails; registers the order's amount")),
     order_id: OrderIdSchema,
     amount: MinorAmountSchema,
     currency: CurrencySchema,
-    customer_id: JuspayCustomerIdSchema.optional().describe("Omitted for a guest"),
-    description: z.string().min(1).max(255).optional(),
+    customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe("Omitted for a guest")),
+    description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
     ...contact,
   }),
 ]);
 export type JuspaySdkSignedPayloadBody = z.infer<typeof JuspaySdkSignedPayloadSchema>;
 
 export const HandleJuspayResponseSchema = z.object({
-  order_id: z.string().optional().describe("Also accepted as orderId, in JSON or a form body"),
+  order_id: z.optional(z.string()).check(z.describe("Also accepted as orderId, in JSON or a form body")),
 });
 
 const merchantErrors = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Not configured" };

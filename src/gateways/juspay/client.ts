@@ -6,7 +6,7 @@
  * the pinned `version`, and `x-routing-id`. The routing id is the customer id where the call knows it (session,
  * mandates) and the order id otherwise: order-scoped calls (status, update, refund) are given only an order id.
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { toBase64, utf8 } from "../../core/crypto";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
@@ -25,7 +25,7 @@ import {
 type Body =
   { readonly form: Readonly<Record<string, string>> } | { readonly json: Readonly<Record<string, JsonValue>> };
 
-interface JuspayCall<S extends z.ZodType> {
+interface JuspayCall<S extends z.ZodMiniType> {
   readonly operation: string;
   readonly method: "GET" | "POST";
   readonly path: string;
@@ -39,7 +39,7 @@ function errorCode(body: unknown): string | null {
   return parsed.success ? (parsed.data.error_code ?? null) : null;
 }
 
-async function juspayCall<S extends z.ZodType>(
+async function juspayCall<S extends z.ZodMiniType>(
   settings: JuspaySettings,
   io: GatewayIO,
   call: JuspayCall<S>,

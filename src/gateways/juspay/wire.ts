@@ -4,7 +4,7 @@
  * changes response shapes and Juspay asks integrators not to validate whole responses strictly.
  * Amounts are rupees: JSON numbers in responses, strings with up to 2 decimals in requests.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * Order ids checkpost accepts for Juspay. Juspay's docs say "alphanumeric, less than 21 characters" yet show
@@ -14,16 +14,16 @@ import * as z from "zod";
 export const JUSPAY_ORDER_ID = /^[A-Za-z0-9_-]{1,63}$/;
 
 /** A value shown to the merchant but never decided on: any scalar, and anything else is dropped. */
-const Shown = z.union([z.string(), z.number(), z.boolean()]).nullish().catch(null);
+const Shown = z.catch(z.nullish(z.union([z.string(), z.number(), z.boolean()])), null);
 /** Rupees: a JSON number in responses (`"amount": 1`); strings are accepted too and parsed exactly. */
 const Rupees = z.union([z.number(), z.string()]);
 
 export const JuspayRefundSchema = z.looseObject({
-  unique_request_id: z.string().nullish(),
-  id: z.string().nullish(),
+  unique_request_id: z.nullish(z.string()),
+  id: z.nullish(z.string()),
   ref: Shown,
   status: z.string(),
-  amount: Rupees.nullish(),
+  amount: z.nullish(Rupees),
   sent_to_gateway: Shown,
   refund_type: Shown,
   created: Shown,
@@ -55,17 +55,17 @@ export const JuspayTxnDetailSchema = z.looseObject({
 
 /** The Order Status object (§4), also the body of refund answers and webhooks' `content.order`. */
 export const JuspayOrderSchema = z.looseObject({
-  id: z.string().nullish().catch(null),
-  order_id: z.string().min(1),
+  id: z.catch(z.nullish(z.string()), null),
+  order_id: z.string().check(z.minLength(1)),
   customer_id: Shown,
-  status: z.string().min(1),
+  status: z.string().check(z.minLength(1)),
   status_id: Shown,
-  amount: Rupees.nullish(),
-  effective_amount: Rupees.nullish().catch(null),
-  currency: z.string().nullish(),
+  amount: z.nullish(Rupees),
+  effective_amount: z.catch(z.nullish(Rupees), null),
+  currency: z.nullish(z.string()),
   txn_id: Shown,
   txn_uuid: Shown,
-  txn_detail: JuspayTxnDetailSchema.nullish().catch(null),
+  txn_detail: z.catch(z.nullish(JuspayTxnDetailSchema), null),
   payment_method_type: Shown,
   payment_method: Shown,
   auth_type: Shown,
@@ -74,33 +74,33 @@ export const JuspayOrderSchema = z.looseObject({
   gateway_id: Shown,
   gateway_reference_id: Shown,
   refunded: Shown,
-  amount_refunded: Rupees.nullish().catch(null),
-  refunds: z.array(JuspayRefundSchema).nullish(),
-  mandate: JuspayMandateBlockSchema.nullish().catch(null),
+  amount_refunded: z.catch(z.nullish(Rupees), null),
+  refunds: z.nullish(z.array(JuspayRefundSchema)),
+  mandate: z.catch(z.nullish(JuspayMandateBlockSchema), null),
   date_created: Shown,
 });
 export type JuspayOrder = z.infer<typeof JuspayOrderSchema>;
 
 /** `POST /session` (§5): also creates the order. */
 export const JuspaySessionResponseSchema = z.looseObject({
-  status: z.string().nullish(),
-  id: z.string().nullish(),
-  order_id: z.string().min(1),
-  payment_links: z.looseObject({ web: z.string().nullish(), expiry: z.string().nullish() }).nullish(),
-  sdk_payload: z.record(z.string(), z.json()).nullish(),
+  status: z.nullish(z.string()),
+  id: z.nullish(z.string()),
+  order_id: z.string().check(z.minLength(1)),
+  payment_links: z.nullish(z.looseObject({ web: z.nullish(z.string()), expiry: z.nullish(z.string()) })),
+  sdk_payload: z.nullish(z.record(z.string(), z.json())),
 });
 export type JuspaySessionResponse = z.infer<typeof JuspaySessionResponseSchema>;
 
 /** `POST /orders/{id}` (Update Order, §5): "the response looks like order create". */
 export const JuspayUpdateResponseSchema = z.looseObject({
-  order_id: z.string().nullish(),
-  status: z.string().nullish(),
-  amount: Rupees.nullish(),
+  order_id: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  amount: z.nullish(Rupees),
 });
 
 /** One mandate of `GET /customers/{id}/mandates` (§6; developer.juspay.in list-mandate-api: `{object, list, …}`). */
 export const JuspayListedMandateSchema = z.looseObject({
-  mandate_id: z.string().min(1),
+  mandate_id: z.string().check(z.minLength(1)),
   status: Shown,
   mandate_status: Shown,
   mandate_type: Shown,
@@ -108,9 +108,9 @@ export const JuspayListedMandateSchema = z.looseObject({
   start_date: Shown,
   end_date: Shown,
   amount_rule: Shown,
-  max_amount: Rupees.nullish().catch(null),
-  currency: z.string().nullish().catch(null),
-  payment_info: z.looseObject({ payment_method_type: Shown, payment_method: Shown }).nullish().catch(null),
+  max_amount: z.catch(z.nullish(Rupees), null),
+  currency: z.catch(z.nullish(z.string()), null),
+  payment_info: z.catch(z.nullish(z.looseObject({ payment_method_type: Shown, payment_method: Shown })), null),
 });
 export type JuspayListedMandate = z.infer<typeof JuspayListedMandateSchema>;
 
@@ -121,23 +121,23 @@ export const JuspayMandateListSchema = z.union([
 
 /** `POST /mandates/{id}` with `command=revoke` → `{"mandate_status":"REVOKED","mandate_id":"…"}` (§6). */
 export const JuspayRevokeResponseSchema = z.looseObject({
-  mandate_id: z.string().nullish(),
-  mandate_status: z.string().min(1),
+  mandate_id: z.nullish(z.string()),
+  mandate_status: z.string().check(z.minLength(1)),
 });
 
 /** `{status, error_code, error_message, …}` (§9). */
-export const JuspayErrorSchema = z.looseObject({ error_code: z.string().nullish() });
+export const JuspayErrorSchema = z.looseObject({ error_code: z.nullish(z.string()) });
 
 /** `{id: "evt_V2_…", event_name, date_created, content: {order | mandate | notification}}` (§7). */
 export const JuspayWebhookSchema = z.looseObject({
-  id: z.string().min(1),
-  event_name: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  event_name: z.string().check(z.minLength(1)),
   date_created: Shown,
-  content: z
-    .looseObject({
-      order: JuspayOrderSchema.nullish(),
-      mandate: z.looseObject({ mandate_id: Shown, mandate_status: Shown, order_id: Shown }).nullish().catch(null),
-    })
-    .nullish(),
+  content: z.nullish(
+    z.looseObject({
+      order: z.nullish(JuspayOrderSchema),
+      mandate: z.catch(z.nullish(z.looseObject({ mandate_id: Shown, mandate_status: Shown, order_id: Shown })), null),
+    }),
+  ),
 });
 export type JuspayWebhook = z.infer<typeof JuspayWebhookSchema>;

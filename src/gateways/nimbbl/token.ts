@@ -6,7 +6,7 @@
  * three minutes before it expires (at 17 of 20 minutes), fetched once per isolate at a time (single-flight), and
  * dropped when the gateway answers 401/403 (the caller then retries once, as the .NET SDK does [S3]).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { sha256, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
@@ -34,7 +34,11 @@ export interface CachedToken {
   readonly expiresAt: number;
 }
 
-const CachedTokenSchema = z.object({ token: z.string().min(1), refreshAt: z.number(), expiresAt: z.number() });
+const CachedTokenSchema = z.object({
+  token: z.string().check(z.minLength(1)),
+  refreshAt: z.number(),
+  expiresAt: z.number(),
+});
 
 const memory = new Map<string, CachedToken>();
 const inflight = new Map<string, Promise<Result<CachedToken, ProxyError>>>();

@@ -3,134 +3,137 @@
  * of webhooks is only approximately known (§2), so unknown keys are kept, never refused. Amounts arrive as JSON
  * numbers (`12.50`) or numeric strings; they are parsed exactly by `core/money.ts`, never as floats.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export const NimbblAmountSchema = z.union([z.number(), z.string()]);
 export type NimbblAmount = z.infer<typeof NimbblAmountSchema>;
 
 /** `{error: {nimbbl_error_code, nimbbl_consumer_message, nimbbl_merchant_message}}`, possibly with a 2xx (§5). */
 export const NimbblErrorBodySchema = z.looseObject({
-  error: z.looseObject({ nimbbl_error_code: z.string().optional(), code: z.string().optional() }),
+  error: z.looseObject({ nimbbl_error_code: z.optional(z.string()), code: z.optional(z.string()) }),
 });
 
 /** `POST /v3/generate-token` → `{token, expires_at}`; `expires_at` is UTC without a zone suffix (§3). */
 export const NimbblTokenResponseSchema = z.looseObject({
-  token: z.string().min(1),
-  expires_at: z.string().optional(),
+  token: z.string().check(z.minLength(1)),
+  expires_at: z.optional(z.string()),
 });
 export type NimbblTokenResponse = z.infer<typeof NimbblTokenResponseSchema>;
 
 const NimbblOrderCoreSchema = z.looseObject({
-  order_id: z.string().min(1).optional(),
-  invoice_id: z.string().min(1).optional(),
-  status: z.string().optional(),
-  token: z.string().min(1).optional(),
-  total_amount: NimbblAmountSchema.optional(),
-  currency: z.string().optional(),
+  order_id: z.optional(z.string().check(z.minLength(1))),
+  invoice_id: z.optional(z.string().check(z.minLength(1))),
+  status: z.optional(z.string()),
+  token: z.optional(z.string().check(z.minLength(1))),
+  total_amount: z.optional(NimbblAmountSchema),
+  currency: z.optional(z.string()),
 });
 
 /** `POST /v3/create-order` and `GET /v3/order`: the order fields at the top level or nested under `order` [S1]. */
-export const NimbblOrderResponseSchema = NimbblOrderCoreSchema.extend({
-  order: NimbblOrderCoreSchema.optional(),
+export const NimbblOrderResponseSchema = z.extend(NimbblOrderCoreSchema, {
+  order: z.optional(NimbblOrderCoreSchema),
 });
 export type NimbblOrderResponse = z.infer<typeof NimbblOrderResponseSchema>;
 
 export const NimbblRefundDetailsSchema = z.looseObject({
-  refundable_currency: z.string().optional(),
-  total_refundable_amount: NimbblAmountSchema.optional(),
-  refunded_amount: NimbblAmountSchema.optional(),
-  available_refundable_amount: NimbblAmountSchema.optional(),
+  refundable_currency: z.optional(z.string()),
+  total_refundable_amount: z.optional(NimbblAmountSchema),
+  refunded_amount: z.optional(NimbblAmountSchema),
+  available_refundable_amount: z.optional(NimbblAmountSchema),
 });
 
 export const NimbblCurrencyConversionSchema = z.looseObject({
   original_currency: z.string(),
-  converted_currency: z.string().optional(),
-  exchange_rate: NimbblAmountSchema.optional(),
+  converted_currency: z.optional(z.string()),
+  exchange_rate: z.optional(NimbblAmountSchema),
   original_total_amount: NimbblAmountSchema,
 });
 
 /** One entry of the enquiry's `transaction` array: a payment attempt or a refund (§3, [D7]). */
 export const NimbblEnquiryTransactionSchema = z.looseObject({
-  nimbbl_transaction_id: z.string().min(1),
-  transaction_type: z.string().optional(),
-  payment_status: z.string().optional(),
-  refund_status: z.string().optional(),
-  refund_request_id: z.string().optional(),
-  transaction_amount: NimbblAmountSchema.optional(),
-  refund_amount: NimbblAmountSchema.optional(),
-  transaction_currency: z.string().optional(),
-  additional_charges: NimbblAmountSchema.optional(),
-  offer_discount: NimbblAmountSchema.optional(),
-  payment_mode: z.string().optional(),
-  payment_partner: z.string().optional(),
-  failure_reason: z
-    .looseObject({
-      nimbbl_error_code: z.string().optional(),
-      nimbbl_merchant_message: z.string().optional(),
-      retry_allowed: z.boolean().optional(),
-    })
-    .nullish(),
+  nimbbl_transaction_id: z.string().check(z.minLength(1)),
+  transaction_type: z.optional(z.string()),
+  payment_status: z.optional(z.string()),
+  refund_status: z.optional(z.string()),
+  refund_request_id: z.optional(z.string()),
+  transaction_amount: z.optional(NimbblAmountSchema),
+  refund_amount: z.optional(NimbblAmountSchema),
+  transaction_currency: z.optional(z.string()),
+  additional_charges: z.optional(NimbblAmountSchema),
+  offer_discount: z.optional(NimbblAmountSchema),
+  payment_mode: z.optional(z.string()),
+  payment_partner: z.optional(z.string()),
+  failure_reason: z.nullish(
+    z.looseObject({
+      nimbbl_error_code: z.optional(z.string()),
+      nimbbl_merchant_message: z.optional(z.string()),
+      retry_allowed: z.optional(z.boolean()),
+    }),
+  ),
 });
 export type NimbblEnquiryTransaction = z.infer<typeof NimbblEnquiryTransactionSchema>;
 
 export const NimbblEnquiryOrderSchema = z.looseObject({
-  order_id: z.string().optional(),
-  invoice_id: z.string().min(1),
+  order_id: z.optional(z.string()),
+  invoice_id: z.string().check(z.minLength(1)),
   status: z.string(),
   total_amount: NimbblAmountSchema,
   currency: z.string(),
-  refund_details: NimbblRefundDetailsSchema.nullish(),
-  currency_conversion: NimbblCurrencyConversionSchema.nullish(),
+  refund_details: z.nullish(NimbblRefundDetailsSchema),
+  currency_conversion: z.nullish(NimbblCurrencyConversionSchema),
 });
 export type NimbblEnquiryOrder = z.infer<typeof NimbblEnquiryOrderSchema>;
 
 /** `POST /v3/transaction-enquiry` → `{transaction: [...], order: {...}}` (§3). */
 export const NimbblEnquiryResponseSchema = z.looseObject({
-  transaction: z.array(NimbblEnquiryTransactionSchema).nullish(),
+  transaction: z.nullish(z.array(NimbblEnquiryTransactionSchema)),
   order: NimbblEnquiryOrderSchema,
 });
 export type NimbblEnquiryResponse = z.infer<typeof NimbblEnquiryResponseSchema>;
 
 /** `POST /v3/refund` (§3; `orignal_payment_transaction_id` is misspelt like this in the docs). */
 export const NimbblRefundResponseSchema = z.looseObject({
-  transaction_id: z.string().min(1),
-  refund_request_id: z.string().optional(),
-  refund_status: z.string().min(1),
-  refund_amount: NimbblAmountSchema.optional(),
-  orignal_payment_transaction_id: z.string().optional(),
+  transaction_id: z.string().check(z.minLength(1)),
+  refund_request_id: z.optional(z.string()),
+  refund_status: z.string().check(z.minLength(1)),
+  refund_amount: z.optional(NimbblAmountSchema),
+  orignal_payment_transaction_id: z.optional(z.string()),
 });
 export type NimbblRefundResponse = z.infer<typeof NimbblRefundResponseSchema>;
 
 /** A value the per-field signature concatenates: a non-empty string, or an integer id written in decimal. */
-const SignedTextSchema = z.union([z.string().min(1), z.number().int()]).transform(String);
+const SignedTextSchema = z.pipe(
+  z.union([z.string().check(z.minLength(1)), z.number().check(z.int())]),
+  z.transform(String),
+);
 
 /** The `transaction` object a v3 per-field signature covers (§1.1; refund fields per §2). */
 export const NimbblSignedTransactionSchema = z.looseObject({
   transaction_id: SignedTextSchema,
-  status: SignedTextSchema.optional(),
-  refund_status: SignedTextSchema.optional(),
-  transaction_amount: NimbblAmountSchema.optional(),
-  refund_amount: NimbblAmountSchema.optional(),
-  transaction_currency: SignedTextSchema.optional(),
+  status: z.optional(SignedTextSchema),
+  refund_status: z.optional(SignedTextSchema),
+  transaction_amount: z.optional(NimbblAmountSchema),
+  refund_amount: z.optional(NimbblAmountSchema),
+  transaction_currency: z.optional(SignedTextSchema),
   transaction_type: SignedTextSchema,
-  signature: z.string().optional(),
-  signature_version: z.string().optional(),
+  signature: z.optional(z.string()),
+  signature_version: z.optional(z.string()),
 });
 export type NimbblSignedTransaction = z.infer<typeof NimbblSignedTransactionSchema>;
 
 /** The signed checkout response, a payment webhook or a refund webhook (they share the shape, §1.3, §2). */
 export const NimbblSignedEventSchema = z.looseObject({
-  event_type: z.string().optional(),
-  status: z.string().optional(),
-  nimbbl_transaction_id: z.string().optional(),
-  nimbbl_signature: z.string().optional(),
+  event_type: z.optional(z.string()),
+  status: z.optional(z.string()),
+  nimbbl_transaction_id: z.optional(z.string()),
+  nimbbl_signature: z.optional(z.string()),
   transaction: NimbblSignedTransactionSchema,
   order: z.looseObject({
     invoice_id: SignedTextSchema,
-    status: z.string().optional(),
-    total_amount: NimbblAmountSchema.optional(),
-    currency: z.string().optional(),
-    refund_details: NimbblRefundDetailsSchema.nullish(),
+    status: z.optional(z.string()),
+    total_amount: z.optional(NimbblAmountSchema),
+    currency: z.optional(z.string()),
+    refund_details: z.nullish(NimbblRefundDetailsSchema),
   }),
 });
 export type NimbblSignedEvent = z.infer<typeof NimbblSignedEventSchema>;
@@ -138,11 +141,11 @@ export type NimbblSignedEvent = z.infer<typeof NimbblSignedEventSchema>;
 /** The v4 envelope: base64 of the compact JSON event, signed over the decoded bytes (§1.3, §2). */
 export const NimbblV4EnvelopeSchema = z.looseObject({
   version: z.literal("v4"),
-  payload: z.string().min(1),
+  payload: z.string().check(z.minLength(1)),
   /** Webhooks name it `signature`, callbacks `nimbbl_signature`. */
-  signature: z.string().optional(),
-  nimbbl_signature: z.string().optional(),
-  sub_merchant_id: z.unknown().optional(),
+  signature: z.optional(z.string()),
+  nimbbl_signature: z.optional(z.string()),
+  sub_merchant_id: z.optional(z.unknown()),
 });
 export type NimbblV4Envelope = z.infer<typeof NimbblV4EnvelopeSchema>;
 
@@ -152,8 +155,8 @@ export const NimbblPaymentLinkSchema = z.looseObject({
   status: SignedTextSchema,
   currency: SignedTextSchema,
   amount_paid: NimbblAmountSchema,
-  payment_link_hash: SignedTextSchema.optional(),
-  hash: SignedTextSchema.optional(),
-  signature: z.string().optional(),
-  nimbbl_signature: z.string().optional(),
+  payment_link_hash: z.optional(SignedTextSchema),
+  hash: z.optional(SignedTextSchema),
+  signature: z.optional(z.string()),
+  nimbbl_signature: z.optional(z.string()),
 });

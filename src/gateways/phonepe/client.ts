@@ -7,7 +7,7 @@
  *
  * The `x-source*` headers the SDK adds are left out: the docs' own samples omit them (phonepe.md §8, open question 5).
  */
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway, type GatewayReply } from "../http";
@@ -49,7 +49,7 @@ export async function pgRead<T>(
   client: PhonePeClient,
   io: GatewayIO,
   request: PgRequest,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
 ): Promise<Result<T, ProxyError>> {
   const reply = await pgCall(client, io, request);
   if (!reply.ok) return reply;

@@ -3,7 +3,7 @@
  * epoch seconds. Schemas are loose on purpose: PhonePe adds fields and asks integrators to "avoid strict
  * deserialization" (phonepe.md §5), so only the fields checkpost reads are declared and extra keys pass.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** `merchantOrderId` (and, by the same rule, the `merchantRefundId` checkpost mints): phonepe.md §2, §3. */
 export const PHONEPE_ID_PATTERN = /^[A-Za-z0-9_-]{1,63}$/;
@@ -15,76 +15,76 @@ export const PHONEPE_EXPIRE_AFTER = { min: 300, max: 3600 } as const;
 /** The minimum `amount` of a payment, in paise (phonepe.md §2). */
 export const PHONEPE_MIN_AMOUNT = 100;
 
-const paise = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const paise = z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 
 /** `POST /v1/oauth/token` reply (phonepe.md §1); `issued_at`/`expires_at` are epoch seconds. */
 export const PhonePeTokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  issued_at: z.number().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  token_type: z.optional(z.string()),
+  issued_at: z.optional(z.number()),
   expires_at: z.number(),
 });
 export type PhonePeTokenResponse = z.infer<typeof PhonePeTokenResponseSchema>;
 
 /** `POST /checkout/v2/pay` reply (phonepe.md §2). */
 export const PhonePePayResponseSchema = z.looseObject({
-  orderId: z.string().min(1),
+  orderId: z.string().check(z.minLength(1)),
   state: z.string(),
-  expireAt: z.number().optional(),
+  expireAt: z.optional(z.number()),
   redirectUrl: z.url({ protocol: /^https?$/ }),
 });
 export type PhonePePayResponse = z.infer<typeof PhonePePayResponseSchema>;
 
 /** `POST /checkout/v2/sdk/order` reply (phonepe.md §2, `createSdkOrder`). */
 export const PhonePeSdkOrderResponseSchema = z.looseObject({
-  orderId: z.string().min(1),
+  orderId: z.string().check(z.minLength(1)),
   state: z.string(),
-  expireAt: z.number().optional(),
-  token: z.string().min(1),
+  expireAt: z.optional(z.number()),
+  token: z.string().check(z.minLength(1)),
 });
 export type PhonePeSdkOrderResponse = z.infer<typeof PhonePeSdkOrderResponseSchema>;
 
 /** One attempt in `paymentDetails[]` (phonepe.md §3). Rails and instruments are not read: they hold VPAs and cards. */
 export const PhonePePaymentDetailSchema = z.looseObject({
-  transactionId: z.string().optional(),
-  paymentMode: z.string().optional(),
-  timestamp: z.number().optional(),
-  state: z.string().optional(),
-  errorCode: z.string().optional(),
-  detailedErrorCode: z.string().optional(),
+  transactionId: z.optional(z.string()),
+  paymentMode: z.optional(z.string()),
+  timestamp: z.optional(z.number()),
+  state: z.optional(z.string()),
+  errorCode: z.optional(z.string()),
+  detailedErrorCode: z.optional(z.string()),
 });
 export type PhonePePaymentDetail = z.infer<typeof PhonePePaymentDetailSchema>;
 
 /** `GET /checkout/v2/order/{merchantOrderId}/status` reply (phonepe.md §3). */
 export const PhonePeOrderStatusSchema = z.looseObject({
-  orderId: z.string().optional(),
-  merchantOrderId: z.string().optional(),
+  orderId: z.optional(z.string()),
+  merchantOrderId: z.optional(z.string()),
   state: z.string(),
-  amount: paise.optional(),
-  expireAt: z.number().optional(),
-  errorCode: z.string().optional(),
-  detailedErrorCode: z.string().optional(),
-  paymentDetails: z.array(PhonePePaymentDetailSchema).optional(),
+  amount: z.optional(paise),
+  expireAt: z.optional(z.number()),
+  errorCode: z.optional(z.string()),
+  detailedErrorCode: z.optional(z.string()),
+  paymentDetails: z.optional(z.array(PhonePePaymentDetailSchema)),
 });
 export type PhonePeOrderStatus = z.infer<typeof PhonePeOrderStatusSchema>;
 
 /** `POST /payments/v2/refund` reply (phonepe.md §4). */
 export const PhonePeRefundResponseSchema = z.looseObject({
-  refundId: z.string().optional(),
-  amount: paise.optional(),
+  refundId: z.optional(z.string()),
+  amount: z.optional(paise),
   state: z.string(),
 });
 export type PhonePeRefundResponse = z.infer<typeof PhonePeRefundResponseSchema>;
 
 /** `GET /payments/v2/refund/{merchantRefundId}/status` reply, and the refund callbacks' `payload` (phonepe.md §4, §5). */
 export const PhonePeRefundStatusSchema = z.looseObject({
-  merchantRefundId: z.string().optional(),
-  originalMerchantOrderId: z.string().optional(),
-  refundId: z.string().optional(),
-  amount: paise.optional(),
+  merchantRefundId: z.optional(z.string()),
+  originalMerchantOrderId: z.optional(z.string()),
+  refundId: z.optional(z.string()),
+  amount: z.optional(paise),
   state: z.string(),
-  errorCode: z.string().optional(),
-  detailedErrorCode: z.string().optional(),
+  errorCode: z.optional(z.string()),
+  detailedErrorCode: z.optional(z.string()),
 });
 export type PhonePeRefundStatus = z.infer<typeof PhonePeRefundStatusSchema>;
 
@@ -93,18 +93,18 @@ export type PhonePeRefundStatus = z.infer<typeof PhonePeRefundStatusSchema>;
  * The payload fields are all optional here; which ones an event needs is decided in `map.ts`.
  */
 export const PhonePeCallbackSchema = z.looseObject({
-  event: z.string().optional(),
-  type: z.string().optional(),
+  event: z.optional(z.string()),
+  type: z.optional(z.string()),
   payload: z.looseObject({
-    orderId: z.string().optional(),
-    merchantOrderId: z.string().optional(),
-    originalMerchantOrderId: z.string().optional(),
-    merchantRefundId: z.string().optional(),
-    refundId: z.string().optional(),
-    state: z.string().optional(),
-    amount: z.unknown().optional(),
-    errorCode: z.string().optional(),
-    detailedErrorCode: z.string().optional(),
+    orderId: z.optional(z.string()),
+    merchantOrderId: z.optional(z.string()),
+    originalMerchantOrderId: z.optional(z.string()),
+    merchantRefundId: z.optional(z.string()),
+    refundId: z.optional(z.string()),
+    state: z.optional(z.string()),
+    amount: z.optional(z.unknown()),
+    errorCode: z.optional(z.string()),
+    detailedErrorCode: z.optional(z.string()),
   }),
 });
 export type PhonePeCallback = z.infer<typeof PhonePeCallbackSchema>;

@@ -4,7 +4,8 @@
  * - `GET /v1/orders/:gateway/:order_id[?refresh=true]` the unified order.
  * - `GET /v1/orders/:gateway/:order_id/events` the audit trail.
  */
-import { proxyError } from "../../core/errors";
+import { errorStatus, proxyError } from "../../core/errors";
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor, type Money } from "../../core/money";
 import { orderToken } from "../../core/signing";
 import type { CreatedOrder } from "../../gateways/types";
@@ -19,28 +20,73 @@ import {
   requireOrder,
   type ResolvedGateway,
 } from "../gateway-context";
-import { json } from "../respond";
+import { json, problemResponse, storedResponse } from "../respond";
 import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema, type CreateOrderBody } from "../schemas";
 import { parseOrFail } from "../validate";
 
 /** Create failures after which no order can exist at the gateway: its 4xx, or the adapter's checks before sending. */
 const NOTHING_CREATED: ReadonlySet<string> = new Set(["gateway_rejected", "validation_failed", "currency_unsupported"]);
 
+const CREATE_SCOPE = "POST /v1/orders";
+
+/**
+ * `POST /v1/orders`. With an `Idempotency-Key` (optional here, product.md §2) the order's Durable Object claims the
+ * key first: a repeat with the same body replays the stored answer (`Idempotent-Replayed: true`), another body is
+ * `422 idempotency_key_reused`, a repeat while the first runs is `409 idempotency_key_in_use`. A gateway outage is
+ * not stored, so a retry with the same key runs again (the create path below is itself safe to repeat).
+ */
 export async function createOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const body = orThrow(parseOrFail(CreateOrderSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))));
+  const key = request.headers.get("idempotency-key");
+  if (key !== null && !IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
+  const body = orThrow(parseOrFail(CreateOrderSchema, raw));
   const resolved = requireGateway(body.gateway, rc);
   if (!isValidOrderId(resolved.adapter, body.order_id)) throw invalidOrderId();
+  const ref: OrderRef = { gateway: resolved.adapter.id, orderId: body.order_id };
+  if (key === null) return createOrRegister(resolved, ref, body, rc);
+
+  const stub = orderStub(rc.env, ref);
+  const claim = await stub.claimIdempotency(CREATE_SCOPE, key, await requestFingerprint(CREATE_SCOPE, raw));
+  switch (claim.kind) {
+    case "replay":
+      return storedResponse(claim.response, true);
+    case "in_use":
+      throw new HttpError(proxyError("idempotency_key_in_use"));
+    case "reused":
+      throw new HttpError(proxyError("idempotency_key_reused"));
+    case "new":
+      break;
+  }
+  let response: Response;
+  try {
+    response = await createOrRegister(resolved, ref, body, rc);
+  } catch (error) {
+    if (!(error instanceof HttpError) || errorStatus(error.problem) >= 500) {
+      await stub.releaseIdempotency(CREATE_SCOPE, key);
+      throw error;
+    }
+    response = problemResponse(error.problem, request, rc.requestId);
+  }
+  await stub.completeIdempotency(CREATE_SCOPE, key, { status: response.status, body: await response.clone().text() });
+  return response;
+}
+
+async function createOrRegister(
+  resolved: ResolvedGateway,
+  ref: OrderRef,
+  body: CreateOrderBody,
+  rc: RequestContext,
+): Promise<Response> {
   const money = fromMinor(body.amount, body.currency);
-  if (!money.ok)
+  if (!money.ok) {
     throw new HttpError(
       proxyError("validation_failed", { fields: [{ path: "amount", message: "not a valid amount" }] }),
     );
-  const amount = money.value;
-  const ref: OrderRef = { gateway: resolved.adapter.id, orderId: body.order_id };
+  }
   const stub = orderStub(rc.env, ref);
   const registered = orThrow(
     await stub.register(ref, {
-      amount,
+      amount: money.value,
       customer: body.customer ?? null,
       description: body.description ?? null,
       metadata: body.metadata ?? null,
@@ -49,10 +95,10 @@ export async function createOrder(request: AppRequest, rc: RequestContext): Prom
   if (body.register_only) return json({ order: registered.order, next_action: null }, registered.created ? 201 : 200);
 
   // A repeat of a create that already reached the gateway answers from the stored result: no second gateway order.
-  const existing = await stub.nextAction(ref);
-  if (existing) return json({ order: await stub.get(ref), next_action: existing }, 200);
+  const state = await stub.createState(ref);
+  if (state?.nextAction) return json({ order: await stub.get(ref), next_action: state.nextAction }, 200);
 
-  const created = await createAtGateway(resolved, ref, amount, body, rc);
+  const created = await createAtGateway(resolved, ref, money.value, body, rc, state?.attempted ?? false);
   return json({ order: created.order, next_action: created.nextAction }, 201);
 }
 
@@ -62,6 +108,7 @@ async function createAtGateway(
   amount: Money,
   body: CreateOrderBody,
   rc: RequestContext,
+  sentBefore: boolean,
 ): Promise<{ order: unknown; nextAction: CreatedOrder["nextAction"] }> {
   const base = rc.config.publicBaseUrl;
   if (!base) throw new HttpError(proxyError("gateway_not_configured", { detail: "PUBLIC_BASE_URL is not set" }));
@@ -86,10 +133,22 @@ async function createAtGateway(
     gatewayIO(rc),
   );
   if (!result.ok) {
-    // A definite refusal (by the gateway, or by the adapter before sending) means nothing exists at the gateway;
-    // an ambiguous failure is left to reconciliation.
-    if (NOTHING_CREATED.has(result.error.reason)) await stub.recordCreateRejected(ref, result.error.reason);
     rc.log.warn("gateway create failed", { gateway: ref.gateway, order_id: ref.orderId, reason: result.error.reason });
+    if (NOTHING_CREATED.has(result.error.reason)) {
+      if (sentBefore && result.error.reason === "gateway_rejected") {
+        // An earlier create went unanswered (a timeout), so this refusal may only mean "that order already exists":
+        // the order stays attempted and reconciliation confirms it, rather than it being forgotten (phonepe.md §4).
+        await stub.requestReconcile(ref, "create refused after an unanswered create");
+        throw new HttpError(
+          proxyError("order_conflict", {
+            detail: "an earlier create of this order may have reached the gateway; its status is being confirmed",
+          }),
+        );
+      }
+      // A definite refusal (by the gateway, or by the adapter before sending): nothing exists at the gateway.
+      await stub.recordCreateRejected(ref, result.error.reason);
+    }
+    // An ambiguous failure is left to reconciliation.
     throw new HttpError(result.error);
   }
   const order = orThrow(await stub.recordCreated(ref, result.value));

@@ -5,30 +5,27 @@
  *   ("recorded"); only then is the gateway called; the object stores the outcome ("sent") and the key's answer.
  * - `GET /v1/orders/:gateway/:order_id/refunds/:refund_id[?refresh=true]`.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor } from "../../core/money";
 import { DEFAULT_MAX_REFUNDS, deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
 import { setting } from "../../env";
 import { orderStub, type RefundCallOutcome } from "../../storage/order-object";
-import type { StoredResponse } from "../../storage/idempotency";
 import { parseJsonBody, readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import { gatewayIO, requireOrder } from "../gateway-context";
-import { json } from "../respond";
+import { json, storedResponse } from "../respond";
 import { CurrencySchema, MinorAmountSchema, RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
 
 export const RefundRequestSchema = z.strictObject({
   amount: MinorAmountSchema,
-  currency: CurrencySchema.optional().describe("Defaults to the order's currency; must equal it"),
+  currency: z.optional(CurrencySchema).check(z.describe("Defaults to the order's currency; must equal it")),
   refund_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")
-    .optional()
-    .describe("Your id for this refund; derived from the Idempotency-Key when absent"),
-  reason: z.string().min(1).max(255).optional(),
+    .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")))
+    .check(z.describe("Your id for this refund; derived from the Idempotency-Key when absent")),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 
 /** Gateway errors that prove the refund was not made; anything else (timeouts, 5xx, bad answers) is unknown. */
@@ -43,16 +40,6 @@ const DEFINITE_REFUSALS: ReadonlySet<ErrorReason> = new Set([
 function maxRefunds(rc: RequestContext): number {
   const raw = Number(setting(rc.env, "MAX_REFUNDS_PER_ORDER"));
   return Number.isInteger(raw) && raw > 0 ? raw : DEFAULT_MAX_REFUNDS;
-}
-
-function stored(response: StoredResponse, replayed: boolean): Response {
-  return new Response(response.body, {
-    status: response.status,
-    headers: {
-      "content-type": response.status >= 400 ? "application/problem+json" : "application/json",
-      ...(replayed ? { "idempotent-replayed": "true" } : {}),
-    },
-  });
 }
 
 export async function createRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
@@ -84,7 +71,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
   });
   switch (begun.kind) {
     case "answer":
-      return stored(begun.response, begun.replayed);
+      return storedResponse(begun.response, begun.replayed);
     case "in_use":
       throw new HttpError(proxyError("idempotency_key_in_use"));
     case "reused":
@@ -113,7 +100,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
       reason: result.error.reason,
       outcome: outcome.kind,
     });
-  return stored(await stub.finishRefund(ref, key, refundId, outcome, rc.requestId), false);
+  return storedResponse(await stub.finishRefund(ref, key, refundId, outcome, rc.requestId), false);
 }
 
 export async function getRefund(request: AppRequest, rc: RequestContext): Promise<Response> {

@@ -4,7 +4,8 @@
  * /usr/bin/chromium is missing (no browser download by any tool), starts checkpost and the simulator on free ports
  * with a throw-away persist dir and the `.dev.vars.example` configuration, runs test/e2e/*.test.mjs with Node's test
  * runner (playwright-core drives the browser), prints `N passed, N failed`, and stops everything. Screenshots go to
- * test-results/e2e/. The whole run is bounded (E2E_TIMEOUT_MS, 5 minutes by default).
+ * test-results/e2e/. The whole run is bounded (E2E_TIMEOUT_MS, 5 minutes by default); E2E_ONLY=<part of a file
+ * name> runs only the matching test files.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -75,7 +76,7 @@ async function main() {
     });
     const dir = join(root, "test", "e2e");
     const files = readdirSync(dir)
-      .filter((f) => f.endsWith(".test.mjs"))
+      .filter((f) => f.endsWith(".test.mjs") && f.includes(process.env.E2E_ONLY ?? ""))
       .map((f) => join(dir, f));
     // Files run one after another: one browser at a time on a 2-core machine.
     const stream = run({ files, concurrency: 1, timeout: left() });

@@ -20,6 +20,13 @@ import type { SimEnv } from "./index";
 const GATEWAYS = ["juspay", "phonepe", "nimbbl"] as const;
 type DemoGateway = (typeof GATEWAYS)[number];
 
+interface CreateAnswer {
+  code?: string;
+  next_action?: { type: string; url?: string; payload?: Record<string, unknown> };
+}
+
+/** The demo keeps the latest orders only (memory): the oldest go first. */
+const KEEP = 200;
 const orders = new Map<string, DemoOrder>();
 const events = new Map<string, ReceivedEvent[]>();
 let rejectedEvents = 0;
@@ -46,9 +53,12 @@ export function paiseFromRupees(text: string): number | null {
   return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
 }
 
+/** The gateways checkpost's `/healthz` reports enabled; all of them under the test configuration (`.test` host). */
 async function enabledGateways(env: SimEnv): Promise<DemoGateway[]> {
+  const base = new URL(env.CHECKPOST_URL ?? "http://127.0.0.1:8787");
+  if (base.hostname.endsWith(".test")) return [...GATEWAYS];
   try {
-    const res = await fetch(new URL("/healthz", env.CHECKPOST_URL ?? "http://127.0.0.1:8787"));
+    const res = await fetch(new URL("/healthz", base), { signal: AbortSignal.timeout(5000) });
     const body = await res.json<{ gateways?: Record<string, { enabled?: boolean }> }>();
     return GATEWAYS.filter((g) => body.gateways?.[g]?.enabled === true);
   } catch {
@@ -68,7 +78,7 @@ async function pay(request: Request, env: SimEnv): Promise<Response> {
   if (!gateway) return shop(env, "Pick a gateway.");
   if (amount === null || amount < 100) return shop(env, "Enter an amount of at least ₹1.00, like 499.00.");
   const orderId = `demo_${Date.now().toString(36)}${crypto.randomUUID().slice(0, 4)}`;
-  const res = await checkpost(env, "/v1/orders", {
+  const created = await checkpost(env, "/v1/orders", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -79,13 +89,18 @@ async function pay(request: Request, env: SimEnv): Promise<Response> {
       description: "Demo shop order",
       customer: { id: "demo_customer", email: "customer@example.com", phone: "9999999999", name: "Demo Customer" },
     }),
-  });
-  const body = await res.json<{
-    code?: string;
-    next_action?: { type: string; url?: string; payload?: Record<string, unknown> };
-  }>();
-  if (!res.ok || !body.next_action) return shop(env, `checkpost refused the order (${body.code ?? res.status}).`);
+  }).then(
+    async (res) => ({ status: res.status, body: await res.json<CreateAnswer>().catch((): CreateAnswer => ({})) }),
+    () => null,
+  );
+  if (!created) return shop(env, `checkpost is not answering at ${env.CHECKPOST_URL ?? "its URL"}.`);
+  const { status, body } = created;
+  if (status >= 300 || !body.next_action) return shop(env, `checkpost refused the order (${body.code ?? status}).`);
   orders.set(key(gateway, orderId), { gateway, orderId, amount, createdAt: Date.now(), returned: null });
+  for (const old of [...orders.keys()].slice(0, -KEEP)) {
+    orders.delete(old);
+    events.delete(old);
+  }
   const next = body.next_action;
   if (next.type === "redirect" && next.url) return seeOther(next.url);
   const token = next.payload?.["token"];
@@ -127,6 +142,8 @@ async function webhook(request: Request, env: SimEnv): Promise<Response> {
   }
   const gateway = event.order?.gateway ?? "";
   const orderId = event.order?.order_id ?? "";
+  // Events of orders this shop did not start (or forgot) are acknowledged and not kept.
+  if (!orders.has(key(gateway, orderId))) return new Response(null, { status: 204 });
   const list = events.get(key(gateway, orderId)) ?? [];
   // Standard Webhooks delivers at least once: de-duplicate on webhook-id.
   if (!list.some((e) => e.id === event.id)) list.push({ ...event, receivedAt: Date.now() });

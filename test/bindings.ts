@@ -5,7 +5,7 @@
 export const TEST_BINDINGS = {
   PUBLIC_BASE_URL: "https://checkpost.test",
   MERCHANT_RETURN_URL: "https://merchant.test/payment/return",
-  MERCHANT_WEBHOOK_URL: "",
+  MERCHANT_WEBHOOK_URL: "http://sim.test/merchant/webhooks",
   PROXY_API_KEYS: "test-key-primary,test-key-secondary",
   MERCHANT_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2Vjb25kLWtleS1mb3Itcm90YXRpb24=",
   LOG_LEVEL: "info",

@@ -2,6 +2,7 @@
  * The gateway simulator. Routes:
  * - `/<gateway>/…` — that gateway's API (filled in per gateway under `src/<gateway>.ts`);
  * - `/demo/…` — the demo merchant `npm start` points people at (`src/demo.ts`);
+ * - `/merchant/…` — the merchant's backend receiving checkpost's events, for tests (`src/merchant.ts`);
  * - `/__control/…` — the control API tests and the demo use: reset, faults, recorded calls.
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
@@ -9,6 +10,7 @@ import { drainLater } from "./checkout";
 import { demoMerchant } from "./demo";
 import { faultResponse } from "./faults";
 import { juspaySim } from "./juspay";
+import { merchantApi, merchantControl, resetMerchant } from "./merchant";
 import { nimbblSim } from "./nimbbl";
 import { phonepeSim } from "./phonepe";
 import { reset, state, takeFault, type FaultRule, type SimGateway } from "./state";
@@ -58,6 +60,7 @@ async function route(request: Request, env: SimEnv): Promise<Response> {
   if (url.pathname.startsWith("/__control/")) return control(request, url, env);
   const [, first, ...rest] = url.pathname.split("/");
   if (first === "demo") return demoMerchant(request, `/${rest.join("/")}`, env);
+  if (first === "merchant") return merchantApi(request, `/${rest.join("/")}`);
   if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
   const gateway: SimGateway = first;
   const path = `/${rest.join("/")}`;
@@ -93,8 +96,10 @@ async function control(request: Request, url: URL, env: SimEnv): Promise<Respons
   const route = url.pathname.slice("/__control".length);
   const [, first, ...rest] = route.split("/");
   if (first && isSimGateway(first)) return GATEWAYS[first].control(request, `/${rest.join("/")}`, env);
+  if (first === "merchant") return merchantControl(request, url, `/${rest.join("/")}`);
   if (route === "/reset" && request.method === "POST") {
     reset();
+    resetMerchant();
     return Response.json({ ok: true });
   }
   if (route === "/faults" && request.method === "POST") {

@@ -61,6 +61,13 @@ export const ERROR_TABLE = {
     code: "refund_id_conflict",
     title: "A refund with this id exists with other details",
   },
+  // Outbound events to the merchant
+  delivery_not_found: { status: 404, code: "delivery_not_found", title: "No such event delivery" },
+  events_not_configured: {
+    status: 409,
+    code: "events_not_configured",
+    title: "Events are off: MERCHANT_WEBHOOK_URL or MERCHANT_WEBHOOK_SECRET is not set",
+  },
   // Outbound calls to gateways
   gateway_unavailable: { status: 502, code: "gateway_unavailable", title: "The gateway is unavailable" },
   gateway_timeout: { status: 504, code: "gateway_unavailable", title: "The gateway did not answer in time" },

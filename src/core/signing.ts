@@ -15,7 +15,23 @@ export function secretBytes(whsec: string): Uint8Array<ArrayBuffer> | null {
   return bytes && bytes.byteLength > 0 ? bytes : null;
 }
 
-/** Standard Webhooks: one `v1,<sig>` per key, space-separated (all keys sign during rotation). */
+/**
+ * THE signature both merchant-facing signatures use: `v1,<base64 HMAC-SHA256(key, message)>`, keyed by the bytes of
+ * a `whsec_` key. Events (Standard Webhooks) and the return redirect differ only in the message they sign.
+ */
+async function signV1(key: Uint8Array<ArrayBuffer>, message: string): Promise<string> {
+  return `v1,${toBase64(await hmacSha256(key, message))}`;
+}
+
+/** The key that signs: the first configured one, or null when there is none or it is not a `whsec_` key. */
+export function signingKey(secrets: readonly string[]): Uint8Array<ArrayBuffer> | null {
+  return secrets[0] ? secretBytes(secrets[0]) : null;
+}
+
+/**
+ * Standard Webhooks: one `v1,<sig>` per key over `id.timestamp.body`, space-separated, the first key first (every key
+ * signs during rotation, so a merchant holding either the old or the new key verifies). Empty when no key is valid.
+ */
 export async function signStandardWebhook(
   secrets: readonly string[],
   id: string,
@@ -25,8 +41,7 @@ export async function signStandardWebhook(
   const parts: string[] = [];
   for (const s of secrets) {
     const key = secretBytes(s);
-    if (!key) continue;
-    parts.push(`v1,${toBase64(await hmacSha256(key, `${id}.${timestampSeconds}.${body}`))}`);
+    if (key) parts.push(await signV1(key, `${id}.${timestampSeconds}.${body}`));
   }
   return parts.join(" ");
 }
@@ -48,9 +63,8 @@ export function canonicalParams(params: readonly Param[]): string {
 
 /** `v1,<base64 HMAC-SHA256(key, canonicalParams(params))>` with the first key. */
 export async function signRedirectParams(secrets: readonly string[], params: readonly Param[]): Promise<string | null> {
-  const key = secrets[0] ? secretBytes(secrets[0]) : null;
-  if (!key) return null;
-  return `v1,${toBase64(await hmacSha256(key, canonicalParams(params)))}`;
+  const key = signingKey(secrets);
+  return key ? signV1(key, canonicalParams(params)) : null;
 }
 
 /**
@@ -63,7 +77,7 @@ export async function orderToken(
   gateway: string,
   orderId: string,
 ): Promise<string | null> {
-  const key = secrets[0] ? secretBytes(secrets[0]) : null;
+  const key = signingKey(secrets);
   if (!key) return null;
   return toBase64Url(await hmacSha256(key, `checkpost:${purpose}:v1:${gateway}:${orderId}`));
 }

@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import type { ApiOperation } from "./api";
 import { RefundRequestSchema } from "./routes/refunds";
-import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
+import { CreateOrderSchema, DeliveriesQuerySchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
 
 const problem = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Unknown gateway or order" };
 
@@ -80,6 +80,36 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     auth: "bearer",
     query: RefreshQuerySchema,
     responses: { "200": "Refund", ...problem, "502": "Gateway unavailable" },
+  },
+  {
+    method: "get",
+    path: "/v1/deliveries",
+    summary: "Event deliveries to MERCHANT_WEBHOOK_URL across orders, by status, newest first (eventually consistent)",
+    tag: "merchant",
+    auth: "bearer",
+    query: DeliveriesQuerySchema,
+    responses: { "200": "A page of deliveries and next_cursor", "400": problem["400"], "401": problem["401"] },
+  },
+  {
+    method: "get",
+    path: "/v1/deliveries/{id}",
+    summary: "One event delivery with its latest attempts, from its order",
+    tag: "merchant",
+    auth: "bearer",
+    responses: { "200": "Delivery", "401": problem["401"], "404": "Unknown delivery" },
+  },
+  {
+    method: "post",
+    path: "/v1/deliveries/{id}/retry",
+    summary: "Re-queue a failed (or replay a delivered) event, ahead of its order's later events; lifts a 410 stop",
+    tag: "merchant",
+    auth: "bearer",
+    responses: {
+      "202": "Re-queued",
+      "401": problem["401"],
+      "404": "Unknown delivery",
+      "409": "Events are not configured",
+    },
   },
   {
     method: "get",

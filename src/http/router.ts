@@ -5,6 +5,7 @@ import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
 import { healthz, openApi } from "./routes/health";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
+import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
 import { createRefund, getRefund } from "./routes/refunds";
 import { handleReturn } from "./routes/return";
 import { statusPage } from "./routes/status-page";
@@ -27,6 +28,9 @@ export function buildRouter(): AppRouter {
     .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
     .post("/v1/orders/:gateway/:order_id/refunds", createRefund)
     .get("/v1/orders/:gateway/:order_id/refunds/:refund_id", getRefund)
+    .get("/v1/deliveries", listDeliveries)
+    .get("/v1/deliveries/:id", getDelivery)
+    .post("/v1/deliveries/:id/retry", retryDelivery)
     .get("/return/:gateway", handleReturn)
     .post("/return/:gateway", handleReturn)
     .post("/webhooks/:gateway", handleWebhook)

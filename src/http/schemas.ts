@@ -66,3 +66,13 @@ export const EventsQuerySchema = z.object({
   after: z.optional(z.coerce.number().check(z.int(), z.gte(0))),
   limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(200))),
 });
+
+export const DeliveriesQuerySchema = z.object({
+  status: z
+    .optional(z.enum(["failed", "pending", "delivered"]))
+    .check(z.describe("Which deliveries to list (default failed: exhausted, or stopped by a 410)")),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))),
+  cursor: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(1024)))
+    .check(z.describe("next_cursor of the previous page")),
+});

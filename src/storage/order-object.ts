@@ -24,7 +24,7 @@ import {
   type OrderRecord,
   type PublicOrder,
 } from "../core/order";
-import { nextPollAt, pollDelay } from "../core/reconcile";
+import { nextPollAt, pollDelay, pollWindow, windowClosed, type PollWindow } from "../core/reconcile";
 import {
   decideRefund,
   refundEvent,
@@ -36,6 +36,8 @@ import {
 import { err, ok, type Result } from "../core/result";
 import { isFinalPayment, type InputSource, type PaymentStatus } from "../core/status";
 import type { Env } from "../env";
+import { syncIndex } from "../delivery/kv-index";
+import { deliverDue, eventsEndpoint, type DeliveryIO } from "../delivery/run";
 import { GATEWAYS, gatewaySetup } from "../gateways";
 import type {
   ConfiguredGateway,
@@ -54,6 +56,15 @@ import {
   type IdempotencyClaim,
   type StoredResponse,
 } from "./idempotency";
+import {
+  attemptLog,
+  enqueueEvent,
+  nextDeliveryAt,
+  outboxRow,
+  requeueDelivery,
+  toDeliveryDetail,
+  type DeliveryDetail,
+} from "./outbox";
 import { findRefund, listRefunds, saveRefund } from "./refunds";
 import { migrate } from "./schema";
 
@@ -126,6 +137,8 @@ export type RefundCallOutcome =
 /** After this long with the gateway still not knowing a refund whose call failed ambiguously, it is marked failed. */
 export const REFUND_NOT_RECEIVED_AFTER_MS = 30 * 60 * 1000;
 const REFUND_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds";
+/** How far ahead the alarm is armed for a delivery that `deliverNow` is already making. */
+const DELIVER_NOW_GRACE_MS = 30_000;
 /** A claim still running after this long belongs to a request that died (a Worker request cannot run this long). */
 const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
 
@@ -133,10 +146,20 @@ interface PollState {
   attempt: number;
   /** A webhook or a failed confirmation asked for an immediate look. */
   urgent: boolean;
+  /** When the next look at the gateway is due (epoch ms). */
+  due: number;
 }
 
 export class OrderObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The alarm work in progress, so two runs never overlap (see `runDue`). */
+  private running: Promise<void> = Promise.resolve();
+  /** Alarm work is running (its own deliveries cover events it queues). */
+  private working = false;
+  /** An event was queued since the last delivery run. */
+  private eventQueued = false;
+  /** Immediate delivery runs started outside the alarm and not finished (see `deliverNow`). */
+  private kicks = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -364,21 +387,24 @@ export class OrderObject extends DurableObject<Env> {
   recordWebhook(ref: OrderRef, event: WebhookEvent): Result<ObserveResult, ProxyError> {
     const now = Date.now();
     if (event.kind === "payment" && event.status !== null) {
-      return ok(
-        this.applyObservation(
-          ref,
-          {
-            source: "webhook",
-            confirmed: false,
-            gatewayStatus: event.gatewayStatus,
-            status: event.status,
-            amount: event.amount,
-            eventKeys: event.dedupeKeys,
-            note: event.eventType,
-          },
-          now,
-        ),
+      const observed = this.applyObservation(
+        ref,
+        {
+          source: "webhook",
+          confirmed: false,
+          gatewayStatus: event.gatewayStatus,
+          status: event.status,
+          amount: event.amount,
+          eventKeys: event.dedupeKeys,
+          note: event.eventType,
+        },
+        now,
       );
+      // A new webhook is news from the gateway even when its unified status is not (e.g. Nimbbl `reversing` while
+      // pending): look now rather than at the next regular poll. Duplicate deliveries ask for nothing.
+      const order = this.loadAny();
+      if (order && observed.outcome !== "duplicate_event") this.schedulePoll(order, true);
+      return ok(observed);
     }
     // Refund and other events: record, de-duplicate, and let the alarm look at the gateway.
     let result!: ObserveResult;
@@ -559,6 +585,7 @@ export class OrderObject extends DurableObject<Env> {
     });
     const order = this.load(ref);
     if (arm && order) this.schedulePoll({ ...order, attempted: true }, false, true);
+    else this.armAlarm(); // a refund event queued above is delivered by the alarm
     return response;
   }
 
@@ -581,83 +608,176 @@ export class OrderObject extends DurableObject<Env> {
       if (!this.load(ref)) return;
       out = this.applyRefundHint(hint, source, confirmed, now);
     });
+    this.armAlarm(); // a refund event queued above is delivered by the alarm
     return out;
   }
 
-  // ---------------------------------------------------------------- reconciliation
+  // ---------------------------------------------------------------- deliveries
+
+  /** One event delivery of this order with its latest attempts, or null. The source of truth for `/v1/deliveries`. */
+  delivery(ref: OrderRef, sequence: number): DeliveryDetail | null {
+    if (!this.load(ref)) return null;
+    const row = outboxRow(this.sql, sequence);
+    return row ? toDeliveryDetail(ref.gateway, ref.orderId, row, attemptLog(this.sql, sequence, 50)) : null;
+  }
 
   /**
-   * Polls the gateway for an order that is not final (product.md §3). Alarms are at-least-once, so this is
-   * idempotent: it reads the current state, asks the gateway, folds a confirmed observation, and re-arms explicitly.
+   * Re-queues a delivery that failed (exhausted, or stopped by a 410), was not deliverable, or was delivered (a
+   * replay): it starts a fresh schedule, due now, and as the lowest pending sequence it goes before this order's later
+   * events. A pending delivery is left as it is.
+   */
+  retryDelivery(ref: OrderRef, sequence: number): Result<DeliveryDetail, ProxyError> {
+    const order = this.load(ref);
+    if (!order || !outboxRow(this.sql, sequence)) return err(proxyError("delivery_not_found"));
+    if (!eventsEndpoint(loadConfig(this.env))) return err(proxyError("events_not_configured"));
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      requeueDelivery(this.sql, sequence, now);
+      this.appendAudit(now, "api", "delivery_retry", "recorded", null, order.status, order.status, { sequence });
+    });
+    this.armAlarm();
+    const detail = this.delivery(ref, sequence);
+    return detail ? ok(detail) : err(proxyError("delivery_not_found"));
+  }
+
+  // ---------------------------------------------------------------- alarm: reconciliation and deliveries
+
+  /**
+   * One alarm serves both jobs: looking at the gateway for an order that is not final or has a pending refund
+   * (product.md §3), and delivering due events to the merchant (§4). It is armed for whichever is due first
+   * (`armAlarm`). Alarms are at-least-once, so the work is idempotent: it does what is due as of now and re-arms
+   * explicitly.
+   *
+   * An alarm never fires before its time in production. The test harness can run it early
+   * (`runDurableObjectAlarm`); it then acts as of the time it was armed for, which is how tests walk a 24-hour
+   * schedule without waiting.
    */
   override async alarm(): Promise<void> {
+    // This alarm is spent: forget it, so `armAlarm` sets the next one from what is left to do.
+    const armed = this.armedAt();
     this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
+    await this.serialise(() => Math.max(Date.now(), armed ?? 0));
+  }
+
+  /** The alarm's work as of `now` (epoch ms), after any run in progress. For tests, through `runInDurableObject`. */
+  runDue(now: number): Promise<void> {
+    return this.serialise(() => now);
+  }
+
+  private serialise(asOf: () => number): Promise<void> {
+    const run = this.running.then(() => this.work(asOf()));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Sends a just-queued event at once instead of waiting for the alarm to be scheduled. While it runs, the alarm is
+   * armed no earlier than `DELIVER_NOW_GRACE_MS` ahead for that delivery: a safety net if this object is evicted
+   * mid-way, which leaves the next look at the gateway on its own schedule.
+   */
+  private deliverNow(): void {
+    this.kicks += 1;
+    void this.runDue(Date.now())
+      .catch((error: unknown) => {
+        const order = this.loadAny();
+        if (order) this.logger(order).error("immediate delivery run failed", { error: String(error) });
+      })
+      .finally(() => {
+        this.kicks -= 1;
+        this.armAlarm();
+      });
+  }
+
+  private async work(now: number): Promise<void> {
     const order = this.loadAny();
     if (!order) return;
+    const started = Date.now();
+    const clock = () => now + (Date.now() - started);
+    this.working = true;
+    try {
+      await this.reconcileIfDue(order, now);
+      this.eventQueued = false;
+      await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(order, clock));
+    } finally {
+      this.working = false;
+    }
+    this.armAlarm();
+    // The listing index may lag (kv-index.ts): rows stay marked dirty and are written by the next alarm run.
+    await syncIndex(this.sql, this.env.KV, order.gateway, order.order_id).catch(() =>
+      this.logger(order).warn("deliveries index not updated in KV", {}),
+    );
+  }
+
+  /**
+   * When a look is due: polls the payment while it may still change (or a hint awaits confirmation) and asks about
+   * each pending refund, then plans the next look. A gateway that is down is recorded and only delays it.
+   */
+  private async reconcileIfDue(order: OrderRecord, now: number): Promise<void> {
     const poll = this.pollState();
-    const paymentDue = poll !== null && this.needsPoll(order, poll);
+    if (!poll || poll.due > now) return;
+    const paymentDue = poll.urgent || this.wantsPoll(order);
     const refundsDue = this.pendingRefunds().length > 0;
     if (!paymentDue && !refundsDue) {
       this.clearPoll();
       return;
     }
-    const attempt = (poll?.attempt ?? 0) + 1;
+    const attempt = poll.attempt + 1;
     const log = this.logger(order);
     const setup = gatewaySetup(this.env, order.gateway);
     if (setup.state !== "enabled") {
-      this.appendAudit(Date.now(), "poll", "poll", "gateway_not_configured", null, order.status, order.status, {});
-      this.rearm(order, attempt);
+      this.appendAudit(now, "poll", "poll", "gateway_not_configured", null, order.status, order.status, {});
+      this.reschedulePoll(order, attempt, now, poll.urgent);
       return;
     }
     const io: GatewayIO = { fetch: (req, init) => fetch(req, init), now: () => Date.now(), kv: this.env.KV, log };
-    if (paymentDue) await this.pollPayment(order, setup.gateway, io, attempt);
+    const answered = paymentDue ? await this.pollPayment(order, setup.gateway, io, attempt, now) : true;
     if (refundsDue) await this.syncRefunds(order, setup.gateway, io);
-    this.rearm(this.loadAny() ?? order, attempt);
+    this.reschedulePoll(this.loadAny() ?? order, attempt, now, poll.urgent && !answered);
   }
 
-  /** One confirmed look at the payment; a failed call is recorded and only delays the next one. */
+  /**
+   * One confirmed look at the payment; returns whether the gateway answered. A failed call is recorded and only
+   * delays the next look. Once the window has closed (core/reconcile.ts), an answer that is still not final makes the
+   * order `expired`; a later S2S-confirmed success can still move it to `succeeded` (status.ts).
+   */
   private async pollPayment(
     order: OrderRecord,
     client: ConfiguredGateway,
     io: GatewayIO,
     attempt: number,
-  ): Promise<void> {
+    now: number,
+  ): Promise<boolean> {
     const snapshot = await client.fetchStatus(order.order_id, io);
-    const now = Date.now();
+    const current = this.loadAny() ?? order;
     if (!snapshot.ok) {
-      this.appendAudit(now, "poll", "poll", "gateway_error", null, order.status, order.status, {
+      this.appendAudit(now, "poll", "poll", "gateway_error", null, current.status, current.status, {
         error: snapshot.error.reason,
       });
       io.log.warn("reconciliation poll failed", { reason: snapshot.error.reason, attempt });
-      return;
+      return false;
     }
-    if (snapshot.value.orderId !== order.order_id) {
-      this.appendAudit(
-        now,
-        "poll",
-        "poll",
-        "order_mismatch",
-        snapshot.value.gatewayStatus,
-        order.status,
-        order.status,
-        {},
-      );
-      return;
+    const found = snapshot.value;
+    if (found.orderId !== order.order_id) {
+      this.appendAudit(now, "poll", "poll", "order_mismatch", found.gatewayStatus, current.status, current.status, {});
+      return false;
     }
+    const closing = windowClosed(this.pollWindowOf(current), now) && !isFinalPayment(found.status);
     this.applyObservation(
       { gateway: order.gateway, orderId: order.order_id },
       {
         source: "poll",
         confirmed: true,
-        gatewayStatus: snapshot.value.gatewayStatus,
-        status: snapshot.value.status,
-        amount: snapshot.value.amount,
-        gatewayOrderRef: snapshot.value.gatewayOrderRef,
-        details: snapshot.value.details,
-        refunds: snapshot.value.refunds,
+        gatewayStatus: found.gatewayStatus,
+        status: closing ? "expired" : found.status,
+        amount: found.amount,
+        gatewayOrderRef: found.gatewayOrderRef,
+        details: found.details,
+        refunds: found.refunds,
+        ...(closing ? { note: `reconciliation window closed; the gateway still reports ${found.status}` } : {}),
       },
       now,
     );
+    return true;
   }
 
   /**
@@ -845,74 +965,115 @@ export class OrderObject extends DurableObject<Env> {
     this.queueEvent(next, refundEvent(refund.status), now, { refund: toPublicRefund(refund) });
   }
 
+  /**
+   * Queues the merchant event for a change, inside the transaction that makes the change; kept as undeliverable when
+   * events are off. Callers arm the alarm after the transaction (`schedulePoll`, `reschedulePoll` and `armAlarm` do).
+   */
   private queueEvent(order: OrderRecord, type: EventType, now: number, extra: Record<string, unknown> = {}): void {
-    this.sql.exec(
-      "INSERT INTO outbox (sequence, type, created_at, data) VALUES (?, ?, ?, ?)",
-      order.sequence,
-      type,
-      now,
-      JSON.stringify({ order: toPublicOrder(order), ...extra }),
-    );
-  }
-
-  private needsPoll(order: OrderRecord, poll: PollState): boolean {
-    if (poll.urgent) return true;
-    return order.attempted && !isFinalPayment(order.status);
+    const deliverable = eventsEndpoint(loadConfig(this.env)) !== null;
+    const data = { order: toPublicOrder(order), ...extra };
+    enqueueEvent(this.sql, { sequence: order.sequence, type, data }, now, deliverable);
+    this.eventQueued ||= deliverable;
   }
 
   /**
-   * Arms the alarm when the order needs a look: now if `urgent`, else at the regular schedule; `refund` arms it for a
-   * pending refund even when the payment itself is final.
+   * Whether the gateway may still change this payment: an attempt exists there and the order is not final. An order
+   * flagged for review waits for a person, not for the gateway.
    */
-  private schedulePoll(order: OrderRecord, urgent: boolean, refund = false): void {
-    const paymentOpen = order.attempted && !isFinalPayment(order.status);
-    if (!urgent && !refund && !paymentOpen) return;
-    const current = this.pollState();
-    const state: PollState = { attempt: current?.attempt ?? 0, urgent: urgent || (current?.urgent ?? false) };
-    this.savePoll(state);
-    const now = Date.now();
-    const at = urgent
-      ? now
-      : refund
-        ? now + pollDelay(0)
-        : nextPollAt(state.attempt, now, order.created_at, GATEWAYS[order.gateway].pollWindowMs);
-    if (at !== null) this.armAt(at, false);
+  private wantsPoll(order: OrderRecord): boolean {
+    return order.attempted && !isFinalPayment(order.status) && !order.requires_review;
   }
 
-  /** After a poll: the next look for the payment (within its window) or a pending refund, whichever is first. */
-  private rearm(order: OrderRecord, attempt: number): void {
-    const now = Date.now();
-    const paymentAt = isFinalPayment(order.status)
-      ? null
-      : nextPollAt(attempt, now, order.created_at, GATEWAYS[order.gateway].pollWindowMs);
-    if (!isFinalPayment(order.status) && paymentAt === null) {
-      this.appendAudit(now, "poll", "poll_window_closed", "recorded", null, order.status, order.status, {});
+  private pollWindowOf(order: OrderRecord): PollWindow {
+    return pollWindow(order.created_at, GATEWAYS[order.gateway].pollWindowMs, order.expires_at);
+  }
+
+  /**
+   * Plans a look at the gateway when the order needs one — now if `urgent`, else on the payment's schedule; `refund`
+   * plans one for a pending refund even when the payment itself is final — keeping an earlier one. Then arms the alarm.
+   */
+  private schedulePoll(order: OrderRecord, urgent: boolean, refund = false): void {
+    if (urgent || refund || this.wantsPoll(order)) {
+      const now = Date.now();
+      const current = this.pollState();
+      const attempt = current?.attempt ?? 0;
+      const at = urgent ? now : refund ? now + pollDelay(0) : nextPollAt(attempt, now, this.pollWindowOf(order));
+      if (at !== null) {
+        const due = current ? Math.min(current.due, at) : at;
+        this.savePoll({ attempt, urgent: urgent || (current?.urgent ?? false), due });
+      }
+    }
+    this.armAlarm();
+  }
+
+  /**
+   * After a look: the next one for the payment (on its schedule; a look that was asked for — `urgent` — and could not
+   * be made is retried the same way) or for a pending refund, whichever is first; none when nothing is open. Then
+   * arms the alarm.
+   */
+  private reschedulePoll(order: OrderRecord, attempt: number, now: number, urgent = false): void {
+    const paymentOpen = urgent || this.wantsPoll(order);
+    const paymentAt = paymentOpen ? nextPollAt(attempt, now, this.pollWindowOf(order)) : null;
+    if (paymentOpen && paymentAt === null) {
+      this.appendAudit(now, "poll", "poll_gave_up", "recorded", null, order.status, order.status, {});
+      this.logger(order).error("reconciliation stopped: the gateway never answered the final look", {});
     }
     const refundAt = this.pendingRefunds().length ? now + pollDelay(Math.min(attempt, 8)) : null;
     const candidates = [paymentAt, refundAt].filter((t): t is number => t !== null);
-    if (!candidates.length) {
-      this.clearPoll();
-      return;
-    }
-    this.savePoll({ attempt, urgent: false });
-    this.armAt(Math.min(...candidates), true);
+    if (candidates.length)
+      this.savePoll({ attempt, urgent: urgent && paymentAt !== null, due: Math.min(...candidates) });
+    else this.clearPoll();
+    this.armAlarm();
   }
 
   /**
-   * Sets the alarm to `at`, or keeps an earlier one unless `replace`. The armed time is mirrored in `meta` so the
-   * decision needs no asynchronous read; `setAlarm` is issued synchronously, so the output gate covers it.
+   * Arms the alarm for the earliest due job — the next look at the gateway or the next delivery — or removes it when
+   * there is none. The armed time is mirrored in `meta` so the decision needs no asynchronous read; `setAlarm` is
+   * issued synchronously, so the output gate covers it.
    */
-  private armAt(at: number, replace: boolean): void {
-    const row = this.sql.exec("SELECT value FROM meta WHERE key = 'alarm_at'").toArray()[0];
-    const existing = row ? Number(row.value) : null;
-    if (!replace && existing !== null && existing <= at) return;
+  private armAlarm(): void {
+    if (this.eventQueued && !this.working) {
+      this.eventQueued = false;
+      this.deliverNow();
+    }
+    let deliveryAt = nextDeliveryAt(this.sql);
+    if (deliveryAt !== null && this.kicks > 0) deliveryAt = Math.max(deliveryAt, Date.now() + DELIVER_NOW_GRACE_MS);
+    const due = [this.pollState()?.due ?? null, deliveryAt].filter((t): t is number => t !== null);
+    const at = due.length ? Math.min(...due) : null;
+    if (at === this.armedAt()) return;
+    if (at === null) {
+      this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
+      void this.ctx.storage.deleteAlarm();
+      return;
+    }
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('alarm_at', ?)", String(at));
     void this.ctx.storage.setAlarm(at);
   }
 
+  private armedAt(): number | null {
+    const row = this.sql.exec("SELECT value FROM meta WHERE key = 'alarm_at'").toArray()[0];
+    return row ? Number(row.value) : null;
+  }
+
+  private deliveryIO(order: OrderRecord, clock: () => number): DeliveryIO {
+    const config = loadConfig(this.env);
+    return {
+      endpoint: eventsEndpoint(config),
+      secrets: config.merchantSecrets,
+      fetch: (input, init) => fetch(input, init),
+      kv: this.env.KV,
+      clock,
+      random: Math.random,
+      log: this.logger(order),
+    };
+  }
+
   private pollState(): PollState | null {
     const row = this.sql.exec("SELECT value FROM meta WHERE key = 'poll'").toArray()[0];
-    return row ? (JSON.parse(row.value as string) as PollState) : null;
+    if (!row) return null;
+    const state = JSON.parse(row.value as string) as Partial<PollState>;
+    // A look planned before `due` was stored is due now.
+    return { attempt: state.attempt ?? 0, urgent: state.urgent ?? false, due: state.due ?? 0 };
   }
 
   private savePoll(state: PollState): void {
@@ -1027,6 +1188,8 @@ type OrderMethods = Pick<
   | "getRefund"
   | "refunds"
   | "observeRefund"
+  | "delivery"
+  | "retryDelivery"
 >;
 
 /**

@@ -50,6 +50,31 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (scope, key)
    );`,
+  // 3: delivery state of each outbox event (product.md §4) and its attempt log. See storage/outbox.ts.
+  `ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+   ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN first_attempt_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN last_attempt_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN last_status INTEGER;
+   ALTER TABLE outbox ADD COLUMN last_error TEXT;
+   ALTER TABLE outbox ADD COLUMN finished_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN resumed_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN indexed_key TEXT;
+   ALTER TABLE outbox ADD COLUMN index_dirty INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE outbox ADD COLUMN updated_at INTEGER;
+   CREATE INDEX outbox_state ON outbox (state, sequence);
+   CREATE TABLE delivery_attempt (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     sequence INTEGER NOT NULL,
+     attempt INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     status INTEGER,
+     latency_ms INTEGER NOT NULL,
+     error TEXT,
+     response TEXT
+   );
+   CREATE INDEX delivery_attempt_sequence ON delivery_attempt (sequence, id);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,0 +1,267 @@
+/**
+ * The order's outbox: one row per event for the merchant (product.md §4), written in the same transaction as the
+ * change it reports (order-object.ts `queueEvent`), with its delivery state and attempt log. Functions over the
+ * Durable Object's SQLite; only the order Durable Object calls them, so every sequence of writes here without an
+ * `await` in between is atomic.
+ *
+ * States: `pending` (queued or retrying) → `delivered` | `failed` (exhausted, or stopped by a 410 from the
+ * endpoint); `undeliverable` when events are not configured (no `MERCHANT_WEBHOOK_URL`). A manual retry puts any
+ * of them but `pending` back to `pending`. Per order, only the lowest pending `sequence` is ever attempted, so an event
+ * is never sent before the ones before it are delivered or have failed for good.
+ */
+import { deliveryId, type AttemptOutcome } from "../core/delivery";
+import type { EventType } from "../core/order";
+import type { GatewayId } from "../gateways/types";
+
+export const DELIVERY_STATES = ["pending", "delivered", "failed", "undeliverable"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export interface OutboxRow {
+  readonly sequence: number;
+  readonly type: EventType;
+  readonly created_at: number;
+  readonly data: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly next_attempt_at: number | null;
+  readonly first_attempt_at: number | null;
+  readonly last_attempt_at: number | null;
+  readonly last_status: number | null;
+  readonly last_error: string | null;
+  readonly finished_at: number | null;
+  readonly resumed_at: number | null;
+  readonly indexed_key: string | null;
+  readonly index_dirty: number;
+  readonly updated_at: number | null;
+}
+
+/** One attempt as the attempt log keeps it: never the body that was sent. */
+export interface AttemptRecord {
+  readonly at: number;
+  /** The merchant's HTTP status, or null when there was no answer (timeout, network). */
+  readonly status: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  /** At most `RESPONSE_EXCERPT_CHARS` of the answer. */
+  readonly response: string | null;
+}
+
+export interface NewEvent {
+  readonly sequence: number;
+  readonly type: EventType;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Queues an event: due now when events are configured, else kept as `undeliverable`. */
+export function enqueueEvent(sql: SqlStorage, event: NewEvent, now: number, deliverable: boolean): void {
+  sql.exec(
+    `INSERT INTO outbox (sequence, type, created_at, data, state, next_attempt_at, last_error, finished_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    event.sequence,
+    event.type,
+    now,
+    JSON.stringify(event.data),
+    deliverable ? "pending" : "undeliverable",
+    deliverable ? now : null,
+    deliverable ? null : "not_configured",
+    deliverable ? null : now,
+    now,
+  );
+}
+
+export function outboxRow(sql: SqlStorage, sequence: number): OutboxRow | null {
+  return (sql.exec("SELECT * FROM outbox WHERE sequence = ?", sequence).toArray()[0] as unknown as OutboxRow) ?? null;
+}
+
+/** The one event of this order that may be attempted next: the lowest pending sequence. */
+export function headPending(sql: SqlStorage): OutboxRow | null {
+  return (
+    (sql
+      .exec("SELECT * FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT 1")
+      .toArray()[0] as unknown as OutboxRow) ?? null
+  );
+}
+
+/** When the alarm must run for deliveries, or null when nothing is pending. */
+export function nextDeliveryAt(sql: SqlStorage): number | null {
+  const head = headPending(sql);
+  return head ? (head.next_attempt_at ?? head.created_at) : null;
+}
+
+/** Logs an attempt and applies its outcome to the row. */
+export function recordAttempt(sql: SqlStorage, row: OutboxRow, attempt: AttemptRecord, outcome: AttemptOutcome): void {
+  const attempts = row.attempts + 1;
+  sql.exec(
+    "INSERT INTO delivery_attempt (sequence, attempt, at, status, latency_ms, error, response) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    row.sequence,
+    attempts,
+    attempt.at,
+    attempt.status,
+    attempt.latencyMs,
+    attempt.error,
+    attempt.response,
+  );
+  const state: DeliveryState =
+    outcome.kind === "delivered" ? "delivered" : outcome.kind === "retry" ? "pending" : "failed";
+  const lastError =
+    outcome.kind === "gone" ? "endpoint_gone" : outcome.kind === "exhausted" ? "exhausted" : attempt.error;
+  sql.exec(
+    `UPDATE outbox SET state = ?, attempts = ?, first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?,
+       last_status = ?, last_error = ?, next_attempt_at = ?, finished_at = ?, index_dirty = 1, updated_at = ?
+     WHERE sequence = ?`,
+    state,
+    attempts,
+    attempt.at,
+    attempt.at,
+    attempt.status,
+    lastError,
+    outcome.kind === "retry" ? outcome.at : null,
+    state === "pending" ? null : attempt.at,
+    attempt.at,
+    row.sequence,
+  );
+}
+
+/** Ends a pending delivery without an attempt: the endpoint is gone, or events are no longer configured. */
+export function stopDelivery(
+  sql: SqlStorage,
+  sequence: number,
+  state: "failed" | "undeliverable",
+  reason: string,
+  now: number,
+): void {
+  sql.exec(
+    `UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = NULL, finished_at = ?, index_dirty = 1,
+       updated_at = ? WHERE sequence = ? AND state = 'pending'`,
+    state,
+    reason,
+    now,
+    now,
+    sequence,
+  );
+}
+
+/**
+ * A manual retry or replay: the delivery starts a fresh schedule (another ≥ 16 attempts over ≥ 24 h), due now.
+ * `resumed_at` lets it pass a 410 stop recorded before the retry. A pending delivery is left as it is.
+ */
+export function requeueDelivery(sql: SqlStorage, sequence: number, now: number): OutboxRow | null {
+  sql.exec(
+    `UPDATE outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = ?, last_error = NULL,
+       finished_at = NULL, resumed_at = ?, index_dirty = 1, updated_at = ? WHERE sequence = ? AND state != 'pending'`,
+    now,
+    now,
+    now,
+    sequence,
+  );
+  return outboxRow(sql, sequence);
+}
+
+export interface AttemptRow {
+  readonly attempt: number;
+  readonly at: number;
+  readonly status: number | null;
+  readonly latency_ms: number;
+  readonly error: string | null;
+  readonly response: string | null;
+}
+
+/** The newest `limit` attempts of one delivery, oldest first. */
+export function attemptLog(sql: SqlStorage, sequence: number, limit: number): AttemptRow[] {
+  const rows = sql
+    .exec(
+      "SELECT attempt, at, status, latency_ms, error, response FROM delivery_attempt WHERE sequence = ? ORDER BY id DESC LIMIT ?",
+      sequence,
+      limit,
+    )
+    .toArray() as unknown as AttemptRow[];
+  return rows.reverse();
+}
+
+/** Rows whose KV index entry is out of date. */
+export function dirtyRows(sql: SqlStorage, limit: number): OutboxRow[] {
+  return sql
+    .exec("SELECT * FROM outbox WHERE index_dirty = 1 ORDER BY sequence LIMIT ?", limit)
+    .toArray() as unknown as OutboxRow[];
+}
+
+/** Records which KV key now holds the row; clean only if the row has not changed since it was read. */
+export function markIndexed(sql: SqlStorage, row: OutboxRow, key: string | null): void {
+  sql.exec("UPDATE outbox SET indexed_key = ? WHERE sequence = ?", key, row.sequence);
+  sql.exec("UPDATE outbox SET index_dirty = 0 WHERE sequence = ? AND updated_at IS ?", row.sequence, row.updated_at);
+}
+
+/** The time a row entered its current state: the order of the deliveries listing. */
+export function stateSince(row: OutboxRow): number {
+  if (row.state === "pending") return row.resumed_at ?? row.created_at;
+  return row.finished_at ?? row.updated_at ?? row.created_at;
+}
+
+/** A delivery as `/v1/deliveries` shows it. Times are ISO-8601. */
+export interface DeliveryView {
+  readonly id: string;
+  readonly gateway: GatewayId;
+  readonly order_id: string;
+  readonly sequence: number;
+  readonly type: EventType;
+  readonly status: DeliveryState;
+  readonly attempts: number;
+  readonly created_at: string;
+  readonly next_attempt_at: string | null;
+  readonly first_attempt_at: string | null;
+  readonly last_attempt_at: string | null;
+  readonly last_status: number | null;
+  readonly last_error: string | null;
+  readonly finished_at: string | null;
+}
+
+export interface DeliveryDetail extends DeliveryView {
+  readonly attempt_log: readonly {
+    readonly attempt: number;
+    readonly at: string;
+    readonly status: number | null;
+    readonly latency_ms: number;
+    readonly error: string | null;
+    readonly response: string | null;
+  }[];
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toDeliveryView(gateway: GatewayId, orderId: string, row: OutboxRow): DeliveryView {
+  return {
+    id: deliveryId(gateway, orderId, row.sequence),
+    gateway,
+    order_id: orderId,
+    sequence: row.sequence,
+    type: row.type,
+    status: row.state,
+    attempts: row.attempts,
+    created_at: new Date(row.created_at).toISOString(),
+    next_attempt_at: row.state === "pending" ? iso(row.next_attempt_at) : null,
+    first_attempt_at: iso(row.first_attempt_at),
+    last_attempt_at: iso(row.last_attempt_at),
+    last_status: row.last_status,
+    last_error: row.last_error,
+    finished_at: iso(row.finished_at),
+  };
+}
+
+export function toDeliveryDetail(
+  gateway: GatewayId,
+  orderId: string,
+  row: OutboxRow,
+  attempts: readonly AttemptRow[],
+): DeliveryDetail {
+  return {
+    ...toDeliveryView(gateway, orderId, row),
+    attempt_log: attempts.map((a) => ({
+      attempt: a.attempt,
+      at: new Date(a.at).toISOString(),
+      status: a.status,
+      latency_ms: a.latency_ms,
+      error: a.error,
+      response: a.response,
+    })),
+  };
+}

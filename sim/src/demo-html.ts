@@ -58,7 +58,7 @@ button{font:inherit;font-weight:600;padding:.7rem 1.2rem;border:0;border-radius:
 .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-weight:600;font-size:.9rem;background:#e5e7eb;color:#1f2937}
 .succeeded{background:#d1fae5;color:#065f46}.failed,.expired{background:#fee2e2;color:#991b1b}.pending,.created{background:#fef3c7;color:#78350f}.reversed,.requires_review{background:#e0e7ff;color:#3730a3}
 .table{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #e5e7eb;vertical-align:top}th{color:#444}
-h1 .badge{font-size:1.2rem;padding:.2rem .8rem}.ok{color:#065f46;font-weight:600}.bad{color:#991b1b;font-weight:600}ul.orders{padding-left:1.1rem}`;
+h1 .badge{font-size:1.2rem;padding:.2rem .8rem}.ok{color:#065f46;font-weight:600;font-size:.9rem}.bad{color:#991b1b;font-weight:600}ul.orders{padding-left:1.1rem}`;
 
 export function layout(title: string, body: string, refreshSeconds: number | null = null): string {
   const refresh = refreshSeconds === null ? "" : `<meta http-equiv="refresh" content="${refreshSeconds}">`;

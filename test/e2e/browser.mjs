@@ -48,9 +48,16 @@ export async function openBrowser() {
   };
 }
 
-export async function screenshot(page, name) {
+/** The whole page, or (with `upTo`) the top of the window down to the bottom of that element, plus a margin. */
+export async function screenshot(page, name, upTo = null) {
+  const box = upTo ? await page.locator(upTo).boundingBox() : null;
+  const width = page.viewportSize()?.width ?? 420;
   // caret "initial": hiding the caret would inject a style, which checkpost's CSP rightly blocks.
-  await page.screenshot({ path: join(env.shots, `${name}.png`), fullPage: true, caret: "initial" });
+  await page.screenshot({
+    path: join(env.shots, `${name}.png`),
+    caret: "initial",
+    ...(box ? { clip: { x: 0, y: 0, width, height: Math.ceil(box.y + box.height + 24) } } : { fullPage: true }),
+  });
 }
 
 /** Polls `read()` until it returns `wanted` (pages here reload or update themselves), or gives up after `ms`. */

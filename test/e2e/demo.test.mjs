@@ -64,6 +64,11 @@ describe("the demo shop, in a browser", () => {
           assert.match(audit, /\breturn\b/, "the return leg is in the audit trail");
           assert.match(audit, /\bregister\b/, "so is the order's registration");
           await screenshot(page, `${gateway}-${outcome}`);
+          if (gateway === "juspay" && outcome === "pending_then_success") {
+            // The README's picture: wide enough for the audit trail's columns.
+            await page.setViewportSize({ width: 760, height: 900 });
+            await screenshot(page, "demo-order-wide");
+          }
         } finally {
           await page.close();
         }

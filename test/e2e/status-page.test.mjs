@@ -49,7 +49,7 @@ describe("the hosted status page, in a browser", () => {
       assert.equal(await page.getAttribute("html", "lang"), "en");
       assert.equal(await page.locator('[role="status"] h1').innerText(), "Confirming your payment…");
       assert.match(await page.locator(".amount").innerText(), /₹499\.00/);
-      await screenshot(page, "status-page-pending");
+      await screenshot(page, "status-page-pending", "main");
       await page.evaluate(() => {
         window.stillTheSameDocument = true;
       });
@@ -62,7 +62,7 @@ describe("the hosted status page, in a browser", () => {
       assert.equal(await page.evaluate(() => window.stillTheSameDocument), true, "updated without a reload");
       assert.equal(await page.title(), "Payment received");
       assert.deepEqual(problems, [], "no script error or CSP violation");
-      await screenshot(page, "status-page");
+      await screenshot(page, "status-page", "main");
     } finally {
       await page.close();
     }

@@ -55,7 +55,8 @@ export function freePort() {
 }
 
 /**
- * Starts both Workers. Resolves once both print "Ready on", with `stop()`; rejects if either exits first or
+ * Starts both Workers (checkpost's storage in `persistDir`, the simulator's next to it in `<persistDir>-sim`).
+ * Resolves once both print "Ready on", with `stop()`; rejects if either exits first or
  * `timeoutMs` passes (then both are stopped). `onLine(name, line)` gets their output after they are ready; before,
  * it is kept and printed only if start-up fails.
  */
@@ -88,7 +89,9 @@ export function startStack(options) {
         "--inspector-port",
         String(s.inspectorPort),
         "--persist-to",
-        persistDir,
+        // Each Worker its own directory: two workerd processes starting on one fresh directory can both try to
+        // create the same SQLite files and one fails with SQLITE_BUSY.
+        s.name === "checkpost" ? persistDir : `${persistDir}-sim`,
         "--show-interactive-dev-session=false",
         ...(s.envFile ? ["--env-file", s.envFile] : []),
       ],

@@ -135,10 +135,10 @@ export function orderPage(input: OrderPageInput): string {
         a["seq"],
         time(text(a["at"])),
         a["source"],
-        a["kind"],
-        a["outcome"],
         move,
         a["gateway_status"] ?? "",
+        a["kind"],
+        a["outcome"],
       ]);
     })
     .join("");
@@ -150,7 +150,7 @@ export function orderPage(input: OrderPageInput): string {
 <p>Now, per checkpost (<code>GET /v1/orders</code>): ${current ? `${badge(text(current["status"]))} · gateway says <code>${esc(current["gateway_status"])}</code> · sequence ${esc(current["sequence"])}` : "unavailable"}</p>
 ${refresh ? '<p class="muted">This page refreshes by itself while something may still change.</p>' : ""}</section>
 <section id="events"><h2>Signed events received</h2><p class="muted">Standard Webhooks, verified with the <code>standardwebhooks</code> library${input.rejectedEvents ? ` · ${input.rejectedEvents} rejected` : ""}.</p>${table(["seq", "type", "status", "signature", "received"], events, "No events yet.")}</section>
-<section id="audit"><h2>Audit trail</h2><p class="muted"><code>GET /v1/orders/${esc(order.gateway)}/${esc(order.orderId)}/events</code></p>${table(["#", "time", "source", "kind", "outcome", "status", "gateway"], audit, "Nothing recorded.")}</section>
+<section id="audit"><h2>Audit trail</h2><p class="muted"><code>GET /v1/orders/${esc(order.gateway)}/${esc(order.orderId)}/events</code></p>${table(["#", "time", "source", "status", "gateway", "kind", "outcome"], audit, "Nothing recorded.")}</section>
 <p><a href="/demo/">Start another payment</a></p>`,
     refresh,
   );

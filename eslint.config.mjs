@@ -27,6 +27,8 @@ export default tseslint.config(
       "bench/results/",
       "test-results/",
       "scripts/",
+      // The browser tests are plain Node ESM run by scripts/e2e.mjs, outside the typed Worker project.
+      "test/e2e/",
       "bench/*.mjs",
       "eslint.config.mjs",
     ],

@@ -13,6 +13,8 @@ const sim = buildSync({
   bundle: true,
   format: "esm",
   platform: "neutral",
+  // The neutral platform resolves no package entry by default; the demo merchant bundles `standardwebhooks` (CJS).
+  mainFields: ["module", "main"],
   write: false,
   logLevel: "silent",
 });
@@ -29,7 +31,14 @@ export default defineConfig({
             name: "sim",
             modules: [{ type: "ESModule", path: "sim.js", contents: sim.outputFiles[0]?.text ?? "" }],
             compatibilityDate: "2026-11-01",
-            bindings: { CHECKPOST_URL: "http://checkpost.test" },
+            // SIM_SETTLE_MS: how long the checkout's "pending, then success" and "late success" take (sim/src/checkout.ts).
+            bindings: {
+              CHECKPOST_URL: "http://checkpost.test",
+              SIM_SETTLE_MS: "1000",
+              // The demo merchant (sim/src/demo.ts) holds checkpost's first API key and first whsec_ key.
+              DEMO_API_KEY: TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "",
+              DEMO_WEBHOOK_SECRET: TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0] ?? "",
+            },
           },
         ],
       },

@@ -1,10 +1,13 @@
 /**
  * The gateway simulator. Routes:
  * - `/<gateway>/…` — that gateway's API (filled in per gateway under `src/<gateway>.ts`);
- * - `/merchant/…` — the merchant's backend receiving checkpost's events (`src/merchant.ts`);
+ * - `/demo/…` — the demo merchant `npm start` points people at (`src/demo.ts`);
+ * - `/merchant/…` — the merchant's backend receiving checkpost's events, for tests (`src/merchant.ts`);
  * - `/__control/…` — the control API tests and the demo use: reset, faults, recorded calls.
  * Every gateway request is recorded, then checked against the fault rules, then handled.
  */
+import { drainLater } from "./checkout";
+import { demoMerchant } from "./demo";
 import { faultResponse } from "./faults";
 import { juspaySim } from "./juspay";
 import { merchantApi, merchantControl, resetMerchant } from "./merchant";
@@ -14,6 +17,11 @@ import { reset, state, takeFault, type FaultRule, type SimGateway } from "./stat
 
 export interface SimEnv {
   CHECKPOST_URL?: string;
+  /** How long "pending, then success" and "late success" take on the checkout pages, in ms (default 4000). */
+  SIM_SETTLE_MS?: string;
+  /** The demo merchant's checkpost API key and `whsec_` key (`npm start` passes them from .dev.vars). */
+  DEMO_API_KEY?: string;
+  DEMO_WEBHOOK_SECRET?: string;
 }
 
 /**
@@ -37,42 +45,52 @@ function isSimGateway(value: string): value is SimGateway {
 }
 
 export default {
-  async fetch(request: Request, env: SimEnv): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname.startsWith("/__control/")) return control(request, url, env);
-    const [, first, ...rest] = url.pathname.split("/");
-    if (first === "merchant") return merchantApi(request, `/${rest.join("/")}`);
-    if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
-    const gateway: SimGateway = first;
-    const path = `/${rest.join("/")}`;
-    // Decoded from bytes: workerd warns when `.text()` is called on a form-encoded body.
-    const body =
-      request.method === "GET" || request.method === "HEAD"
-        ? ""
-        : new TextDecoder().decode(await request.clone().arrayBuffer());
-    state.calls.push({
-      gateway,
-      method: request.method,
-      path,
-      query: url.search,
-      headers: Object.fromEntries(request.headers),
-      body,
-      at: Date.now(),
-    });
-    const fault = takeFault(gateway, request.method, path);
-    if (
-      fault &&
-      fault.kind !== "after_success" &&
-      fault.kind !== "wrong_content_type" &&
-      fault.kind !== "truncated" &&
-      fault.kind !== "slow_body"
-    ) {
-      return faultResponse(fault);
+  async fetch(request: Request, env: SimEnv, ctx: ExecutionContext): Promise<Response> {
+    try {
+      return await route(request, env);
+    } finally {
+      // Checkout outcomes that settle "a few seconds later" run after the response (checkout.ts).
+      ctx.waitUntil(drainLater());
     }
-    const real = await GATEWAYS[gateway].api(request, path, env);
-    return fault ? faultResponse(fault, real) : real;
   },
 } satisfies ExportedHandler<SimEnv>;
+
+async function route(request: Request, env: SimEnv): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname.startsWith("/__control/")) return control(request, url, env);
+  const [, first, ...rest] = url.pathname.split("/");
+  if (first === "demo") return demoMerchant(request, `/${rest.join("/")}`, env);
+  if (first === "merchant") return merchantApi(request, `/${rest.join("/")}`);
+  if (!first || !isSimGateway(first)) return Response.json({ error: "unknown gateway" }, { status: 404 });
+  const gateway: SimGateway = first;
+  const path = `/${rest.join("/")}`;
+  // Decoded from bytes: workerd warns when `.text()` is called on a form-encoded body.
+  const body =
+    request.method === "GET" || request.method === "HEAD"
+      ? ""
+      : new TextDecoder().decode(await request.clone().arrayBuffer());
+  state.calls.push({
+    gateway,
+    method: request.method,
+    path,
+    query: url.search,
+    headers: Object.fromEntries(request.headers),
+    body,
+    at: Date.now(),
+  });
+  const fault = takeFault(gateway, request.method, path);
+  if (
+    fault &&
+    fault.kind !== "after_success" &&
+    fault.kind !== "wrong_content_type" &&
+    fault.kind !== "truncated" &&
+    fault.kind !== "slow_body"
+  ) {
+    return faultResponse(fault);
+  }
+  const real = await GATEWAYS[gateway].api(request, path, env);
+  return fault ? faultResponse(fault, real) : real;
+}
 
 async function control(request: Request, url: URL, env: SimEnv): Promise<Response> {
   const route = url.pathname.slice("/__control".length);

@@ -8,11 +8,13 @@
  * - `POST /orders/:id/refunds` (form): refunds, only on CHARGED orders, `unique_request_id` < 21 alphanumerics; a
  *   repeated `unique_request_id` answers the order unchanged (real behaviour unverified, §5);
  * - `GET /customers/:id/mandates`, `POST /mandates/:id` (`command=revoke`) (§6);
- * - `GET|POST /pay/:id`: a payment page for `npm start` that redirects back signed and sends the webhook.
+ * - `GET|POST /pay/:id`: the payment page (`npm start`, end-to-end tests) with checkout.ts's five outcomes; it sends
+ *   the webhook and redirects back signed.
  * Control (`/__control/juspay/…`): `config`, `orders` (create), `orders/:id` (read), `orders/:id/status`,
  * `orders/:id/redirect`, `orders/:id/webhook` (optionally delivered to CHECKPOST_URL), `orders/:id/refunds/:urid`,
  * `mandates`. Faults come from the shared fault rules.
  */
+import { checkoutPage, isCheckoutOutcome, later, postedOutcome, settleDelay, type CheckoutOutcome } from "./checkout";
 import type { GatewaySim, SimEnv } from "./index";
 import {
   config,
@@ -185,8 +187,11 @@ function listMandates(customerId: string): Response {
   return Response.json({ object: "list", list, total: list.length, offset: 0, count: list.length });
 }
 
+/** POSTs a webhook to checkpost; skipped (0) for a `.test` host, the test configuration (tests post them themselves). */
 async function deliver(env: SimEnv, webhook: { headers: Record<string, string>; body: string }): Promise<number> {
-  const target = `${env.CHECKPOST_URL ?? "http://127.0.0.1:8787"}/webhooks/juspay`;
+  const base = env.CHECKPOST_URL ?? "http://127.0.0.1:8787";
+  if (new URL(base).hostname.endsWith(".test")) return 0;
+  const target = `${base}/webhooks/juspay`;
   try {
     return (await fetch(target, { method: "POST", headers: webhook.headers, body: webhook.body })).status;
   } catch {
@@ -194,18 +199,46 @@ async function deliver(env: SimEnv, webhook: { headers: Record<string, string>; 
   }
 }
 
-function payPage(order: SimOrder): Response {
-  const buttons = ["CHARGED", "AUTHORIZATION_FAILED", "PENDING_VBV"]
-    .map((s) => `<button name="outcome" value="${s}">${s}</button>`)
-    .join(" ");
-  const html = `<!doctype html><meta charset="utf-8"><title>Juspay simulator</title><h1>Pay INR ${rupees(order.amount).toFixed(2)}</h1><p>Order ${encodeURIComponent(order.order_id)}</p><form method="post">${buttons}</form>`;
-  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+function payPage(order: SimOrder, url: URL): Response {
+  return checkoutPage({
+    gatewayName: "HDFC SmartGateway (Juspay)",
+    amount: order.amount,
+    orderId: order.order_id,
+    action: url.pathname + url.search,
+  });
 }
 
-async function pay(order: SimOrder, fields: Fields, env: SimEnv): Promise<Response> {
-  const outcome = str(fields["outcome"]) ?? "CHARGED";
-  setStatus(order, Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED");
-  await deliver(env, buildWebhook(order, eventFor(order.status)));
+/** The checkout's five outcomes (checkout.ts) in Juspay's statuses: where the order is now, and where it goes later. */
+const OUTCOMES: Record<CheckoutOutcome, { now: string | null; later?: string }> = {
+  success: { now: "CHARGED" },
+  failure: { now: "AUTHORIZATION_FAILED" },
+  pending_then_success: { now: "PENDING_VBV", later: "CHARGED" },
+  // A "conflicted transaction": failed, then CHARGED (juspay.md §4).
+  late_success: { now: "AUTHORIZATION_FAILED", later: "CHARGED" },
+  // The customer went back without paying: no attempt, the order stays NEW (the sim's reading; Juspay documents
+  // no status for an abandoned payment page).
+  cancel: { now: null },
+};
+
+/**
+ * The customer chose an outcome on the payment page: Juspay sends its webhook, then redirects the browser back
+ * signed (§3, §7). `outcome` may also be a raw status name (the page's earlier form, kept for scripts).
+ */
+async function pay(order: SimOrder, outcome: string | null, env: SimEnv): Promise<Response> {
+  const plan = isCheckoutOutcome(outcome)
+    ? OUTCOMES[outcome]
+    : { now: outcome && Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED" };
+  if (plan.now) {
+    setStatus(order, plan.now);
+    await deliver(env, buildWebhook(order, eventFor(order.status)));
+  }
+  const next = plan.later;
+  if (next) {
+    later(settleDelay(env), async () => {
+      setStatus(order, next);
+      await deliver(env, buildWebhook(order, eventFor(order.status)));
+    });
+  }
   const redirect = await buildRedirect(order);
   return new Response(null, { status: 303, headers: { location: redirect.url } });
 }
@@ -217,7 +250,9 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
   if (first === "pay" && id) {
     const order = getOrder(id);
     if (!order) return notFound();
-    return request.method === "POST" ? pay(order, await readFields(request), env) : payPage(order);
+    return request.method === "POST"
+      ? pay(order, await postedOutcome(request), env)
+      : payPage(order, new URL(request.url));
   }
   if (!authorized(request)) return error(401, "access_denied", "Access Denied", "error");
   const fields = request.method === "POST" ? await readFields(request) : {};

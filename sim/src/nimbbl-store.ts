@@ -39,6 +39,8 @@ interface SimDb {
   orders: Map<string, SimOrder>;
   /** Access keys whose tokens the API refuses with 401 (a control fault). */
   refusing: Set<string>;
+  /** Order tokens handed out by create-order and get-order → the order's invoice id (the checkout page's key). */
+  checkoutTokens: Map<string, string>;
   seq: number;
 }
 
@@ -47,7 +49,14 @@ export const MAX_ATTEMPTS = 15;
 export function db(): SimDb {
   let d = state.data.nimbbl.get("db") as SimDb | undefined;
   if (!d) {
-    d = { merchants: new Map(), tokens: new Map(), orders: new Map(), refusing: new Set(), seq: 0 };
+    d = {
+      merchants: new Map(),
+      tokens: new Map(),
+      orders: new Map(),
+      refusing: new Set(),
+      checkoutTokens: new Map(),
+      seq: 0,
+    };
     state.data.nimbbl.set("db", d);
   }
   return d;

@@ -2,7 +2,8 @@
  * The simulated Nimbbl v3 API (nimbbl.md §3) and its control routes.
  *
  * API (below the base URL, `/api` optional): `POST /v3/generate-token`, `POST /v3/create-order`, `GET /v3/order`,
- * `POST /v3/transaction-enquiry`, `POST /v3/refund`. Errors are `{error: {nimbbl_error_code, …}}` (§5).
+ * `POST /v3/transaction-enquiry`, `POST /v3/refund`. Errors are `{error: {nimbbl_error_code, …}}` (§5). The checkout
+ * page the SDK would open for an order token is `GET|POST /checkout?token=…` (nimbbl-checkout.ts).
  *
  * Control (`/__control/nimbbl/…`):
  * - `POST /orders` — an order the merchant created without checkpost `{invoice_id, total_amount, currency, access_key}`;
@@ -19,7 +20,8 @@
  * - `GET /orders/:invoice` — the raw state, with the callback URL.
  */
 import type { GatewaySim, SimEnv } from "./index";
-import { amount, base64, encryptHex, nimbblTimestamp, randomId, toJson, toPaise, v4Envelope } from "./nimbbl-crypto";
+import { applyOutcome, buildCheckoutResponse, checkoutRoute } from "./nimbbl-checkout";
+import { amount, encryptHex, nimbblTimestamp, randomId, toJson, toPaise, v4Envelope } from "./nimbbl-crypto";
 import {
   db,
   enquiryEntry,
@@ -33,7 +35,6 @@ import {
   refunds,
   secretOf,
   setStatus,
-  signedPayment,
   type SimOrder,
   type SimTxn,
 } from "./nimbbl-store";
@@ -99,7 +100,7 @@ async function createOrder(request: Request, accessKey: string): Promise<Respons
   if (!order) {
     return nimbblError(400, "INVALID_REQUEST_PARAMETER", "invoice_id and a 2-decimal total_amount are required");
   }
-  return json({ ...orderView(order), token: randomId("ot_", 32) });
+  return json({ ...orderView(order), token: orderToken(order) });
 }
 
 /** A new order from create-order fields, or null when they are unusable. */
@@ -122,7 +123,7 @@ function getOrder(url: URL, accessKey: string): Response {
     orderId: url.searchParams.get("order_id") ?? undefined,
   });
   if (!order || order.accessKey !== accessKey) return nimbblError(404, "NOT_FOUND", "order not found");
-  return json({ ...orderView(order), token: randomId("ot_", 32) });
+  return json({ ...orderView(order), token: orderToken(order) });
 }
 
 async function enquiry(request: Request, accessKey: string): Promise<Response> {
@@ -176,9 +177,17 @@ async function refund(request: Request, accessKey: string): Promise<Response> {
   });
 }
 
-async function api(request: Request, path: string): Promise<Response> {
+/** An order token (§3 [D4]): scoped to one order; the simulated checkout page opens with it. */
+function orderToken(order: SimOrder): string {
+  const token = randomId("ot_", 32);
+  db().checkoutTokens.set(token, order.invoiceId);
+  return token;
+}
+
+async function api(request: Request, path: string, env: SimEnv): Promise<Response> {
   const route = path.replace(/^\/api(?=\/)/, "");
   const url = new URL(request.url);
+  if (route === "/checkout") return checkoutRoute(request, url, env);
   if (route === "/v3/generate-token" && request.method === "POST") return generateToken(request);
   const accessKey = merchantOf(request);
   const known = ["/v3/create-order", "/v3/order", "/v3/transaction-enquiry", "/v3/refund"];
@@ -192,87 +201,6 @@ async function api(request: Request, path: string): Promise<Response> {
 }
 
 // ------------------------------------------------------------------ control
-
-function latestPayment(order: SimOrder): SimTxn | undefined {
-  return payments(order).at(-1);
-}
-
-async function addAttempt(order: SimOrder, status: string, b: Record<string, unknown>): Promise<SimTxn> {
-  const additional = toPaise(b["additional_charges"] ?? 0) ?? 0;
-  const offer = toPaise(b["offer_discount"] ?? 0) ?? 0;
-  const txn: SimTxn = {
-    id: nextTxnId(order),
-    type: "payment",
-    status: "new",
-    paise: toPaise(b["transaction_amount"]) ?? order.totalPaise + additional - offer,
-    currency: str(b["currency"]) ?? order.currency,
-    additionalPaise: additional,
-    offerPaise: offer,
-  };
-  order.transactions.push(txn);
-  await setStatus(order, txn, status);
-  return txn;
-}
-
-/** Applies a named outcome (seed 003's states and edge cases) to an order. */
-async function applyOutcome(order: SimOrder, outcome: string, b: Record<string, unknown>): Promise<string | null> {
-  const latest = latestPayment(order);
-  switch (outcome) {
-    case "success":
-      return (await addAttempt(order, "succeeded", b)).id;
-    case "failure":
-      return (await addAttempt(order, "failed", b)).id;
-    case "pending":
-      return (await addAttempt(order, "pending", b)).id;
-    case "late_success":
-    case "reversing":
-    case "reversal": {
-      if (!latest || !["pending", "failed", "reversing"].includes(latest.status)) return null;
-      if (outcome === "late_success") await setStatus(order, latest, "succeeded");
-      else {
-        if (latest.status !== "reversing") await setStatus(order, latest, "reversing");
-        if (outcome === "reversal") await setStatus(order, latest, "reversed");
-      }
-      return latest.id;
-    }
-    case "lapse":
-      order.lapsed = true;
-      return latest?.id ?? null;
-    default:
-      return null;
-  }
-}
-
-/** The checkout response the browser carries back (§1.3); seed 003's "cancelled" row has no transaction. */
-async function checkoutResponse(order: SimOrder, b: Record<string, unknown>): Promise<Response> {
-  const latest = latestPayment(order);
-  let response: Record<string, unknown>;
-  if (b["cancelled"] === true || !latest) {
-    response = {
-      status: "failed",
-      message: "User cancelled the payment",
-      nimbbl_order_id: order.orderId,
-      transaction: null,
-      order: orderView(order),
-    };
-  } else {
-    response = await signedPayment(order, latest);
-  }
-  const format = str(b["format"]) ?? "legacy";
-  if (format === "v4") response = await v4Envelope(secretOf(order), toJson(response), "nimbbl_signature");
-  if (format === "encrypted") response = { encrypted_response: await encryptHex(secretOf(order), toJson(response)) };
-  const envelope = str(b["envelope"]);
-  if (envelope) response = { event_type: envelope, payload: response };
-  const text = toJson(response);
-  const encoded = base64(new TextEncoder().encode(text));
-  let redirect: string | null = null;
-  if (order.callbackUrl) {
-    const url = new URL(order.callbackUrl);
-    url.searchParams.set("response", encoded);
-    redirect = url.toString();
-  }
-  return json({ json: text, base64: encoded, redirect_url: redirect });
-}
 
 /** Webhook bodies as Nimbbl would POST them: legacy JSON, a v4 envelope, or encrypted (§2). */
 async function webhookBodies(order: SimOrder, format: string, innerSignature: boolean): Promise<string[]> {
@@ -365,7 +293,7 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
     if (txn === null && b["outcome"] !== "lapse") return json({ error: "outcome not applicable" }, 409);
     return json({ transaction_id: txn, order_status: orderStatus(order) });
   }
-  if (action === "checkout-response") return checkoutResponse(order, b);
+  if (action === "checkout-response") return json(await buildCheckoutResponse(order, b));
   if (action === "webhooks" && request.method === "GET") {
     const format = url.searchParams.get("format") ?? "legacy";
     return json({ webhooks: await webhookBodies(order, format, url.searchParams.get("inner_signature") !== "false") });
@@ -374,4 +302,4 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
   return json({ error: "unknown control route" }, 404);
 }
 
-export const nimbblSim: GatewaySim = { api: (request, path) => api(request, path), control };
+export const nimbblSim: GatewaySim = { api, control };

@@ -141,6 +141,22 @@ export function settleOrder(order: SimOrder, outcome: OrderOutcome): void {
   if (outcome.reportedAmount !== undefined) order.reportedAmount = outcome.reportedAmount;
 }
 
+/** The latest attempt (a pending one, or a declined one the bank later confirmed) ends in `state` instead. */
+export function settleLatest(order: SimOrder, state: "COMPLETED" | "FAILED"): void {
+  const latest = order.attempts.at(-1);
+  if (!latest) return settleOrder(order, { state });
+  order.attempts[order.attempts.length - 1] = {
+    ...latest,
+    state,
+    timestamp: Date.now(),
+    errorCode: undefined,
+    detailedErrorCode: undefined,
+  };
+  order.state = state;
+  order.errorCode = undefined;
+  order.detailedErrorCode = undefined;
+}
+
 export function randomId(prefix: string): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 20).toUpperCase()}`;
 }

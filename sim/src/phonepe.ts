@@ -4,7 +4,8 @@
  * API (`/phonepe/…`): `POST /v1/oauth/token` (form; tokens expire, and `O-Bearer` is required on every PG call),
  * `POST /checkout/v2/pay`, `POST /checkout/v2/sdk/order`, `GET /checkout/v2/order/{id}/status?details=`,
  * `POST /payments/v2/refund`, `GET /payments/v2/refund/{id}/status`, and a checkout page
- * (`GET|POST /checkout/page?order=…`) that settles the order and sends the browser to the merchant's `redirectUrl`.
+ * (`GET|POST /checkout/page?order=…`, checkout.ts's five outcomes) that settles the order and sends the browser to the
+ * merchant's `redirectUrl`.
  *
  * Control (`/__control/phonepe/…`): register clients, set the token lifetime, expire every token, create orders,
  * set an order's or a refund's outcome (returning the redirect back to the merchant), build a callback with the
@@ -14,6 +15,7 @@
  * with the secret it presents; a repeated `merchantOrderId` or `merchantRefundId` is a 409; an unknown order or
  * refund is a 404; errors carry `{code, errorCode, message}`.
  */
+import { checkoutPage, isCheckoutOutcome, later, postedOutcome, settleDelay, type CheckoutOutcome } from "./checkout";
 import type { GatewaySim, SimEnv } from "./index";
 import { deliver, orderCallback } from "./phonepe-callbacks";
 import { phonepeControl } from "./phonepe-control";
@@ -26,6 +28,7 @@ import {
   randomId,
   refundJson,
   refundsOf,
+  settleLatest,
   settleOrder,
   type SimClient,
   type SimOrder,
@@ -135,21 +138,47 @@ async function createOrder(request: Request, sdk: boolean): Promise<Response> {
 
 // ------------------------------------------------------------------ the checkout page (browser)
 
-function checkoutPage(order: SimOrder): Response {
-  const action = (outcome: string) => `?order=${encodeURIComponent(order.merchantOrderId)}&outcome=${outcome}`;
-  const html = `<!doctype html><title>PhonePe (simulated)</title><h1>Pay ₹${(order.amount / 100).toFixed(2)}</h1>
-<p>Order ${order.merchantOrderId}</p>
-<form method="post" action="${action("COMPLETED")}"><button>Pay</button></form>
-<form method="post" action="${action("FAILED")}"><button>Fail</button></form>`;
-  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+/** The checkout's five outcomes (checkout.ts) as PhonePe order states: now, and a few seconds later. */
+const OUTCOMES: Record<CheckoutOutcome, { now: "COMPLETED" | "FAILED" | "PENDING" | null; later?: "COMPLETED" }> = {
+  success: { now: "COMPLETED" },
+  failure: { now: "FAILED" },
+  pending_then_success: { now: "PENDING", later: "COMPLETED" },
+  // PhonePe documents no FAILED → COMPLETED; the simulator offers it so every gateway shows the same five choices
+  // (checkpost accepts it only through its own status call, like any late success).
+  late_success: { now: "FAILED", later: "COMPLETED" },
+  // Closing the page starts no attempt: the order stays PENDING until it expires.
+  cancel: { now: null },
+};
+
+/** `outcome` as the page posts it, or the page's earlier `COMPLETED` / `FAILED` (kept for scripts and tests). */
+function planFor(outcome: string | null): (typeof OUTCOMES)[CheckoutOutcome] {
+  if (isCheckoutOutcome(outcome)) return OUTCOMES[outcome];
+  return { now: outcome === "FAILED" ? "FAILED" : "COMPLETED" };
 }
 
 async function checkout(request: Request, url: URL, env: SimEnv): Promise<Response> {
   const order = getRecord<SimOrder>("order", url.searchParams.get("order") ?? "");
   if (!order) return new Response("unknown order", { status: 404 });
-  if (request.method === "GET") return checkoutPage(order);
-  settleOrder(order, { state: url.searchParams.get("outcome") === "FAILED" ? "FAILED" : "COMPLETED" });
-  await deliver(env, await orderCallback(order, {}));
+  if (request.method === "GET") {
+    return checkoutPage({
+      gatewayName: "PhonePe",
+      amount: order.amount,
+      orderId: order.merchantOrderId,
+      action: url.pathname + url.search,
+    });
+  }
+  const plan = planFor(await postedOutcome(request));
+  if (plan.now) {
+    settleOrder(order, { state: plan.now });
+    // PhonePe sends no callback for an attempt still in progress (phonepe.md §5).
+    if (plan.now !== "PENDING") await deliver(env, await orderCallback(order, {}));
+  }
+  if (plan.later) {
+    later(settleDelay(env), async () => {
+      settleLatest(order, "COMPLETED");
+      await deliver(env, await orderCallback(order, {}));
+    });
+  }
   return new Response(null, { status: 303, headers: { location: order.redirectUrl ?? "about:blank" } });
 }
 

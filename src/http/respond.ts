@@ -38,8 +38,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function htmlPage(title: string, body: string, extraHead = ""): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${extraHead}<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem 1rem;color:#1a1a1a;background:#f6f7f9}main{max-width:28rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}h1{font-size:1.25rem;margin:0 0 .75rem}p{margin:.5rem 0}.muted{color:#5f6368;font-size:.875rem}</style></head><body><main>${body}</main></body></html>`;
+/**
+ * The page every customer-facing HTML response uses (status page, error pages): mobile first, system font, text
+ * contrast of at least 7:1 (muted text 6:1). `nonce` marks the inline style for a CSP that allows nothing else.
+ */
+export function htmlPage(title: string, body: string, extraHead = "", nonce = ""): string {
+  const n = nonce ? ` nonce="${nonce}"` : "";
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${extraHead}<title>${escapeHtml(title)}</title><style${n}>body{font:1rem/1.5 system-ui,sans-serif;margin:0;padding:1.5rem 1rem;color:#1a1a1a;background:#f4f5f7}main{max-width:26rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}h1{font-size:1.35rem;margin:0 0 .5rem}p{margin:.5rem 0}.muted{color:#595959;font-size:.875rem}.icon{width:3rem;height:3rem;border-radius:50%;display:grid;place-items:center;font-size:1.5rem;font-weight:700;margin:0 0 .75rem;background:#e8eaed;color:#333}.succeeded .icon{background:#d7f5e3;color:#0b5d2a}.failed .icon,.expired .icon{background:#fde2e0;color:#a3160d}.reversed .icon,.requires_review .icon{background:#e3e7fd;color:#2a2f8f}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:1.25rem 0 0;padding-top:1rem;border-top:1px solid #e3e5e8}dt{color:#595959}dd{margin:0;word-break:break-all}.amount{font-size:1.25rem;font-weight:700}</style></head><body><main>${body}</main></body></html>`;
 }
 
 function problemPage(status: number, title: string, requestId: string): string {

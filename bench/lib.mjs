@@ -34,6 +34,9 @@ export function bundleSim() {
     bundle: true,
     format: "esm",
     platform: "neutral",
+    // As in vitest.config.ts: the neutral platform resolves no package entry by default, and the simulator's demo
+    // merchant bundles `standardwebhooks` (CJS).
+    mainFields: ["module", "main"],
     write: false,
     logLevel: "silent",
   });

@@ -1,9 +1,10 @@
 /**
  * Shared pieces of `npm run bench`: building the Worker as deployed, starting runtimes in workerd through Miniflare,
- * and driving them with autocannon. Loopback only; every run is bounded in time.
+ * reading a workerd process's CPU time, and driving routes with autocannon. Loopback only; every run is bounded.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { buildSync } from "esbuild";
@@ -12,13 +13,27 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 export const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "node_modules", ".bin");
 export const COMPAT_DATE = "2026-11-01";
+/** Requests carrying this header go to the named Worker of a Miniflare instance (its entry worker routes them). */
+export const ROUTE_OVERRIDE = "MF-Route-Override";
 
-/** Builds checkpost exactly as `wrangler deploy` would, and returns the module's path. */
-export function buildWorker(outdir) {
-  execFileSync(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Where Miniflare keeps Durable Object and KV storage (a temporary directory under `os.tmpdir()`): tmpfs by default,
+ * so the figures measure the Worker and workerd, not how long this machine's disk takes to flush (an SQLite commit
+ * waits for fsync before the output gate opens; ~30 ms per write on a shared VM disk). BENCH_STORAGE_DIR overrides.
+ */
+export const STORAGE_DIR = process.env.BENCH_STORAGE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
+process.env.TMPDIR = STORAGE_DIR;
+
+/** Builds checkpost exactly as `wrangler deploy` would (optionally unminified, to profile), returns the module's path. */
+export function buildWorker(outdir, { minify = true } = {}) {
+  const args = ["deploy", "--dry-run", "--outdir", outdir, ...(minify ? [] : ["--minify=false"])];
+  execFileSync(join(BIN, "wrangler"), args, {
     cwd: ROOT,
     env: {
       ...process.env,
+      // wrangler's shebang runs whichever `node` is first on PATH: make it the pinned Node 22.
       PATH: `${BIN}:${process.env.PATH ?? ""}`,
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
@@ -28,24 +43,33 @@ export function buildWorker(outdir) {
   return join(outdir, "index.js");
 }
 
-export function bundleSim() {
+/** Bundles a TypeScript entry for workerd (the simulator, the CPU bench Worker). */
+export function bundle(entry, minify = false) {
   const out = buildSync({
-    entryPoints: [join(ROOT, "sim/src/index.ts")],
+    entryPoints: [join(ROOT, entry)],
     bundle: true,
     format: "esm",
     platform: "neutral",
     // As in vitest.config.ts: the neutral platform resolves no package entry by default, and the simulator's demo
     // merchant bundles `standardwebhooks` (CJS).
     mainFields: ["module", "main"],
+    external: ["cloudflare:*"],
+    minify,
     write: false,
     logLevel: "silent",
   });
   return out.outputFiles[0].text;
 }
 
-/** The simulator credentials of .dev.vars.example, with base URLs pointing at the bench's simulator. */
+/** `[vars]` of wrangler.toml (what a deploy gets), then the simulator credentials of .dev.vars.example. */
 export function benchBindings() {
   const vars = {};
+  let inVars = false;
+  for (const line of readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n")) {
+    if (/^\s*\[/.test(line)) inVars = /^\s*\[vars\]\s*$/.test(line);
+    const m = inVars && /^([A-Z_]+)\s*=\s*"(.*)"\s*$/.exec(line.trim());
+    if (m) vars[m[1]] = m[2];
+  }
   for (const line of readFileSync(join(ROOT, ".dev.vars.example"), "utf8").split("\n")) {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
     if (m) vars[m[1]] = m[2];
@@ -56,123 +80,265 @@ export function benchBindings() {
   vars.MERCHANT_WEBHOOK_URL = "";
   vars.MERCHANT_RETURN_URL = "https://merchant.bench/return";
   vars.PUBLIC_BASE_URL = "https://checkpost.bench";
+  // Request logging off while measuring (product.md §6): `warn` drops the per-request `info` line.
   vars.LOG_LEVEL = "warn";
   return vars;
 }
 
-/** checkpost with local DO and KV, every outbound fetch going to the simulator. */
-export async function startCheckpost(scriptPath, simCode) {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      workers: [
-        {
-          name: "checkpost",
-          modules: true,
-          scriptPath,
-          compatibilityDate: COMPAT_DATE,
-          compatibilityFlags: ["nodejs_compat"],
-          durableObjects: { ORDERS: { className: "OrderObject", useSQLite: true } },
-          kvNamespaces: ["KV"],
-          bindings: benchBindings(),
-          outboundService: "sim",
-        },
-        {
-          name: "sim",
-          modules: true,
-          script: simCode,
-          compatibilityDate: COMPAT_DATE,
-          bindings: { CHECKPOST_URL: "http://checkpost.bench" },
-        },
-      ],
-    }),
-  );
-  return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };
+// ---------------------------------------------------------------- workerd processes and their CPU time
+
+function workerdChildren() {
+  const pids = new Set();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === "workerd" && ppid === process.pid) pids.add(Number(entry));
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU time (ns) a process has used so far, all threads: the first field of each thread's `schedstat` (time on a CPU,
+ * in nanoseconds; `/proc/<pid>/stat`'s utime+stime counts only 10 ms ticks). Threads that already exited are lost,
+ * which is why callers take differences over windows in which workerd's threads live on.
+ */
+export function processCpuNs(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread exited between listing and reading
+    }
+  }
+  return total;
+}
+
+/** Starts a Miniflare instance and finds the workerd process it spawned. */
+export async function startMiniflare(options) {
+  const before = workerdChildren();
+  const t0 = performance.now();
+  const mf = new Miniflare(convertV4MiniflareOptions({ host: "127.0.0.1", port: 0, ...options }));
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const readyMs = performance.now() - t0;
+  const pid = [...workerdChildren()].find((p) => !before.has(p)) ?? null;
+  return { mf, url, pid, readyMs };
+}
+
+/**
+ * Waits until workerd is idle (under 3 % of a core over 250 ms): work a scenario left behind (alarms confirming
+ * webhooks, refunds) must not be billed to the next one. Gives up after `timeoutMs`.
+ */
+export async function quiesce(pid, timeoutMs = 20_000) {
+  if (!pid) return;
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const c0 = processCpuNs(pid);
+    await sleep(250);
+    if ((processCpuNs(pid) - c0) / 250e6 < 0.03) return;
+  }
+}
+
+// ---------------------------------------------------------------- the runtimes
+
+/**
+ * checkpost with local DO and KV, every outbound fetch going to the simulator, which is also reachable from here
+ * through the same entry point (header `MF-Route-Override: sim`).
+ */
+export async function startCheckpost(scriptPath, simCode, { inspectorPort, logLines = {} } = {}) {
+  // Log lines are counted in `logLines`, not printed (a rejected signature logs a warning on every request);
+  // errors are shown as well.
+  const handleStructuredLogs = ({ level, message }) => {
+    let msg = message;
+    try {
+      msg = JSON.parse(message).msg ?? message;
+    } catch {
+      // not one of checkpost's JSON lines
+    }
+    const key = `${level}: ${String(msg).slice(0, 80)}`;
+    logLines[key] = (logLines[key] ?? 0) + 1;
+    if (level === "error") process.stderr.write(`[workerd] ${message}\n`);
+  };
+  const started = await startMiniflare({
+    ...(inspectorPort ? { inspectorPort } : {}),
+    handleStructuredLogs,
+    workers: [
+      {
+        name: "checkpost",
+        modules: true,
+        scriptPath,
+        compatibilityDate: COMPAT_DATE,
+        compatibilityFlags: ["nodejs_compat"],
+        durableObjects: { ORDERS: { className: "OrderObject", useSQLite: true } },
+        kvNamespaces: ["KV"],
+        bindings: benchBindings(),
+        outboundService: "sim",
+      },
+      {
+        name: "sim",
+        modules: true,
+        script: simCode,
+        compatibilityDate: COMPAT_DATE,
+        bindings: { CHECKPOST_URL: "http://checkpost.bench" },
+      },
+    ],
+  });
+  return { ...started, simHeaders: { [ROUTE_OVERRIDE]: "sim" }, logLines };
 }
 
 /** The floor for "verify and answer": a Worker that answers without doing anything. */
-export async function startEmptyWorker() {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      modules: true,
-      compatibilityDate: COMPAT_DATE,
-      script: `export default { fetch() { return new Response("ok"); } };`,
-    }),
-  );
-  return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };
+export function startEmptyWorker() {
+  return startMiniflare({
+    modules: true,
+    compatibilityDate: COMPAT_DATE,
+    script: `export default { fetch() { return new Response("ok"); } };`,
+  });
 }
 
-/** The floor for webhook ingest: exactly one Durable Object SQLite write per request, then answer. */
-export async function startDoWriteWorker() {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      modules: true,
-      compatibilityDate: COMPAT_DATE,
-      durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
-      script: `
+/**
+ * The floor for webhook ingest: exactly one Durable Object SQLite write per request, then answer. The object is
+ * named by `?k=`, so the bench decides how many distinct objects there are (as many as the webhook scenario has
+ * orders); a new object creates its table first, as checkpost's order object runs its migration.
+ */
+export function startDoWriteWorker() {
+  return startMiniflare({
+    modules: true,
+    compatibilityDate: COMPAT_DATE,
+    durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+    script: `
       import { DurableObject } from "cloudflare:workers";
       export class Floor extends DurableObject {
-        constructor(ctx, env) { super(ctx, env); ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS w (id INTEGER PRIMARY KEY, body TEXT)"); }
+        constructor(ctx, env) {
+          super(ctx, env);
+          ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS w (id INTEGER PRIMARY KEY, body TEXT)");
+        }
         write(body) { this.ctx.storage.sql.exec("INSERT INTO w (body) VALUES (?)", body); return 1; }
       }
       export default {
         async fetch(request, env) {
           const body = await request.text();
-          const id = new URL(request.url).searchParams.get("k") ?? String(Math.floor(Math.random() * 256));
-          await env.FLOOR.getByName(id).write(body);
+          const k = new URL(request.url).searchParams.get("k") ?? "0";
+          await env.FLOOR.getByName(k).write(body);
           return new Response("ok");
         },
       };`,
-    }),
-  );
-  return { mf, url: (await mf.ready).toString().replace(/\/$/, "") };
+  });
+}
+
+// ---------------------------------------------------------------- load
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in order. */
+export async function pmap(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Number(sorted[Math.max(0, i)].toFixed(3));
 }
 
 /**
- * Drives `url` for `seconds` with `connections` concurrent connections. `requests` may be an array of autocannon
- * request objects (with `setupRequest` for per-request bodies). Returns rate, latency and error counts, plus the
- * share of answers that had the expected status.
+ * Drives `url` with autocannon. Either one fixed `request` for `seconds`, or a `pool` of requests (`{method, path,
+ * headers, body}`): `once` sends each exactly once (e.g. distinct webhooks), `cycle` loops over them for `seconds`.
+ * Latencies are kept at full precision (autocannon's histogram has 1 ms buckets). Returns rate, p50/p99, errors,
+ * the last status of each pool item (`null` if it was never answered) and how many times it got `expectStatus`,
+ * and the workerd process's CPU per request.
  */
 export async function drive({
   url,
+  pid = null,
   seconds,
   connections,
-  method = "GET",
-  path = "/",
-  headers = {},
-  body,
-  requests,
+  request = {},
+  pool = null,
+  once = false,
   expectStatus = 200,
 }) {
-  const result = await autocannon({
-    url: url + path,
-    method,
-    headers,
-    body,
+  const statuses = pool ? new Array(pool.length).fill(null) : null;
+  const acks = pool ? new Uint32Array(pool.length) : null;
+  let next = 0;
+  const requests = pool
+    ? [
+        {
+          setupRequest(req, context) {
+            const i = once ? next++ : next++ % pool.length;
+            context.i = i;
+            const item = pool[Math.min(i, pool.length - 1)];
+            return {
+              ...req,
+              method: item.method ?? "GET",
+              path: item.path,
+              headers: item.headers ?? {},
+              body: item.body,
+            };
+          },
+          onResponse(status, _body, context) {
+            statuses[context.i] = status;
+            if (status === expectStatus) acks[context.i] += 1;
+          },
+        },
+      ]
+    : undefined;
+  const latencies = [];
+  const cpu0 = pid ? processCpuNs(pid) : 0;
+  const t0 = performance.now();
+  const instance = autocannon({
+    url: pool ? url : url + (request.path ?? "/"),
+    method: request.method ?? "GET",
+    headers: request.headers ?? {},
+    body: request.body,
     requests,
-    duration: seconds,
-    connections,
+    connections: once ? Math.min(connections, pool.length) : connections,
+    ...(once ? { amount: pool.length } : { duration: seconds }),
     pipelining: 1,
     timeout: 10,
+    // autocannon notices the end of an `amount` run at its next sample tick: 100 ms, not 1 s, of idling.
+    sampleInt: 100,
   });
+  let last = t0;
+  instance.on("response", (_client, _status, _bytes, ms) => {
+    latencies.push(ms);
+    last = performance.now();
+  });
+  const result = await instance;
+  // Up to the last answer, not until autocannon noticed the end.
+  const elapsed = (last - t0) / 1000;
+  const cpuNs = pid ? processCpuNs(pid) - cpu0 : null;
   const byStatus = result.statusCodeStats ?? {};
   const total = Object.values(byStatus).reduce((s, v) => s + v.count, 0);
   const expected = byStatus[String(expectStatus)]?.count ?? 0;
+  latencies.sort((a, b) => a - b);
   return {
-    requests_per_sec: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
+    requests_per_sec: Math.round(total / elapsed),
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
     total,
-    errors: result.errors + result.timeouts + (total - expected),
+    seconds: Number(elapsed.toFixed(2)),
+    // Transport errors and timeouts, answers with another status, and (for `once`) pool items never answered.
+    errors: Math.max(result.errors + result.timeouts, once ? pool.length - total : 0) + (total - expected),
     unexpected_status: Object.fromEntries(
       Object.entries(byStatus)
         .filter(([s]) => s !== String(expectStatus))
         .map(([s, v]) => [s, v.count]),
     ),
+    workerd_cpu_us_per_req: cpuNs === null || !total ? null : Number((cpuNs / 1000 / total).toFixed(1)),
+    statuses,
+    acks,
   };
 }

@@ -24,6 +24,11 @@ export function parseLogLevel(value: string | undefined): LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value ?? "") ? (value as LogLevel) : "info";
 }
 
+/** Whether a logger at `level` writes lines at `at`, to skip building fields nobody will see. */
+export function logsAt(level: LogLevel, at: Exclude<LogLevel, "silent">): boolean {
+  return RANK[at] >= RANK[level];
+}
+
 export function redactFields(fields: LogFields): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
   for (const [k, v] of Object.entries(fields)) {

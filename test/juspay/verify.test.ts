@@ -74,6 +74,8 @@ describe("the per-pair encoder is Java's URLEncoder", () => {
     ["~!'()", "%7E%21%27%28%29"],
     ["₹ é", "%E2%82%B9+%C3%A9"],
     ["%41", "%2541"],
+    ["order ₹1 for é!", "order+%E2%82%B91+for+%C3%A9%21"],
+    ["x😀y", "x%F0%9F%98%80y"],
   ])("encodes %j as %j", (input, expected) => {
     expect(javaUrlEncode(input)).toBe(expected);
     expect(javaEnc(input)).toBe(expected);

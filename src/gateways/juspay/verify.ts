@@ -31,13 +31,24 @@ const HEX = "0123456789ABCDEF";
  * escaped and a space becomes `+` (where RFC 3986 encoders differ; §3.3).
  */
 export function javaUrlEncode(text: string): string {
+  // ASCII code units are their own UTF-8 bytes, so encoding starts only at the first non-ASCII one (return
+  // parameters are almost always ASCII, and a TextEncoder call per parameter was a fifth of this verifier's time).
   let out = "";
-  for (const byte of utf8(text)) {
-    if (isUnreserved(byte)) out += String.fromCharCode(byte);
-    else if (byte === 0x20) out += "+";
-    else out += `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      for (const byte of utf8(text.slice(i))) out += encodeByte(byte);
+      return out;
+    }
+    out += encodeByte(code);
   }
   return out;
+}
+
+function encodeByte(byte: number): string {
+  if (isUnreserved(byte)) return String.fromCharCode(byte);
+  if (byte === 0x20) return "+";
+  return `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
 }
 
 /**

@@ -61,7 +61,8 @@ describe("fuzzing the routes", () => {
           const path = c.template
             .replace(":gateway", encode(c.gateway))
             .replace(/:\w+/g, () => encode(c.params[i++] ?? "x"));
-          const full = `${[path, ...c.extra].join("/")}?${c.query}`;
+          // One leading slash only: "//x" would be a scheme-relative URL naming another host.
+          const full = `/${[path, ...c.extra].join("/").replace(/^\/+/, "")}?${c.query}`;
           await send(request(full, { method: c.method, headers: c.headers, body: c.body }), `${c.method} ${full}`);
         }),
         { numRuns: NUM_RUNS * 2 },

@@ -163,7 +163,10 @@ export function request(
 ): Request | null {
   try {
     const hasBody = init.method !== "GET" && init.method !== "HEAD" && init.body !== undefined;
-    return new Request(new URL(path, "https://checkpost.test"), {
+    const url = new URL(path, "https://checkpost.test");
+    // A generated path that names another host (e.g. "//x") is not a request to checkpost at all.
+    if (url.host !== "checkpost.test") return null;
+    return new Request(url, {
       method: init.method,
       headers: init.headers,
       ...(hasBody ? { body: init.body } : {}),

@@ -24,7 +24,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { benchBindings, buildWorker, bundleSim, COMPAT_DATE, ROOT } from "../bench/lib.mjs";
+import { benchBindings, buildWorker, bundle, COMPAT_DATE, ROOT } from "../bench/lib.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -100,7 +100,7 @@ async function soak() {
         host: "127.0.0.1",
         port: 0,
         modules: true,
-        script: bundleSim(),
+        script: bundle("sim/src/index.ts"),
         compatibilityDate: COMPAT_DATE,
         bindings: { CHECKPOST_URL: "http://127.0.0.1:9" },
       }),

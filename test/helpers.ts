@@ -3,7 +3,7 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "./bindings";
-import type { GatewayId } from "../src/gateways/types";
+import type { GatewayId } from "../src/core/model";
 import { orderStub } from "../src/storage/order-object";
 
 export const API_KEY = TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "";

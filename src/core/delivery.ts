@@ -11,7 +11,7 @@
  */
 import { fromBase64Url, toBase64Url, utf8 } from "./crypto";
 import type { EventType } from "./order";
-import { isGatewayId, type GatewayId } from "../gateways/types";
+import { isGatewayId, type GatewayId } from "./model";
 
 export const BASE_DELAY_MS = 5_000;
 export const MAX_DELAY_MS = 3 * 60 * 60 * 1000;

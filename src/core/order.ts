@@ -5,7 +5,7 @@
  */
 import { isCurrency, sameMoney, type Currency, type Money } from "./money";
 import { decidePaymentTransition, type InputSource, type PaymentStatus } from "./status";
-import type { Customer, GatewayId, JsonValue, NextAction } from "../gateways/types";
+import type { Customer, GatewayId, JsonValue, NextAction } from "./model";
 
 export interface OrderRecord {
   readonly gateway: GatewayId;

@@ -12,7 +12,7 @@
  */
 import { deliveryId } from "../core/delivery";
 import { sha256, toHex } from "../core/crypto";
-import type { GatewayId } from "../gateways/types";
+import type { GatewayId } from "../core/model";
 import {
   dirtyRows,
   markIndexed,

@@ -11,7 +11,7 @@
 import type { Config } from "../config";
 import { afterAttempt, deliveryId, eventBody } from "../core/delivery";
 import type { Logger } from "../core/log";
-import type { GatewayId } from "../gateways/types";
+import type { GatewayId } from "../core/model";
 import { headPending, outboxRow, recordAttempt, stopDelivery, type OutboxRow } from "../storage/outbox";
 import { endpointGoneAt, markEndpointGone } from "./kv-index";
 import { sendEvent } from "./send";

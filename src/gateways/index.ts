@@ -6,7 +6,8 @@ import type { Env } from "../env";
 import { juspayAdapter } from "./juspay/adapter";
 import { nimbblAdapter } from "./nimbbl/adapter";
 import { phonepeAdapter } from "./phonepe/adapter";
-import type { GatewayAdapter, GatewayId, GatewaySetup } from "./types";
+import type { GatewayAdapter, GatewaySetup } from "./types";
+import type { GatewayId } from "../core/model";
 
 export const GATEWAYS = {
   juspay: juspayAdapter,

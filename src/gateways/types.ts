@@ -7,6 +7,7 @@
  */
 import type { Config } from "../config";
 import type { Logger } from "../core/log";
+import type { Customer, GatewayId, JsonValue, NextAction } from "../core/model";
 import type { Money } from "../core/money";
 import type { Result } from "../core/result";
 import type { ProxyError } from "../core/errors";
@@ -15,17 +16,8 @@ import type { Env, SettingName } from "../env";
 import type { ApiOperation } from "../http/api";
 import type { AppRouter } from "../http/context";
 
-export const GATEWAY_IDS = ["juspay", "phonepe", "nimbbl"] as const;
-export type GatewayId = (typeof GATEWAY_IDS)[number];
-
-export function isGatewayId(value: string): value is GatewayId {
-  return (GATEWAY_IDS as readonly string[]).includes(value);
-}
-
 /** Whether the gateway's wire amounts are in minor units (PhonePe paise) or major units (rupees). */
 export type AmountUnit = "minor" | "major";
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Injected I/O for calls to the gateway, so tests and the simulator can swap any part of it. */
 export interface GatewayIO {
@@ -98,13 +90,6 @@ export interface StatusSnapshot {
   readonly refunds: readonly RefundHint[];
 }
 
-export interface Customer {
-  readonly id?: string | undefined;
-  readonly email?: string | undefined;
-  readonly phone?: string | undefined;
-  readonly name?: string | undefined;
-}
-
 export interface CreateOrderInput {
   readonly orderId: string;
   readonly amount: Money;
@@ -119,10 +104,6 @@ export interface CreateOrderInput {
   readonly sdk: boolean;
   readonly expireAfterSeconds: number | null;
 }
-
-export type NextAction =
-  | { readonly type: "redirect"; readonly url: string }
-  | { readonly type: "sdk"; readonly payload: Readonly<Record<string, JsonValue>> };
 
 export interface CreatedOrder {
   readonly gatewayOrderRef: string | null;

@@ -1,8 +1,9 @@
 /** Helpers routes use to reach a gateway and an order. */
 import { proxyError } from "../core/errors";
 import { GATEWAYS, gatewaySetup } from "../gateways";
-import { isGatewayId, type ConfiguredGateway, type GatewayAdapter, type GatewayIO } from "../gateways/types";
-import type { OrderRef } from "../storage/order-object";
+import { type ConfiguredGateway, type GatewayAdapter, type GatewayIO } from "../gateways/types";
+import { isGatewayId } from "../core/model";
+import type { OrderRef } from "../core/model";
 import { HttpError, type AppRequest, type RequestContext } from "./context";
 import { ORDER_ID_PATTERN } from "./schemas";
 

@@ -4,7 +4,7 @@
  */
 import * as z from "zod/mini";
 import { CURRENCY_EXPONENTS } from "../core/money";
-import { GATEWAY_IDS } from "../gateways/types";
+import { GATEWAY_IDS } from "../core/model";
 
 /** Order ids checkpost accepts on any gateway; each adapter narrows this further (`isValidOrderId`). */
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;

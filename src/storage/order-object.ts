@@ -39,16 +39,8 @@ import type { Env } from "../env";
 import { syncIndex } from "../delivery/kv-index";
 import { deliverDue, eventsEndpoint, type DeliveryIO } from "../delivery/run";
 import { GATEWAYS, gatewaySetup } from "../gateways";
-import type {
-  ConfiguredGateway,
-  CreatedOrder,
-  Customer,
-  GatewayId,
-  GatewayIO,
-  JsonValue,
-  RefundHint,
-  WebhookEvent,
-} from "../gateways/types";
+import type { ConfiguredGateway, CreatedOrder, GatewayIO, RefundHint, WebhookEvent } from "../gateways/types";
+import { orderObjectName, type Customer, type JsonValue, type OrderRef } from "../core/model";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -67,11 +59,6 @@ import {
 } from "./outbox";
 import { findRefund, listRefunds, saveRefund } from "./refunds";
 import { migrate } from "./schema";
-
-export interface OrderRef {
-  readonly gateway: GatewayId;
-  readonly orderId: string;
-}
 
 export interface RegisterInput {
   readonly amount: Money;
@@ -1219,6 +1206,6 @@ export type OrderClient = {
 
 /** The stub for one order. The object's name is `<gateway>:<order_id>`, so each order has exactly one. */
 export function orderStub(env: Env, ref: OrderRef): OrderClient {
-  const stub: unknown = env.ORDERS.getByName(`${ref.gateway}:${ref.orderId}`);
+  const stub: unknown = env.ORDERS.getByName(orderObjectName(ref));
   return stub as OrderClient;
 }

@@ -11,7 +11,7 @@
  */
 import { deliveryId, type AttemptOutcome } from "../core/delivery";
 import type { EventType } from "../core/order";
-import type { GatewayId } from "../gateways/types";
+import type { GatewayId } from "../core/model";
 
 export const DELIVERY_STATES = ["pending", "delivered", "failed", "undeliverable"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];

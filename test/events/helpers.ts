@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { fromMinor, type Money } from "../../src/core/money";
 import type { PaymentStatus } from "../../src/core/status";
-import type { GatewayId } from "../../src/gateways/types";
+import type { GatewayId } from "../../src/core/model";
 import type { OrderObject } from "../../src/storage/order-object";
 import type { DeliveryDetail } from "../../src/storage/outbox";
 import type { MerchantDelivery } from "../../sim/src/merchant";

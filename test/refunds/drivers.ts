@@ -4,7 +4,7 @@
  * refund. Everything goes through the public API and the simulator's control routes.
  */
 import { expect } from "vitest";
-import type { GatewayId } from "../../src/gateways/types";
+import type { GatewayId } from "../../src/core/model";
 import { api, sim, uniqueOrderId } from "../helpers";
 import { configureJuspaySim, simOrder, simSet } from "../juspay/support";
 

@@ -5,7 +5,7 @@
  * simulator, which signs independently of checkpost.
  */
 import { expect } from "vitest";
-import type { GatewayId } from "../../src/gateways/types";
+import type { GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
 import { api, sim, uniqueOrderId } from "../helpers";
 import { configureJuspaySim, juspayOrderId } from "../juspay/support";

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import type { GatewayId } from "../../src/gateways/types";
+import type { GatewayId } from "../../src/core/model";
 import { buildRouter } from "../../src/http/router";
 import { TEST_BINDINGS } from "../bindings";
 import { basicAuth } from "../juspay/support";

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { beforeAll, expect } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/body";
-import type { GatewayId } from "../../src/gateways/types";
+import type { GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
 import { api, worker } from "../helpers";
 import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";

@@ -1,7 +1,7 @@
 /** Shared helpers for the reliability suite: settings overrides, faults, order snapshots and the order's alarm. */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { GatewayId } from "../../src/gateways/types";
+import type { GatewayId } from "../../src/core/model";
 import type { OrderObject } from "../../src/storage/order-object";
 import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/helpers";
 import { api, sim } from "../helpers";

@@ -11,7 +11,8 @@ import { toBase64, utf8 } from "../../core/crypto";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
-import type { GatewayIO, JsonValue } from "../types";
+import type { GatewayIO } from "../types";
+import type { JsonValue } from "../../core/model";
 import type { JuspaySettings } from "./config";
 import {
   JuspayErrorSchema,

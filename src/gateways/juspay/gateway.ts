@@ -5,18 +5,18 @@
 import { proxyError, type ProxyError } from "../../core/errors";
 import { toMajorString } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
-import { parseJsonBody } from "../../http/body";
+import { parseJsonBody } from "../../core/body";
 import type {
   ConfiguredGateway,
   CreateOrderInput,
   CreatedOrder,
   GatewayIO,
-  JsonValue,
   RefundHint,
   RefundInput,
   RefundLookup,
   StatusSnapshot,
 } from "../types";
+import type { JsonValue } from "../../core/model";
 import { createRefund, createSession, getOrderStatus } from "./client";
 import type { JuspaySettings } from "./config";
 import { toWebhookEvent } from "./events";

@@ -13,7 +13,8 @@
  */
 import { fromMajor, type Money } from "../../core/money";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
-import type { JsonValue, RefundHint } from "../types";
+import type { RefundHint } from "../types";
+import type { JsonValue } from "../../core/model";
 import type { JuspayListedMandate, JuspayOrder, JuspayRefund } from "./wire";
 
 export const JUSPAY_STATUS_TABLE = {

@@ -5,13 +5,15 @@
 import { proxyError } from "../../core/errors";
 import { fromMinor, toMajorString, type Money } from "../../core/money";
 import { isFinalPayment } from "../../core/status";
-import { readBody, parseJsonBody, decodeUtf8 } from "../../http/body";
+import { readBody } from "../../http/body";
+import { parseJsonBody, decodeUtf8 } from "../../core/body";
 import { HttpError, orThrow, type AppRequest, type AppRouter, type RequestContext } from "../../http/context";
 import { gatewayIO, invalidOrderId } from "../../http/gateway-context";
 import { json } from "../../http/respond";
 import { ORDER_ID_PATTERN } from "../../http/schemas";
 import { parseOrFail } from "../../http/validate";
-import { orderStub, type OrderRef } from "../../storage/order-object";
+import { orderStub } from "../../storage/order-object";
+import { type OrderRef } from "../../core/model";
 import {
   JuspayCustomerIdSchema,
   JuspayMandateIdSchema,

@@ -5,7 +5,7 @@
 import { fromBase64, hmacSha256, secretsEqual, stringsEqual, toBase64, utf8 } from "../../core/crypto";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
-import { decodeUtf8 } from "../../http/body";
+import { decodeUtf8 } from "../../core/body";
 import type { ReturnInput } from "../types";
 
 export const SIGNATURE_ALGORITHM = "HMAC-SHA256";

@@ -5,7 +5,8 @@
  */
 import { fromMajor, formatTwoDecimals, type Money } from "../../core/money";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
-import type { JsonValue, RefundHint, StatusSnapshot } from "../types";
+import type { RefundHint, StatusSnapshot } from "../types";
+import type { JsonValue } from "../../core/model";
 import type { NimbblAmount, NimbblEnquiryOrder, NimbblEnquiryResponse, NimbblEnquiryTransaction } from "./wire";
 
 /**

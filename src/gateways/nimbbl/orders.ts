@@ -9,7 +9,8 @@
 import { proxyError, type ProxyError } from "../../core/errors";
 import { CURRENCY_EXPONENTS, fromMajor, toMajorNumber, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
-import type { CreateOrderInput, CreatedOrder, Customer, GatewayIO, StatusSnapshot } from "../types";
+import type { CreateOrderInput, CreatedOrder, GatewayIO, StatusSnapshot } from "../types";
+import type { Customer } from "../../core/model";
 import { nimbblRequest } from "./client";
 import { snapshotFromEnquiry } from "./map";
 import type { TokenSettings } from "./token";

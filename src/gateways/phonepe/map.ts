@@ -7,7 +7,8 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { fromMinor, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import type { RefundStatus, PaymentStatus } from "../../core/status";
-import type { JsonValue, RefundHint, WebhookEvent } from "../types";
+import type { RefundHint, WebhookEvent } from "../types";
+import type { JsonValue } from "../../core/model";
 import type { PhonePeCallback, PhonePeOrderStatus, PhonePePaymentDetail, PhonePeRefundStatus } from "./wire";
 
 /** Order states (phonepe.md §3). Settle on the root `state` only. */

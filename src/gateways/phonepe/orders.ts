@@ -5,7 +5,8 @@
  */
 import { proxyError, type FieldIssue, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
-import type { CreateOrderInput, CreatedOrder, GatewayIO, JsonValue, StatusSnapshot } from "../types";
+import type { CreateOrderInput, CreatedOrder, GatewayIO, StatusSnapshot } from "../types";
+import type { JsonValue } from "../../core/model";
 import { pgRead, type PhonePeClient } from "./client";
 import { mapOrderState, paiseToMoney, statusDetails } from "./map";
 import {

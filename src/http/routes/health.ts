@@ -1,6 +1,6 @@
 /** `GET /healthz`: liveness, which gateways are enabled, and configuration problems (never secret values). */
 import { GATEWAYS, gatewaySetup } from "../../gateways";
-import type { GatewayId } from "../../gateways/types";
+import type { GatewayId } from "../../core/model";
 import type { AppRequest, RequestContext } from "../context";
 import { openApiDocument } from "../openapi";
 import { json } from "../respond";

@@ -9,8 +9,10 @@ import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempote
 import { fromMinor, type Money } from "../../core/money";
 import { orderToken } from "../../core/signing";
 import type { CreatedOrder } from "../../gateways/types";
-import { orderStub, type OrderRef } from "../../storage/order-object";
-import { parseJsonBody, readBody } from "../body";
+import { orderStub } from "../../storage/order-object";
+import { type OrderRef } from "../../core/model";
+import { readBody } from "../body";
+import { parseJsonBody } from "../../core/body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import {
   gatewayIO,

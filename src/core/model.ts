@@ -2,6 +2,8 @@
  * checkpost's own model of what every layer speaks about: which gateway, which order, who pays, what comes next.
  * Pure types and one guard; gateway folders, storage and HTTP all import these from here, never from each other.
  */
+import type { Money } from "./money";
+import type { RefundStatus } from "./status";
 
 export const GATEWAY_IDS = ["juspay", "phonepe", "nimbbl"] as const;
 export type GatewayId = (typeof GATEWAY_IDS)[number];
@@ -33,3 +35,14 @@ export interface Customer {
 export type NextAction =
   | { readonly type: "redirect"; readonly url: string }
   | { readonly type: "sdk"; readonly payload: Readonly<Record<string, JsonValue>> };
+
+/** What a gateway said about one refund (a status call, a webhook, a refund listed on a payment). */
+export interface RefundHint {
+  /** checkpost's / the merchant's refund id at the gateway (`unique_request_id`, `merchantRefundId`, `refund_request_id`). */
+  readonly gatewayRefundId: string | null;
+  /** The gateway's own id for the refund, when it has one. */
+  readonly gatewayRefundRef: string | null;
+  readonly status: RefundStatus;
+  readonly gatewayStatus: string;
+  readonly amount: Money | null;
+}

@@ -5,7 +5,7 @@
  */
 import { isCurrency, sameMoney, type Currency, type Money } from "./money";
 import { decidePaymentTransition, type InputSource, type PaymentStatus } from "./status";
-import type { Customer, GatewayId, JsonValue, NextAction } from "./model";
+import type { Customer, GatewayId, JsonValue, NextAction, RefundHint } from "./model";
 
 export interface OrderRecord {
   readonly gateway: GatewayId;
@@ -66,6 +66,15 @@ export interface Observation {
   readonly amount: Money | null;
   readonly gatewayOrderRef?: string | null;
   readonly details?: Readonly<Record<string, JsonValue>>;
+}
+
+/** One observed gateway status as the order object takes it: the observation plus what identifies its delivery. */
+export interface ObserveInput extends Observation {
+  /** Refunds the gateway listed with a confirmed status (e.g. Juspay `refunds[]`), folded into the refund rows. */
+  readonly refunds?: readonly RefundHint[];
+  /** Keys identifying the delivery (webhook ids); any key seen before makes the input a duplicate. */
+  readonly eventKeys?: readonly string[];
+  readonly note?: string;
 }
 
 export type ObservationOutcome = "applied" | "duplicate" | "stale" | "needs_confirmation" | "requires_review";

@@ -7,11 +7,11 @@
  */
 import type { Config } from "../config";
 import type { Logger } from "../core/log";
-import type { Customer, GatewayId, JsonValue, NextAction } from "../core/model";
+import type { Customer, GatewayId, JsonValue, NextAction, RefundHint } from "../core/model";
 import type { Money } from "../core/money";
 import type { Result } from "../core/result";
 import type { ProxyError } from "../core/errors";
-import type { PaymentStatus, RefundStatus } from "../core/status";
+import type { PaymentStatus } from "../core/status";
 import type { Env, SettingName } from "../env";
 import type { ApiOperation } from "../http/api";
 import type { AppRouter } from "../http/context";
@@ -49,16 +49,6 @@ export interface VerifiedReturn {
 export interface RawWebhook {
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly headers: Headers;
-}
-
-export interface RefundHint {
-  /** checkpost's / the merchant's refund id at the gateway (`unique_request_id`, `merchantRefundId`, `refund_request_id`). */
-  readonly gatewayRefundId: string | null;
-  /** The gateway's own id for the refund, when it has one. */
-  readonly gatewayRefundRef: string | null;
-  readonly status: RefundStatus;
-  readonly gatewayStatus: string;
-  readonly amount: Money | null;
 }
 
 /** An authenticated webhook, translated. Still a hint: final transitions are confirmed S2S before they apply. */

@@ -19,7 +19,7 @@ import {
   newOrder,
   toPublicOrder,
   type EventType,
-  type Observation,
+  type ObserveInput,
   type ObservationOutcome,
   type OrderRecord,
   type PublicOrder,
@@ -39,7 +39,8 @@ import type { Env } from "../env";
 import { syncIndex } from "../delivery/kv-index";
 import { deliverDue, eventsEndpoint, type DeliveryIO } from "../delivery/run";
 import { GATEWAYS, gatewaySetup } from "../gateways";
-import type { ConfiguredGateway, CreatedOrder, GatewayIO, RefundHint, WebhookEvent } from "../gateways/types";
+import type { ConfiguredGateway, CreatedOrder, GatewayIO, WebhookEvent } from "../gateways/types";
+import type { RefundHint } from "../core/model";
 import { orderObjectName, type Customer, type JsonValue, type OrderRef } from "../core/model";
 import {
   claimIdempotencyKey,
@@ -65,14 +66,6 @@ export interface RegisterInput {
   readonly customer: Customer | null;
   readonly description: string | null;
   readonly metadata: Readonly<Record<string, string>> | null;
-}
-
-export interface ObserveInput extends Observation {
-  /** Refunds the gateway listed with a confirmed status (e.g. Juspay `refunds[]`), folded into the refund rows. */
-  readonly refunds?: readonly RefundHint[];
-  /** Keys identifying the delivery (webhook ids); any key seen before makes the input a duplicate. */
-  readonly eventKeys?: readonly string[];
-  readonly note?: string;
 }
 
 export interface ObserveResult {

@@ -1,7 +1,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../src/gateways/types";
-import type { ObserveInput, OrderObject } from "../../src/storage/order-object";
+import type { OrderObject } from "../../src/storage/order-object";
+import type { ObserveInput } from "../../src/core/order";
 import { order, uniqueOrderId } from "../helpers";
 
 const INR = (minor: number) => ({ minor, currency: "INR" as const });

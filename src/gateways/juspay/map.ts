@@ -13,7 +13,7 @@
  */
 import { fromMajor, type Money } from "../../core/money";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
-import type { RefundHint } from "../types";
+import type { RefundHint } from "../../core/model";
 import type { JsonValue } from "../../core/model";
 import type { JuspayListedMandate, JuspayOrder, JuspayRefund } from "./wire";
 

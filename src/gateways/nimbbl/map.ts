@@ -5,7 +5,8 @@
  */
 import { fromMajor, formatTwoDecimals, type Money } from "../../core/money";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
-import type { RefundHint, StatusSnapshot } from "../types";
+import type { StatusSnapshot } from "../types";
+import type { RefundHint } from "../../core/model";
 import type { JsonValue } from "../../core/model";
 import type { NimbblAmount, NimbblEnquiryOrder, NimbblEnquiryResponse, NimbblEnquiryTransaction } from "./wire";
 

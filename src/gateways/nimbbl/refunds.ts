@@ -9,7 +9,8 @@
 import { proxyError, type ProxyError } from "../../core/errors";
 import { fromMajor, toMajorString } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
-import type { GatewayIO, RefundHint, RefundInput, RefundLookup } from "../types";
+import type { GatewayIO, RefundInput, RefundLookup } from "../types";
+import type { RefundHint } from "../../core/model";
 import { nimbblRequest } from "./client";
 import { isRefundType, mapRefundStatus, refundHint } from "./map";
 import { checkCurrency, enquire } from "./orders";

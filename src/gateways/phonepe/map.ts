@@ -7,7 +7,8 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { fromMinor, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import type { RefundStatus, PaymentStatus } from "../../core/status";
-import type { RefundHint, WebhookEvent } from "../types";
+import type { WebhookEvent } from "../types";
+import type { RefundHint } from "../../core/model";
 import type { JsonValue } from "../../core/model";
 import type { PhonePeCallback, PhonePeOrderStatus, PhonePePaymentDetail, PhonePeRefundStatus } from "./wire";
 

@@ -5,7 +5,8 @@
  */
 import { proxyError, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
-import type { GatewayIO, RefundHint, RefundInput, RefundLookup } from "../types";
+import type { GatewayIO, RefundInput, RefundLookup } from "../types";
+import type { RefundHint } from "../../core/model";
 import { pgRead, type PhonePeClient } from "./client";
 import { refundHint } from "./map";
 import { invalidField } from "./orders";

@@ -2,9 +2,11 @@
  * Idempotency keys on `/v1` POSTs, modelled on Stripe's (product.md §2): scoped to the endpoint and the order,
  * retained at least 24 hours, a repeat with the same request replays the stored answer, a repeat with another
  * request is refused, and a repeat while the first is running is told so. Pure helpers; the order Durable Object
- * stores the records (`storage/idempotency.ts`).
+ * stores the records (`storage/order/idempotency.ts`).
  */
 import { sha256, toHex } from "./crypto";
+import type { ProxyError } from "./errors";
+import type { PublicRefund } from "./refunds";
 
 /** How long a key is remembered. After this it is pruned and behaves as a new key. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -28,3 +30,21 @@ export function canonicalJson(value: unknown): string {
 export async function requestFingerprint(endpoint: string, body: unknown): Promise<string> {
   return toHex(await sha256(`${endpoint}\n${canonicalJson(body)}`));
 }
+
+/**
+ * The answer a key replays, as a value. The HTTP layer renders it (`http/respond.ts` `renderAnswer`), the same way
+ * every time, so a replay is byte-identical to the first answer:
+ * - `response`: a response the HTTP layer rendered itself (`POST /v1/orders`);
+ * - `refund`: a refund the gateway accepted (201) or whose outcome is not known yet (202);
+ * - `refused`: a refund checkpost or the gateway refused, with the request id of the first answer.
+ */
+export type StoredAnswer =
+  | { readonly kind: "response"; readonly status: number; readonly body: string }
+  | { readonly kind: "refund"; readonly outcome: "accepted" | "unknown"; readonly refund: PublicRefund }
+  | { readonly kind: "refused"; readonly error: ProxyError; readonly requestId: string };
+
+export type IdempotencyClaim =
+  | { readonly kind: "new" }
+  | { readonly kind: "replay"; readonly answer: StoredAnswer }
+  | { readonly kind: "in_use"; readonly since: number }
+  | { readonly kind: "reused" };

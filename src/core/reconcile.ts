@@ -10,11 +10,13 @@
  *   `expireAt`) plus a grace period. The expiry never shortens the window: a payment begun just before it can still
  *   settle after it, and stopping early could hide a captured payment. It does add a look right after
  *   `expires_at + EXPIRY_GRACE_MS`, so an order the gateway has just closed is settled promptly.
- * - When the window has closed, the next poll is the final look (see `order-object.ts`): a final gateway status
+ * - When the window has closed, the next poll is the final look (see `storage/order/reconcile.ts`): a final gateway status
  *   applies as usual; a gateway that still says pending/created makes the order `expired` (a confirmed observation
  *   with source `poll`). If the gateway later reports a success after all, the S2S-confirmed late success
  *   (`expired → succeeded`, status.ts) still applies. A gateway that is down only delays that final look: it is
  *   retried at the normal backoff for up to `FINAL_LOOK_RETRY_MS`, then polling stops and the order stays as it is.
+ * - Pending refunds have their own schedule (`refundPollAt`): the first look 15 s after the refund is recorded, then
+ *   doubling up to an hour, for as long as a refund is pending.
  */
 
 export const FIRST_POLL_DELAY_MS = 15_000;
@@ -59,4 +61,9 @@ export function nextPollAt(attempt: number, now: number, window: PollWindow): nu
     if (expiryLook > now && expiryLook < at) at = expiryLook;
   }
   return at;
+}
+
+/** When to ask the gateway about pending refunds for the `attempt`-th time (0-based): 15 s, 30 s, … capped at an hour. */
+export function refundPollAt(attempt: number, now: number): number {
+  return now + pollDelay(attempt);
 }

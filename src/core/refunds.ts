@@ -13,7 +13,7 @@ import { decideRefundTransition, type RefundStatus, type TransitionDecision } fr
 
 export const DEFAULT_MAX_REFUNDS = 10;
 
-/** Where the refund is in its life at the gateway (Brandur's recovery points): see `storage/refunds.ts`. */
+/** Where the refund is in its life at the gateway (Brandur's recovery points): see `storage/order/refunds.ts`. */
 export type RefundPhase = "recorded" | "sent" | "confirmed";
 
 export interface RefundRecord {

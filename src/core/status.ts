@@ -1,7 +1,7 @@
 /**
  * The unified payment and refund statuses and their transition rules (product.md §3).
  * Pure: the functions take the current status and an observation and say what to do; they never read a clock,
- * storage or the network. `storage/order-object.ts` is the only caller that acts on a decision.
+ * storage or the network. the order object (`storage/`) is the only caller that acts on a decision.
  */
 
 export const PAYMENT_STATUSES = ["created", "pending", "succeeded", "failed", "expired", "reversed"] as const;

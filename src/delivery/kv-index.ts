@@ -21,7 +21,7 @@ import {
   type DeliveryState,
   type DeliveryView,
   type OutboxRow,
-} from "../storage/outbox";
+} from "../storage/order/outbox";
 
 export const INDEX_PREFIX = "dlv:";
 export const GONE_PREFIX = "endpoint:gone:";

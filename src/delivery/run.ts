@@ -6,13 +6,13 @@
  * Delivery is at-least-once: the attempt is recorded after the answer, so a crash between the two repeats the
  * attempt with the same `webhook-id`, which the merchant de-duplicates on.
  *
- * The caller must not run two of these at once for the same order (order-object.ts serialises its alarm work).
+ * The caller must not run two of these at once for the same order (storage/order/alarm.ts serialises its alarm work).
  */
 import type { Config } from "../config";
 import { afterAttempt, deliveryId, eventBody } from "../core/delivery";
 import type { Logger } from "../core/log";
 import type { GatewayId } from "../core/model";
-import { headPending, outboxRow, recordAttempt, stopDelivery, type OutboxRow } from "../storage/outbox";
+import { headPending, outboxRow, recordAttempt, stopDelivery, type OutboxRow } from "../storage/order/outbox";
 import { endpointGoneAt, markEndpointGone } from "./kv-index";
 import { sendEvent } from "./send";
 import { signingKey } from "../core/signing";

@@ -6,7 +6,7 @@
  */
 import { DELIVERY_TIMEOUT_MS, RESPONSE_EXCERPT_CHARS, responseExcerpt } from "../core/delivery";
 import { signStandardWebhook } from "../core/signing";
-import type { AttemptRecord } from "../storage/outbox";
+import type { AttemptRecord } from "../storage/order/outbox";
 
 export interface SendOptions {
   readonly endpoint: URL;

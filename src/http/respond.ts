@@ -3,7 +3,8 @@
  * `{type, title, status, code, detail?, errors?, request_id}`, or a short HTML page on browser-facing routes when the
  * client accepts `text/html`. Nothing here echoes input, secrets or payloads.
  */
-import { ERROR_TABLE, problemDocument, type ProxyError } from "../core/errors";
+import { ERROR_TABLE, errorStatus, problemDocument, type ProxyError } from "../core/errors";
+import type { StoredAnswer } from "../core/idempotency";
 
 const BROWSER_PREFIXES = ["/return/", "/status/"];
 
@@ -55,11 +56,24 @@ function problemPage(status: number, title: string, requestId: string): string {
 }
 
 /** An answer stored for an idempotency key, as the original request got it (problem JSON for 4xx). */
-export function storedResponse(response: { status: number; body: string }, replayed: boolean): Response {
-  return new Response(response.body, {
-    status: response.status,
+/**
+ * An idempotency key's answer (`StoredAnswer`), rendered the same way every time so a replay is byte-identical to the
+ * first answer; a replay says so with `Idempotent-Replayed: true`.
+ */
+export function renderAnswer(answer: StoredAnswer, replayed: boolean): Response {
+  const rendered =
+    answer.kind === "response"
+      ? answer
+      : answer.kind === "refund"
+        ? { status: answer.outcome === "accepted" ? 201 : 202, body: JSON.stringify(answer.refund) }
+        : {
+            status: errorStatus(answer.error),
+            body: JSON.stringify(problemDocument(answer.error, answer.requestId)),
+          };
+  return new Response(rendered.body, {
+    status: rendered.status,
     headers: {
-      "content-type": response.status >= 400 ? "application/problem+json" : "application/json",
+      "content-type": rendered.status >= 400 ? "application/problem+json" : "application/json",
       ...(replayed ? { "idempotent-replayed": "true" } : {}),
     },
   });

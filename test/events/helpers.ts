@@ -6,7 +6,7 @@ import { fromMinor, type Money } from "../../src/core/money";
 import type { PaymentStatus } from "../../src/core/status";
 import type { GatewayId } from "../../src/core/model";
 import type { OrderObject } from "../../src/storage/order-object";
-import type { DeliveryDetail } from "../../src/storage/outbox";
+import type { DeliveryDetail } from "../../src/storage/order/outbox";
 import type { MerchantDelivery } from "../../sim/src/merchant";
 import { order, sim } from "../helpers";
 

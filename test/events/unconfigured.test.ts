@@ -7,7 +7,7 @@ import { createLogger } from "../../src/core/log";
 import { deliverDue, eventsEndpoint } from "../../src/delivery/run";
 import type { Env } from "../../src/env";
 import type { OrderObject } from "../../src/storage/order-object";
-import { enqueueEvent, nextDeliveryAt, outboxRow } from "../../src/storage/outbox";
+import { enqueueEvent, nextDeliveryAt, outboxRow } from "../../src/storage/order/outbox";
 import { TEST_BINDINGS } from "../bindings";
 import { api, uniqueOrderId } from "../helpers";
 import { acceptedCount, AMOUNT, merchantEvents, objectOf, runAlarmsUntil, seedChanges } from "./helpers";

@@ -22,7 +22,7 @@ import {
   requireOrder,
   type ResolvedGateway,
 } from "../gateway-context";
-import { json, problemResponse, storedResponse } from "../respond";
+import { json, problemResponse, renderAnswer } from "../respond";
 import { CreateOrderSchema, EventsQuerySchema, RefreshQuerySchema, type CreateOrderBody } from "../schemas";
 import { parseOrFail } from "../validate";
 
@@ -54,7 +54,7 @@ export async function createOrder(request: AppRequest, rc: RequestContext): Prom
   const claim = await stub.claimIdempotency(CREATE_SCOPE, key, await requestFingerprint(CREATE_SCOPE, raw));
   switch (claim.kind) {
     case "replay":
-      return storedResponse(claim.response, true);
+      return renderAnswer(claim.answer, true);
     case "in_use":
       throw new HttpError(proxyError("idempotency_key_in_use"));
     case "reused":
@@ -72,7 +72,11 @@ export async function createOrder(request: AppRequest, rc: RequestContext): Prom
     }
     response = problemResponse(error.problem, request, rc.requestId);
   }
-  await stub.completeIdempotency(CREATE_SCOPE, key, { status: response.status, body: await response.clone().text() });
+  await stub.completeIdempotency(CREATE_SCOPE, key, {
+    kind: "response",
+    status: response.status,
+    body: await response.clone().text(),
+  });
   return response;
 }
 

@@ -16,7 +16,7 @@ import { readBody } from "../body";
 import { parseJsonBody } from "../../core/body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import { gatewayIO, requireOrder } from "../gateway-context";
-import { json, storedResponse } from "../respond";
+import { json, renderAnswer } from "../respond";
 import { CurrencySchema, MinorAmountSchema, RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
 
@@ -72,7 +72,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
   });
   switch (begun.kind) {
     case "answer":
-      return storedResponse(begun.response, begun.replayed);
+      return renderAnswer(begun.answer, begun.replayed);
     case "in_use":
       throw new HttpError(proxyError("idempotency_key_in_use"));
     case "reused":
@@ -101,7 +101,10 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
       reason: result.error.reason,
       outcome: outcome.kind,
     });
-  return storedResponse(await stub.finishRefund(ref, key, refundId, outcome, rc.requestId), false);
+  return renderAnswer(
+    await stub.finishRefund(ref, { idempotencyKey: key, refundId, outcome, requestId: rc.requestId }),
+    false,
+  );
 }
 
 export async function getRefund(request: AppRequest, rc: RequestContext): Promise<Response> {

@@ -1,6 +1,6 @@
 /**
  * The order's outbox: one row per event for the merchant (product.md §4), written in the same transaction as the
- * change it reports (order-object.ts `queueEvent`), with its delivery state and attempt log. Functions over the
+ * change it reports (`queueEvent` below), with its delivery state and attempt log. Functions over the
  * Durable Object's SQLite; only the order Durable Object calls them, so every sequence of writes here without an
  * `await` in between is atomic.
  *
@@ -9,9 +9,10 @@
  * of them but `pending` back to `pending`. Per order, only the lowest pending `sequence` is ever attempted, so an event
  * is never sent before the ones before it are delivered or have failed for good.
  */
-import { deliveryId, type AttemptOutcome } from "../core/delivery";
-import type { EventType } from "../core/order";
-import type { GatewayId } from "../core/model";
+import { deliveryId, type AttemptOutcome } from "../../core/delivery";
+import { toPublicOrder, type EventType, type OrderRecord } from "../../core/order";
+import type { OrderTx } from "./context";
+import type { GatewayId } from "../../core/model";
 
 export const DELIVERY_STATES = ["pending", "delivered", "failed", "undeliverable"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -264,4 +265,19 @@ export function toDeliveryDetail(
       response: a.response,
     })),
   };
+}
+
+/**
+ * Queues the merchant event for a change, inside the transaction that makes the change, with the order's current
+ * `sequence`; kept as undeliverable when events are off. The shell starts delivering after the transaction.
+ */
+export function queueEvent(
+  tx: OrderTx,
+  order: OrderRecord,
+  type: EventType,
+  extra: Record<string, unknown> = {},
+): void {
+  const data = { order: toPublicOrder(order), ...extra };
+  enqueueEvent(tx.sql, { sequence: order.sequence, type, data }, tx.now, tx.deliverable);
+  tx.eventQueued ||= tx.deliverable;
 }

@@ -1,5 +1,5 @@
 /** The order's refund rows (table `refunds`), read and written inside the order Durable Object. */
-import type { RefundRecord } from "../core/refunds";
+import type { RefundRecord } from "../../core/refunds";
 
 export function listRefunds(sql: SqlStorage): RefundRecord[] {
   return sql.exec("SELECT * FROM refunds ORDER BY created_at, refund_id").toArray() as unknown as RefundRecord[];
@@ -37,4 +37,8 @@ export function saveRefund(sql: SqlStorage, r: RefundRecord): void {
     r.created_at,
     r.updated_at,
   );
+}
+
+export function pendingRefunds(sql: SqlStorage): RefundRecord[] {
+  return listRefunds(sql).filter((r) => r.status === "pending");
 }

@@ -50,7 +50,7 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (scope, key)
    );`,
-  // 3: delivery state of each outbox event (product.md §4) and its attempt log. See storage/outbox.ts.
+  // 3: delivery state of each outbox event (product.md §4) and its attempt log. See outbox.ts.
   `ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;
@@ -75,6 +75,9 @@ export const MIGRATIONS: readonly string[] = [
      response TEXT
    );
    CREATE INDEX delivery_attempt_sequence ON delivery_attempt (sequence, id);`,
+  // 4: an idempotency key's answer as a value (core/idempotency.ts `StoredAnswer`), rendered by the HTTP layer.
+  // Rows written before keep their rendered `status` and `body` and replay as they are.
+  `ALTER TABLE idempotency ADD COLUMN answer TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

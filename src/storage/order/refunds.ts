@@ -1,0 +1,305 @@
+/**
+ * Refunds inside the order object (product.md §3, issue 6): the recovery points recorded → sent → confirmed.
+ * `beginRefund` claims the idempotency key, applies the over-refund guard and records the refund, all inside one
+ * transaction, so concurrent requests for one order are decided one at a time and pending + succeeded refunds never
+ * exceed the captured amount. Answers are values (`StoredAnswer`); the HTTP layer renders them.
+ */
+import { proxyError, type ProxyError } from "../../core/errors";
+import type { StoredAnswer } from "../../core/idempotency";
+import type { OrderRef, RefundHint } from "../../core/model";
+import type { Money } from "../../core/money";
+import {
+  decideRefund,
+  refundEvent,
+  refundRefusal,
+  toPublicRefund,
+  type PublicRefund,
+  type RefundRecord,
+} from "../../core/refunds";
+import type { InputSource } from "../../core/status";
+import type { OrderTx } from "./context";
+import { claimIdempotencyKey, completeIdempotencyKey } from "./idempotency";
+import { queueEvent } from "./outbox";
+import { audit, auditOrder, loadOrder, orderFor, saveOrder } from "./record";
+import { findRefund, listRefunds, saveRefund } from "./refund-rows";
+import { planRefundLook } from "./schedule";
+
+/** After this long with the gateway still not knowing a refund whose call failed ambiguously, it is marked failed. */
+export const REFUND_NOT_RECEIVED_AFTER_MS = 30 * 60 * 1000;
+export const REFUND_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds";
+/** A claim still running after this long belongs to a request that died (a Worker request cannot run this long). */
+const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
+
+export interface BeginRefundInput {
+  readonly idempotencyKey: string;
+  readonly fingerprint: string;
+  readonly refundId: string;
+  readonly gatewayRefundId: string;
+  readonly amount: Money;
+  readonly reason: string | null;
+  readonly maxRefunds: number;
+  readonly requestId: string;
+}
+
+export type BeginRefund =
+  | { readonly kind: "proceed"; readonly refund: PublicRefund }
+  | { readonly kind: "answer"; readonly answer: StoredAnswer; readonly replayed: boolean }
+  | { readonly kind: "in_use" }
+  | { readonly kind: "reused" };
+
+/** What the gateway said to the refund call: accepted, definitely refused, or unknown (timeout, 5xx, bad answer). */
+export type RefundCallOutcome =
+  | { readonly kind: "accepted"; readonly hint: RefundHint }
+  | { readonly kind: "refused"; readonly error: ProxyError }
+  | { readonly kind: "unknown"; readonly error: ProxyError };
+
+export interface FinishRefundInput {
+  readonly idempotencyKey: string;
+  readonly refundId: string;
+  readonly outcome: RefundCallOutcome;
+  readonly requestId: string;
+}
+
+/** Step 1 ("recorded"). A refusal is stored as the key's answer, so a retry with the same key gets the same answer. */
+export function beginRefund(tx: OrderTx, ref: OrderRef, input: BeginRefundInput): BeginRefund {
+  const { sql, now } = tx;
+  const claim = claimIdempotencyKey(
+    sql,
+    { scope: REFUND_SCOPE, key: input.idempotencyKey, fingerprint: input.fingerprint },
+    now,
+  );
+  if (claim.kind === "replay") return { kind: "answer", answer: claim.answer, replayed: true };
+  if (claim.kind === "reused") return claim;
+  if (claim.kind === "in_use") {
+    // A claim left running by a request that died after recording its refund: answer with the refund as it stands
+    // (the alarm is resolving it with the gateway) instead of "in use" for a day.
+    const orphan = now - claim.since > ABANDONED_CLAIM_MS ? findRefund(sql, { refundId: input.refundId }) : null;
+    if (!orphan) return { kind: "in_use" };
+    const answer: StoredAnswer = { kind: "refund", outcome: "unknown", refund: toPublicRefund(orphan) };
+    completeIdempotencyKey(sql, REFUND_SCOPE, input.idempotencyKey, answer);
+    return { kind: "answer", answer, replayed: true };
+  }
+  const order = orderFor(sql, ref);
+  const existing = findRefund(sql, { refundId: input.refundId });
+  const refusal = existing
+    ? proxyError("refund_id_conflict", { detail: "a refund with this refund_id already exists" })
+    : refundRefusal(order, listRefunds(sql), input.amount, input.maxRefunds);
+  if (refusal) {
+    const answer: StoredAnswer = { kind: "refused", error: refusal, requestId: input.requestId };
+    completeIdempotencyKey(sql, REFUND_SCOPE, input.idempotencyKey, answer);
+    if (order) {
+      auditOrder(tx, order, {
+        source: "api",
+        kind: "refund_refused",
+        outcome: refusal.reason,
+        detail: { amount: input.amount.minor },
+      });
+    }
+    return { kind: "answer", answer, replayed: false };
+  }
+  const refund: RefundRecord = {
+    refund_id: input.refundId,
+    gateway_refund_id: input.gatewayRefundId,
+    gateway_refund_ref: null,
+    amount: input.amount.minor,
+    currency: input.amount.currency,
+    status: "pending",
+    phase: "recorded",
+    gateway_status: null,
+    reason: input.reason,
+    origin: "api",
+    failure_code: null,
+    created_at: now,
+    updated_at: now,
+  };
+  saveRefund(sql, refund);
+  audit(tx, {
+    source: "api",
+    kind: "refund_recorded",
+    outcome: "recorded",
+    detail: { refund_id: refund.refund_id, gateway_refund_id: refund.gateway_refund_id, amount: refund.amount },
+  });
+  // Planned before the gateway call: if this request dies mid-call, the alarm still resolves the refund.
+  if (order) planRefundLook(tx);
+  return { kind: "proceed", refund: toPublicRefund(refund) };
+}
+
+/**
+ * Step 2 ("sent"): records what the gateway said and stores the key's answer. A definite refusal fails the refund
+ * (releasing its reservation); an unknown outcome leaves it pending for the alarm to resolve by asking the gateway
+ * about that same id — never by sending it again.
+ */
+export function finishRefund(tx: OrderTx, ref: OrderRef, input: FinishRefundInput): StoredAnswer {
+  const { sql, now } = tx;
+  const { outcome } = input;
+  const refund = findRefund(sql, { refundId: input.refundId });
+  if (!refund) throw new Error("finishRefund for a refund that was never recorded");
+  let next: RefundRecord;
+  let answer: StoredAnswer;
+  if (outcome.kind === "accepted") {
+    const status = outcome.hint.status;
+    next = {
+      ...refund,
+      status,
+      phase: status === "pending" ? "sent" : "confirmed",
+      gateway_status: outcome.hint.gatewayStatus,
+      gateway_refund_ref: outcome.hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+      updated_at: now,
+    };
+    answer = { kind: "refund", outcome: "accepted", refund: toPublicRefund(next) };
+  } else if (outcome.kind === "refused") {
+    next = { ...refund, status: "failed", phase: "confirmed", failure_code: outcome.error.reason, updated_at: now };
+    answer = { kind: "refused", error: outcome.error, requestId: input.requestId };
+  } else {
+    next = { ...refund, failure_code: null, updated_at: now };
+    answer = { kind: "refund", outcome: "unknown", refund: toPublicRefund(next) };
+  }
+  saveRefund(sql, next);
+  audit(tx, {
+    source: "api",
+    kind: "refund_sent",
+    outcome: outcome.kind,
+    gatewayStatus: next.gateway_status,
+    detail: {
+      refund_id: input.refundId,
+      refund_status: next.status,
+      ...(outcome.kind === "accepted" ? {} : { error: outcome.error.reason }),
+    },
+  });
+  if (outcome.kind !== "refused") queueRefundEvent(tx, next);
+  completeIdempotencyKey(sql, REFUND_SCOPE, input.idempotencyKey, answer);
+  if (next.status === "pending" && orderFor(sql, ref)) planRefundLook(tx);
+  return answer;
+}
+
+/**
+ * Folds one refund status into the refund rows. A refund the gateway reports that checkpost never sent (a dashboard
+ * refund, an auto-refund) is recorded from a confirmed answer with origin `gateway`, so the over-refund guard counts it.
+ */
+export function applyRefundHint(
+  tx: OrderTx,
+  hint: RefundHint,
+  source: InputSource,
+  confirmed: boolean,
+): PublicRefund | null {
+  const { sql, now } = tx;
+  const refund =
+    (hint.gatewayRefundId ? findRefund(sql, { gatewayRefundId: hint.gatewayRefundId }) : null) ??
+    (hint.gatewayRefundRef ? findRefund(sql, { gatewayRefundRef: hint.gatewayRefundRef }) : null);
+  if (!refund) {
+    if (!confirmed || !hint.amount) return null;
+    const id = hint.gatewayRefundId ?? hint.gatewayRefundRef;
+    if (!id) return null;
+    const created: RefundRecord = {
+      refund_id: `gw_${id}`,
+      gateway_refund_id: id,
+      gateway_refund_ref: hint.gatewayRefundRef,
+      amount: hint.amount.minor,
+      currency: hint.amount.currency,
+      status: hint.status,
+      phase: hint.status === "pending" ? "sent" : "confirmed",
+      gateway_status: hint.gatewayStatus,
+      reason: null,
+      origin: "gateway",
+      failure_code: null,
+      created_at: now,
+      updated_at: now,
+    };
+    saveRefund(sql, created);
+    audit(tx, {
+      source,
+      kind: "refund_observation",
+      outcome: "recorded",
+      gatewayStatus: hint.gatewayStatus,
+      detail: { refund_id: created.refund_id, refund_status: created.status, origin: "gateway" },
+    });
+    queueRefundEvent(tx, created);
+    return toPublicRefund(created);
+  }
+  const decision = decideRefund(refund.status, hint.status, confirmed);
+  audit(tx, {
+    source,
+    kind: "refund_observation",
+    outcome: decision.kind,
+    gatewayStatus: hint.gatewayStatus,
+    detail: { refund_id: refund.refund_id, claimed: hint.status, confirmed },
+  });
+  if (decision.kind !== "apply") {
+    if (!confirmed || decision.kind === "stale") return toPublicRefund(refund);
+    // Confirmed but unchanged: the gateway knows the refund, so it was received ("sent"); keep its reference.
+    const known: RefundRecord = {
+      ...refund,
+      phase: refund.phase === "recorded" ? "sent" : refund.phase,
+      gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+      gateway_status: hint.gatewayStatus,
+      updated_at: now,
+    };
+    saveRefund(sql, known);
+    return toPublicRefund(known);
+  }
+  const next: RefundRecord = {
+    ...refund,
+    status: decision.to,
+    phase: decision.to === "pending" ? "sent" : "confirmed",
+    gateway_status: hint.gatewayStatus,
+    gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
+    updated_at: now,
+  };
+  saveRefund(sql, next);
+  queueRefundEvent(tx, next);
+  return toPublicRefund(next);
+}
+
+/**
+ * What the alarm learnt about one pending refund by asking the gateway about the id checkpost sent. A refund whose
+ * create call failed ambiguously and that the gateway still does not know after `REFUND_NOT_RECEIVED_AFTER_MS` never
+ * reached it: it is marked failed, releasing its reservation. It is never sent again.
+ */
+export function refundPolled(
+  tx: OrderTx,
+  refund: RefundRecord,
+  answer: { ok: true; value: RefundHint } | { ok: false; error: ProxyError },
+): void {
+  const { now } = tx;
+  if (answer.ok) {
+    applyRefundHint(tx, answer.value, "poll", true);
+    return;
+  }
+  if (
+    answer.error.reason === "gateway_not_found" &&
+    refund.phase === "recorded" &&
+    now - refund.created_at > REFUND_NOT_RECEIVED_AFTER_MS
+  ) {
+    const failed: RefundRecord = {
+      ...refund,
+      status: "failed",
+      phase: "confirmed",
+      failure_code: "not_received_by_gateway",
+      updated_at: now,
+    };
+    saveRefund(tx.sql, failed);
+    audit(tx, {
+      source: "poll",
+      kind: "refund_poll",
+      outcome: "applied",
+      detail: { refund_id: refund.refund_id, refund_status: "failed" },
+    });
+    queueRefundEvent(tx, failed);
+    return;
+  }
+  audit(tx, {
+    source: "poll",
+    kind: "refund_poll",
+    outcome: "gateway_error",
+    detail: { refund_id: refund.refund_id, error: answer.error.reason },
+  });
+}
+
+/** Queues `refund.<status>` with the next per-order sequence. */
+function queueRefundEvent(tx: OrderTx, refund: RefundRecord): void {
+  const order = loadOrder(tx.sql);
+  if (!order) return;
+  const next = { ...order, sequence: order.sequence + 1, updated_at: tx.now };
+  saveOrder(tx.sql, next);
+  queueEvent(tx, next, refundEvent(refund.status), { refund: toPublicRefund(refund) });
+}

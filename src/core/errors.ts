@@ -61,6 +61,11 @@ export const ERROR_TABLE = {
     code: "refund_id_conflict",
     title: "A refund with this id exists with other details",
   },
+  refund_not_under_review: {
+    status: 409,
+    code: "refund_not_under_review",
+    title: "Only a pending refund flagged for review can be marked failed",
+  },
   // Outbound events to the merchant
   delivery_not_found: { status: 404, code: "delivery_not_found", title: "No such event delivery" },
   events_not_configured: {

@@ -45,6 +45,7 @@ export const EVENT_TYPES = [
   "refund.pending",
   "refund.succeeded",
   "refund.failed",
+  "refund.requires_review",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

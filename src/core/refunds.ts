@@ -30,6 +30,12 @@ export interface RefundRecord {
   /** `api`: asked for through checkpost; `gateway`: first seen in the gateway's answer (dashboard, auto-refund). */
   readonly origin: "api" | "gateway";
   readonly failure_code: string | null;
+  /**
+   * Flagged for a person: the gateway does not show the refund (`not_found_at_gateway`) 30 minutes after it was
+   * recorded. Its amount stays reserved until the gateway says it failed or the merchant marks it failed.
+   */
+  readonly requires_review: boolean;
+  readonly review_reason: string | null;
   readonly created_at: number;
   readonly updated_at: number;
 }
@@ -81,6 +87,34 @@ export async function deriveGatewayRefundId(gateway: string, orderId: string, re
     .slice(-18)}`;
 }
 
+/**
+ * After this long with the gateway still not showing a refund (its create call failed ambiguously, or it is slow to
+ * list it), the refund is flagged for review. Unknown is never failed: its amount stays reserved.
+ */
+export const REFUND_REVIEW_AFTER_MS = 30 * 60 * 1000;
+
+/**
+ * Why a refund the gateway does not show should now be flagged for review, or null. Flagged once, 30 minutes after
+ * it was recorded; a refund already flagged or no longer pending is left as it is.
+ */
+export function notFoundReview(refund: RefundRecord, now: number): string | null {
+  if (refund.status !== "pending" || refund.requires_review) return null;
+  return now - refund.created_at > REFUND_REVIEW_AFTER_MS ? "not_found_at_gateway" : null;
+}
+
+/** Why the merchant may not mark this refund failed, or null when they may: only a pending refund under review. */
+export function markFailedRefusal(refund: RefundRecord): ProxyError | null {
+  if (refund.status !== "pending" || !refund.requires_review) {
+    return proxyError("refund_not_under_review", {
+      detail:
+        refund.status === "pending"
+          ? "only a refund flagged for review can be marked failed"
+          : `the refund is already ${refund.status}`,
+    });
+  }
+  return null;
+}
+
 /** The merchant-facing refund id when the merchant gave none: derived from the idempotency key. */
 export async function refundIdFromKey(key: string): Promise<string> {
   return `rf_${toHex(await sha256(`checkpost-refund-id:v1:${key}`)).slice(0, 24)}`;
@@ -94,7 +128,7 @@ export function decideRefund(
   return decideRefundTransition(from, to, confirmed);
 }
 
-export type RefundEventType = "refund.pending" | "refund.succeeded" | "refund.failed";
+export type RefundEventType = "refund.pending" | "refund.succeeded" | "refund.failed" | "refund.requires_review";
 
 export function refundEvent(status: RefundStatus): RefundEventType {
   return `refund.${status}`;
@@ -111,6 +145,8 @@ export interface PublicRefund {
   readonly reason: string | null;
   readonly origin: "api" | "gateway";
   readonly failure_code: string | null;
+  readonly requires_review: boolean;
+  readonly review_reason: string | null;
   readonly created_at: string;
   readonly updated_at: string;
 }
@@ -127,6 +163,8 @@ export function toPublicRefund(r: RefundRecord): PublicRefund {
     reason: r.reason,
     origin: r.origin,
     failure_code: r.failure_code,
+    requires_review: r.requires_review,
+    review_reason: r.review_reason,
     created_at: new Date(r.created_at).toISOString(),
     updated_at: new Date(r.updated_at).toISOString(),
   };

@@ -37,7 +37,13 @@ import { migrate } from "./order/schema";
 
 export type { AuditEntry, AuditPage } from "./order/record";
 export type { CreateState, ObserveResult, RegisterInput } from "./order/payments";
-export type { BeginRefund, BeginRefundInput, FinishRefundInput, RefundCallOutcome } from "./order/refunds";
+export type {
+  BeginRefund,
+  BeginRefundInput,
+  FinishRefundInput,
+  MarkFailedInput,
+  RefundCallOutcome,
+} from "./order/refunds";
 
 export class OrderObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -166,6 +172,22 @@ export class OrderObject extends DurableObject<Env> {
     return this.apply((tx) => (orderFor(tx.sql, ref) ? refunds.applyRefundHint(tx, hint, source, confirmed) : null));
   }
 
+  /**
+   * The gateway's refund status does not show this refund (a refresh): it stays as checkpost holds it, reserved, with
+   * `gateway_status: "not_found"`, and is flagged for review once it has been missing for 30 minutes.
+   */
+  refundNotFound(ref: OrderRef, refundId: string): PublicRefund | null {
+    return this.apply((tx) => {
+      const refund = orderFor(tx.sql, ref) ? findRefund(tx.sql, { refundId }) : null;
+      return refund ? refunds.refundNotFound(tx, refund, "api") : null;
+    });
+  }
+
+  /** `POST …/refunds/:refund_id/mark-failed`: the merchant's decision that a refund under review never happened. */
+  markRefundFailed(ref: OrderRef, input: refunds.MarkFailedInput): ReturnType<typeof refunds.markRefundFailed> | null {
+    return this.apply((tx) => (orderFor(tx.sql, ref) ? refunds.markRefundFailed(tx, input) : null));
+  }
+
   // ---------------------------------------------------------------- deliveries
 
   /**
@@ -219,6 +241,8 @@ type OrderMethods = Pick<
   | "getRefund"
   | "refunds"
   | "observeRefund"
+  | "refundNotFound"
+  | "markRefundFailed"
   | "delivery"
   | "retryDelivery"
 >;

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson, requestFingerprint } from "../../src/core/idempotency";
 import { newOrder, type OrderRecord } from "../../src/core/order";
-import { deriveGatewayRefundId, refundRefusal, reservedAmount, type RefundRecord } from "../../src/core/refunds";
+import {
+  REFUND_REVIEW_AFTER_MS,
+  deriveGatewayRefundId,
+  markFailedRefusal,
+  notFoundReview,
+  refundRefusal,
+  reservedAmount,
+  type RefundRecord,
+} from "../../src/core/refunds";
 
 const paid: OrderRecord = {
   ...newOrder("juspay", "o1", 0),
@@ -24,6 +32,8 @@ function refund(amount: number, status: RefundRecord["status"], origin: RefundRe
     reason: null,
     origin,
     failure_code: null,
+    requires_review: false,
+    review_reason: null,
     created_at: 0,
     updated_at: 0,
   };
@@ -94,5 +104,37 @@ describe("request fingerprints", () => {
   it("differ for another body or another endpoint", async () => {
     expect(await requestFingerprint("e", { a: 1 })).not.toBe(await requestFingerprint("e", { a: 2 }));
     expect(await requestFingerprint("e1", { a: 1 })).not.toBe(await requestFingerprint("e2", { a: 1 }));
+  });
+});
+
+describe("a refund the gateway does not show", () => {
+  it("is not flagged for review in its first 30 minutes", () => {
+    expect(notFoundReview(refund(1000, "pending"), REFUND_REVIEW_AFTER_MS)).toBeNull();
+  });
+  it("is flagged not_found_at_gateway after 30 minutes, and never failed", () => {
+    expect(notFoundReview(refund(1000, "pending"), REFUND_REVIEW_AFTER_MS + 1)).toBe("not_found_at_gateway");
+  });
+  it("is flagged only once, and only while pending", () => {
+    const flagged = { ...refund(1000, "pending"), requires_review: true, review_reason: "not_found_at_gateway" };
+    expect(notFoundReview(flagged, REFUND_REVIEW_AFTER_MS * 2)).toBeNull();
+    expect(notFoundReview(refund(1000, "succeeded"), REFUND_REVIEW_AFTER_MS * 2)).toBeNull();
+  });
+  it("keeps its amount reserved while it is under review", () => {
+    const flagged = { ...refund(6000, "pending"), requires_review: true, review_reason: "not_found_at_gateway" };
+    expect(refundRefusal(paid, [flagged], INR(4001), 10)?.reason).toBe("refund_exceeds_available");
+  });
+});
+
+describe("marking a refund failed", () => {
+  it("is allowed only for a pending refund flagged for review", () => {
+    const flagged = { ...refund(1000, "pending"), requires_review: true, review_reason: "not_found_at_gateway" };
+    expect(markFailedRefusal(flagged)).toBeNull();
+  });
+  it.each([
+    ["a pending refund not under review", refund(1000, "pending")],
+    ["a succeeded refund", { ...refund(1000, "succeeded"), requires_review: true }],
+    ["a failed refund", refund(1000, "failed")],
+  ])("is refused for %s", (_label, r) => {
+    expect(markFailedRefusal(r)?.reason).toBe("refund_not_under_review");
   });
 });

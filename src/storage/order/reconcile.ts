@@ -129,6 +129,6 @@ async function lookAtPendingRefunds(deps: ReconcileDeps, gateway: ConfiguredGate
       { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id },
       deps.io,
     );
-    deps.step(Date.now(), (tx) => refundPolled(tx, refund, answer));
+    deps.step(Date.now(), (tx) => refundPolled(tx, refund.refund_id, answer));
   }
 }

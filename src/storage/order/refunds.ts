@@ -10,6 +10,8 @@ import type { OrderRef, RefundHint } from "../../core/model";
 import type { Money } from "../../core/money";
 import {
   decideRefund,
+  markFailedRefusal,
+  notFoundReview,
   refundEvent,
   refundRefusal,
   toPublicRefund,
@@ -24,9 +26,8 @@ import { audit, auditOrder, loadOrder, orderFor, saveOrder } from "./record";
 import { findRefund, listRefunds, saveRefund } from "./refund-rows";
 import { planRefundLook } from "./schedule";
 
-/** After this long with the gateway still not knowing a refund whose call failed ambiguously, it is marked failed. */
-export const REFUND_NOT_RECEIVED_AFTER_MS = 30 * 60 * 1000;
 export const REFUND_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds";
+const MARK_FAILED_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds/:refund_id/mark-failed";
 /** A claim still running after this long belongs to a request that died (a Worker request cannot run this long). */
 const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
 
@@ -109,6 +110,8 @@ export function beginRefund(tx: OrderTx, ref: OrderRef, input: BeginRefundInput)
     reason: input.reason,
     origin: "api",
     failure_code: null,
+    requires_review: false,
+    review_reason: null,
     created_at: now,
     updated_at: now,
   };
@@ -202,6 +205,8 @@ export function applyRefundHint(
       reason: null,
       origin: "gateway",
       failure_code: null,
+      requires_review: false,
+      review_reason: null,
       created_at: now,
       updated_at: now,
     };
@@ -216,6 +221,8 @@ export function applyRefundHint(
     queueRefundEvent(tx, created);
     return toPublicRefund(created);
   }
+  // The gateway shows the refund after all: a "not found" review no longer applies.
+  const seen = confirmed && refund.requires_review ? { requires_review: false, review_reason: null } : {};
   const decision = decideRefund(refund.status, hint.status, confirmed);
   audit(tx, {
     source,
@@ -229,6 +236,7 @@ export function applyRefundHint(
     // Confirmed but unchanged: the gateway knows the refund, so it was received ("sent"); keep its reference.
     const known: RefundRecord = {
       ...refund,
+      ...seen,
       phase: refund.phase === "recorded" ? "sent" : refund.phase,
       gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
       gateway_status: hint.gatewayStatus,
@@ -239,6 +247,7 @@ export function applyRefundHint(
   }
   const next: RefundRecord = {
     ...refund,
+    ...seen,
     status: decision.to,
     phase: decision.to === "pending" ? "sent" : "confirmed",
     gateway_status: hint.gatewayStatus,
@@ -251,40 +260,22 @@ export function applyRefundHint(
 }
 
 /**
- * What the alarm learnt about one pending refund by asking the gateway about the id checkpost sent. A refund whose
- * create call failed ambiguously and that the gateway still does not know after `REFUND_NOT_RECEIVED_AFTER_MS` never
- * reached it: it is marked failed, releasing its reservation. It is never sent again.
+ * What the alarm learnt about one pending refund by asking the gateway about the id checkpost sent. The row is read
+ * again here, inside the transaction that changes it: the gateway call took time, and another input may have moved it.
  */
 export function refundPolled(
   tx: OrderTx,
-  refund: RefundRecord,
+  refundId: string,
   answer: { ok: true; value: RefundHint } | { ok: false; error: ProxyError },
 ): void {
-  const { now } = tx;
   if (answer.ok) {
     applyRefundHint(tx, answer.value, "poll", true);
     return;
   }
-  if (
-    answer.error.reason === "gateway_not_found" &&
-    refund.phase === "recorded" &&
-    now - refund.created_at > REFUND_NOT_RECEIVED_AFTER_MS
-  ) {
-    const failed: RefundRecord = {
-      ...refund,
-      status: "failed",
-      phase: "confirmed",
-      failure_code: "not_received_by_gateway",
-      updated_at: now,
-    };
-    saveRefund(tx.sql, failed);
-    audit(tx, {
-      source: "poll",
-      kind: "refund_poll",
-      outcome: "applied",
-      detail: { refund_id: refund.refund_id, refund_status: "failed" },
-    });
-    queueRefundEvent(tx, failed);
+  const refund = findRefund(tx.sql, { refundId });
+  if (!refund) return;
+  if (answer.error.reason === "gateway_not_found") {
+    refundNotFound(tx, refund, "poll");
     return;
   }
   audit(tx, {
@@ -295,11 +286,101 @@ export function refundPolled(
   });
 }
 
+/**
+ * The gateway does not (yet) show this refund. Unknown is never failed (product.md §3): its amount stays reserved and
+ * it is still polled; 30 minutes after it was recorded it is flagged for review, once, with a `refund.requires_review`
+ * event. Only the gateway saying it failed, or the merchant's `mark-failed`, releases it.
+ */
+export function refundNotFound(tx: OrderTx, refund: RefundRecord, source: InputSource): PublicRefund {
+  const review = notFoundReview(refund, tx.now);
+  const next: RefundRecord = {
+    ...refund,
+    gateway_status: NOT_FOUND,
+    ...(review ? { requires_review: true, review_reason: review } : {}),
+    updated_at: review || refund.gateway_status !== NOT_FOUND ? tx.now : refund.updated_at,
+  };
+  saveRefund(tx.sql, next);
+  audit(tx, {
+    source,
+    kind: "refund_observation",
+    outcome: review ? "requires_review" : "not_found",
+    gatewayStatus: NOT_FOUND,
+    detail: { refund_id: refund.refund_id, ...(review ? { review_reason: review } : {}) },
+  });
+  if (review) queueRefundEvent(tx, next, "refund.requires_review");
+  return toPublicRefund(next);
+}
+
+/**
+ * The merchant's decision, after checking with the gateway, that a refund under review never happened: it fails and
+ * its reserved amount is released. Only a pending refund flagged for review; audited with who decided.
+ */
+export function markRefundFailed(
+  tx: OrderTx,
+  input: MarkFailedInput,
+):
+  { readonly kind: "answer"; readonly answer: StoredAnswer; readonly replayed: boolean } | { readonly kind: "reused" } {
+  const scope = MARK_FAILED_SCOPE;
+  const claim = claimIdempotencyKey(
+    tx.sql,
+    { scope, key: input.idempotencyKey, fingerprint: input.fingerprint },
+    tx.now,
+  );
+  if (claim.kind === "replay") return { kind: "answer", answer: claim.answer, replayed: true };
+  // The claim and its answer are written in this one transaction, so no other request ever sees it running.
+  if (claim.kind !== "new") return { kind: "reused" };
+  const answer = markFailed(tx, input);
+  completeIdempotencyKey(tx.sql, scope, input.idempotencyKey, answer);
+  return { kind: "answer", answer, replayed: false };
+}
+
+function markFailed(tx: OrderTx, input: MarkFailedInput): StoredAnswer {
+  const refund = findRefund(tx.sql, { refundId: input.refundId });
+  if (!refund) return { kind: "refused", error: proxyError("refund_not_found"), requestId: input.requestId };
+  const refusal = markFailedRefusal(refund);
+  if (refusal) return { kind: "refused", error: refusal, requestId: input.requestId };
+  const failed: RefundRecord = {
+    ...refund,
+    status: "failed",
+    phase: "confirmed",
+    failure_code: "marked_failed",
+    updated_at: tx.now,
+  };
+  saveRefund(tx.sql, failed);
+  audit(tx, {
+    source: "api",
+    kind: "refund_marked_failed",
+    outcome: "applied",
+    gatewayStatus: refund.gateway_status,
+    detail: {
+      refund_id: refund.refund_id,
+      review_reason: refund.review_reason,
+      note: input.note,
+      api_key: input.apiKeyFingerprint,
+    },
+  });
+  queueRefundEvent(tx, failed);
+  return { kind: "refund", outcome: "accepted", refund: toPublicRefund(failed) };
+}
+
+export interface MarkFailedInput {
+  readonly idempotencyKey: string;
+  readonly fingerprint: string;
+  readonly refundId: string;
+  readonly note: string;
+  /** A fingerprint of the API key that asked (never the key). */
+  readonly apiKeyFingerprint: string;
+  readonly requestId: string;
+}
+
+/** `gateway_status` of a refund the gateway's refund status says it does not know. */
+const NOT_FOUND = "not_found";
+
 /** Queues `refund.<status>` with the next per-order sequence. */
-function queueRefundEvent(tx: OrderTx, refund: RefundRecord): void {
+function queueRefundEvent(tx: OrderTx, refund: RefundRecord, type = refundEvent(refund.status)): void {
   const order = loadOrder(tx.sql);
   if (!order) return;
   const next = { ...order, sequence: order.sequence + 1, updated_at: tx.now };
   saveOrder(tx.sql, next);
-  queueEvent(tx, next, refundEvent(refund.status), { refund: toPublicRefund(refund) });
+  queueEvent(tx, next, type, { refund: toPublicRefund(refund) });
 }

@@ -78,6 +78,9 @@ export const MIGRATIONS: readonly string[] = [
   // 4: an idempotency key's answer as a value (core/idempotency.ts `StoredAnswer`), rendered by the HTTP layer.
   // Rows written before keep their rendered `status` and `body` and replay as they are.
   `ALTER TABLE idempotency ADD COLUMN answer TEXT;`,
+  // 5: a refund the gateway does not show is flagged for review, never failed (product.md §3).
+  `ALTER TABLE refunds ADD COLUMN requires_review INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE refunds ADD COLUMN review_reason TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -146,7 +146,7 @@ describe("PhonePe callback events", () => {
     expect(await (await post(built.body, auth)).json()).toMatchObject({ duplicate: false });
     expect(await (await post(built.body, auth)).json()).toMatchObject({ duplicate: true });
     const rows = (await audit(orderId)).filter((e) => e.source === "webhook");
-    expect(rows.map((r) => r.outcome)).toEqual(["needs_confirmation", "duplicate_event"]);
+    expect(rows.map((r) => [r.outcome, r.repeats])).toEqual([["needs_confirmation", 1]]);
   });
 
   it("dedupes a legacy type-only delivery against the event delivery of the same callback", async () => {

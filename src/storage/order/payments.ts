@@ -20,6 +20,7 @@ import { isFinalPayment } from "../../core/status";
 import type { CreatedOrder, WebhookEvent } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import { queueEvent } from "./outbox";
+import { confirmClaims, remember, seenBefore } from "./dedupe";
 import { audit, auditOrder, firstSeen, loadOrder, orderFor, saveOrder } from "./record";
 import { applyRefundHint } from "./refunds";
 import { planPaymentLook } from "./schedule";
@@ -190,29 +191,22 @@ export function createState(sql: SqlStorage, ref: OrderRef): CreateState | null 
 }
 
 /**
- * Applies one observed gateway status: de-duplicates on `eventKeys`, folds it through the transition rules,
- * records the input and its outcome in the audit trail, queues the merchant event. An unknown order is created from
- * the observation (its amount then unverified).
+ * Applies one observed gateway status: de-duplicates on `eventKeys` (`dedupe.ts`), folds it through the transition
+ * rules, records the input and its outcome in the audit trail, queues the merchant event. An unknown order is created
+ * from the observation (its amount then unverified). A repeat of a delivery whose claim no status call has confirmed
+ * yet changes nothing but asks for a look now.
  */
 export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): ObserveResult {
   const order = orderFor(tx.sql, ref) ?? firstSeen(tx, ref);
   const keys = input.eventKeys ?? [];
-  const note: Record<string, string> = input.note ? { note: input.note } : {};
-  if (seenAny(tx.sql, keys)) {
-    auditOrder(tx, order, {
-      source: input.source,
-      kind: "observation",
-      outcome: "duplicate_event",
-      gatewayStatus: input.gatewayStatus,
-      detail: { confirmed: input.confirmed, ...note },
-    });
-    planPaymentLook(tx, order, false);
+  const repeat = keys.length ? seenBefore(tx, keys) : null;
+  if (repeat?.kind === "repeat") {
+    planPaymentLook(tx, order, !repeat.confirmed);
     return { order: toPublicOrder(order), outcome: "duplicate_event", changed: false };
   }
   const folded = foldObservation(order, input, tx.now);
-  remember(tx, keys);
   saveOrder(tx.sql, folded.order);
-  audit(tx, {
+  const seq = audit(tx, {
     source: input.source,
     kind: "observation",
     outcome: folded.outcome,
@@ -224,9 +218,11 @@ export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): Observ
       claimed: input.status,
       ...(input.amount ? { amount: input.amount.minor, currency: input.amount.currency } : {}),
       ...(folded.reviewReason ? { review_reason: folded.reviewReason } : {}),
-      ...note,
+      ...(input.note ? { note: input.note } : {}),
     },
   });
+  remember(tx, keys, input.status, seq);
+  if (input.confirmed) confirmClaims(tx, input.status, folded.order.status);
   if (folded.event) queueEvent(tx, folded.order, folded.event);
   if (input.confirmed) for (const hint of input.refunds ?? []) applyRefundHint(tx, hint, input.source, true);
   const after = loadOrder(tx.sql) ?? folded.order;
@@ -251,30 +247,30 @@ export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): 
       note: event.eventType,
     });
     // A new webhook is news from the gateway even when its unified status is not (e.g. Nimbbl `reversing` while
-    // pending): look now rather than at the next regular poll. Duplicate deliveries ask for nothing.
+    // pending): look now rather than at the next regular poll. Repeats were handled by `observe`.
     const order = loadOrder(tx.sql);
     if (order && observed.outcome !== "duplicate_event") planPaymentLook(tx, order, true);
     return observed;
   }
   const current = orderFor(tx.sql, ref) ?? firstSeen(tx, ref);
-  const duplicate = seenAny(tx.sql, event.dedupeKeys);
-  remember(tx, event.dedupeKeys);
-  audit(tx, {
+  const repeat = seenBefore(tx, event.dedupeKeys);
+  if (repeat.kind === "repeat") {
+    if (!repeat.confirmed) planPaymentLook(tx, current, true);
+    return { order: toPublicOrder(current), outcome: "duplicate_event", changed: false };
+  }
+  const seq = audit(tx, {
     source: "webhook",
     kind: `${event.kind}_event`,
-    outcome: duplicate ? "duplicate_event" : "recorded",
+    outcome: "recorded",
     gatewayStatus: event.gatewayStatus,
     detail: {
       event: event.eventType,
       ...(event.refund ? { refund_id: event.refund.gatewayRefundId, refund_status: event.refund.status } : {}),
     },
   });
-  if (!duplicate) planPaymentLook(tx, current, true);
-  return {
-    order: toPublicOrder(current),
-    outcome: duplicate ? "duplicate_event" : "needs_confirmation",
-    changed: false,
-  };
+  remember(tx, event.dedupeKeys, null, seq);
+  planPaymentLook(tx, current, true);
+  return { order: toPublicOrder(current), outcome: "needs_confirmation", changed: false };
 }
 
 /** Asks the alarm to look at the gateway now (e.g. a return leg whose status call failed). */
@@ -282,12 +278,4 @@ export function requestReconcile(tx: OrderTx, ref: OrderRef, reason: string): vo
   const order = orderFor(tx.sql, ref) ?? firstSeen(tx, ref);
   auditOrder(tx, order, { source: "system", kind: "reconcile_requested", outcome: "recorded", detail: { reason } });
   planPaymentLook(tx, order, true);
-}
-
-function seenAny(sql: SqlStorage, keys: readonly string[]): boolean {
-  return keys.some((key) => sql.exec("SELECT 1 FROM dedupe WHERE key = ?", key).toArray().length > 0);
-}
-
-function remember(tx: OrderTx, keys: readonly string[]): void {
-  for (const key of keys) tx.sql.exec("INSERT OR IGNORE INTO dedupe (key, at) VALUES (?, ?)", key, tx.now);
 }

@@ -17,6 +17,8 @@ export interface AuditEntry {
   readonly from_status: string | null;
   readonly to_status: string | null;
   readonly detail: Readonly<Record<string, JsonValue>>;
+  /** How many more times the same delivery arrived (a webhook redelivered or replayed). */
+  readonly repeats: number;
 }
 
 export interface AuditPage {
@@ -62,7 +64,8 @@ export function firstSeen(tx: OrderTx, ref: OrderRef): OrderRecord {
   return order;
 }
 
-export function audit(tx: OrderTx, entry: AuditInput): void {
+/** Appends one line; returns its `seq`. */
+export function audit(tx: OrderTx, entry: AuditInput): number {
   tx.sql.exec(
     "INSERT INTO audit (at, source, kind, outcome, gateway_status, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     tx.now,
@@ -74,11 +77,12 @@ export function audit(tx: OrderTx, entry: AuditInput): void {
     entry.to ?? null,
     JSON.stringify(entry.detail ?? {}),
   );
+  return tx.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
 }
 
 /** An audit line about the order that leaves its status as it is. */
-export function auditOrder(tx: OrderTx, order: OrderRecord, entry: Omit<AuditInput, "from" | "to">): void {
-  audit(tx, { ...entry, from: order.status, to: order.status });
+export function auditOrder(tx: OrderTx, order: OrderRecord, entry: Omit<AuditInput, "from" | "to">): number {
+  return audit(tx, { ...entry, from: order.status, to: order.status });
 }
 
 export function auditPage(sql: SqlStorage, after: number, limit: number): AuditPage {
@@ -99,6 +103,7 @@ interface AuditRow {
   from_status: string | null;
   to_status: string | null;
   detail: string;
+  repeats: number;
 }
 
 function toAuditEntry(row: AuditRow): AuditEntry {
@@ -112,5 +117,6 @@ function toAuditEntry(row: AuditRow): AuditEntry {
     from_status: row.from_status,
     to_status: row.to_status,
     detail: JSON.parse(row.detail) as Record<string, JsonValue>,
+    repeats: row.repeats,
   };
 }

@@ -81,6 +81,12 @@ export const MIGRATIONS: readonly string[] = [
   // 5: a refund the gateway does not show is flagged for review, never failed (product.md §3).
   `ALTER TABLE refunds ADD COLUMN requires_review INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE refunds ADD COLUMN review_reason TEXT;`,
+  // 6: dedupe keys a forger cannot pre-empt (storage/order/dedupe.ts): what a delivery claimed, whether a status call
+  // confirmed it, and its audit row, which counts repeats instead of a row per repeat. Older keys stay confirmed.
+  `ALTER TABLE dedupe ADD COLUMN claimed TEXT;
+   ALTER TABLE dedupe ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE dedupe ADD COLUMN audit_seq INTEGER;
+   ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,0 +1,4 @@
+// Allowed: core imports core.
+import { type Minor } from "./units";
+
+export const zero: Minor = 0;

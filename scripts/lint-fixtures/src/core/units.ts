@@ -1,0 +1,1 @@
+export type Minor = number;

@@ -1,0 +1,3 @@
+export function send(body: string): string {
+  return body;
+}

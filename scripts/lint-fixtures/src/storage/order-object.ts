@@ -1,0 +1,3 @@
+export function orderStub(id: string): string {
+  return id;
+}

@@ -25,17 +25,20 @@ import type { InputSource } from "../core/status";
 import { eventsEndpoint } from "../delivery/run";
 import type { Env } from "../env";
 import type { CreatedOrder, WebhookEvent } from "../gateways/types";
-import { OrderAlarm, orderLogger } from "./order/alarm";
+import { gatewaySetup } from "../gateways";
+import { OrderAlarm, gatewayIO, orderLogger } from "./order/alarm";
 import type { OrderTx } from "./order/context";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./order/idempotency";
 import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type DeliveryDetail } from "./order/outbox";
 import * as payments from "./order/payments";
 import { auditOrder, auditPage, orderFor, type AuditPage } from "./order/record";
+import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
 import { findRefund, listRefunds } from "./order/refund-rows";
 import * as refunds from "./order/refunds";
 import { migrate } from "./order/schema";
 
 export type { AuditEntry, AuditPage } from "./order/record";
+export type { LookAnswer, LookRequest } from "./order/looks";
 export type { CreateState, ObserveResult, RegisterInput } from "./order/payments";
 export type {
   BeginRefund,
@@ -48,11 +51,17 @@ export type {
 export class OrderObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly alarms: OrderAlarm;
+  private readonly gate = new LookGate();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.alarms = new OrderAlarm({ storage: ctx.storage, env, step: (now, fn) => this.apply(fn, now) });
+    this.alarms = new OrderAlarm({
+      storage: ctx.storage,
+      env,
+      gate: this.gate,
+      step: (now, fn) => this.apply(fn, now),
+    });
     void ctx.blockConcurrencyWhile(() => {
       migrate(this.sql);
       return Promise.resolve();
@@ -66,6 +75,7 @@ export class OrderObject extends DurableObject<Env> {
       sql: this.sql,
       now,
       deliverable: eventsEndpoint(loadConfig(env)) !== null,
+      earliestLook: this.gate.earliestUntrusted(),
       log: (ref) => orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId }),
       eventQueued: false,
     };
@@ -134,6 +144,26 @@ export class OrderObject extends DurableObject<Env> {
 
   recordWebhook(ref: OrderRef, event: WebhookEvent): Result<payments.ObserveResult, ProxyError> {
     return ok(this.apply((tx) => payments.recordWebhook(tx, ref, event)));
+  }
+
+  /**
+   * A confirmed look at the gateway on behalf of a request (a return leg, `?refresh=true`, `/handleJuspayResponse`),
+   * within the order's look budget (`storage/order/looks.ts`): one call in flight, joined by every other trigger.
+   */
+  async look(ref: OrderRef, request: LookRequest): Promise<LookAnswer> {
+    const env = this.env;
+    return lookFor(
+      {
+        sql: this.sql,
+        gate: this.gate,
+        setup: gatewaySetup(env, ref.gateway),
+        io: gatewayIO(env, orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId })),
+        observe: (input) => this.apply((tx) => payments.observe(tx, ref, input)),
+      },
+      ref,
+      request,
+      Date.now(),
+    );
   }
 
   requestReconcile(ref: OrderRef, reason: string): Result<null, ProxyError> {
@@ -235,6 +265,7 @@ type OrderMethods = Pick<
   | "updateAmount"
   | "observe"
   | "recordWebhook"
+  | "look"
   | "requestReconcile"
   | "beginRefund"
   | "finishRefund"

@@ -16,7 +16,9 @@ import { syncIndex } from "../../delivery/kv-index";
 import { deliverDue, eventsEndpoint, type DeliveryIO } from "../../delivery/run";
 import type { Env } from "../../env";
 import { gatewaySetup } from "../../gateways";
+import type { GatewayIO } from "../../gateways/types";
 import type { OrderTx } from "./context";
+import type { LookGate } from "./looks";
 import { nextDeliveryAt } from "./outbox";
 import { reconcileDue } from "./reconcile";
 import { loadOrder } from "./record";
@@ -28,12 +30,25 @@ const DELIVER_NOW_GRACE_MS = 30_000;
 export interface AlarmDeps {
   readonly storage: DurableObjectStorage;
   readonly env: Env;
+  /** The order's look budget: the alarm's look at the payment shares it with requests' looks. */
+  readonly gate: LookGate;
   /** Runs `fn` in one transaction as of `now`, then arms the alarm (the shell's `apply`). */
   step<T>(now: number, fn: (tx: OrderTx) => T): T;
 }
 
 export function orderLogger(env: Env, order: { gateway: string; order_id: string }): Logger {
   return createLogger(loadConfig(env).logLevel, { gateway: order.gateway, order_id: order.order_id });
+}
+
+/** I/O for calls to the gateway from inside the object. */
+export function gatewayIO(env: Env, log: Logger): GatewayIO {
+  return {
+    fetch: (req, init) => fetch(req, init),
+    now: () => Date.now(),
+    kv: env.KV,
+    log,
+    timeoutMs: loadConfig(env).gatewayTimeoutMs ?? undefined,
+  };
 }
 
 export class OrderAlarm {
@@ -126,13 +141,8 @@ export class OrderAlarm {
         {
           sql: this.sql,
           setup: gatewaySetup(env, order.gateway),
-          io: {
-            fetch: (req, init) => fetch(req, init),
-            now: () => Date.now(),
-            kv: env.KV,
-            log,
-            timeoutMs: loadConfig(env).gatewayTimeoutMs ?? undefined,
-          },
+          io: gatewayIO(env, log),
+          gate: this.deps.gate,
           log,
           step: (at, fn) => this.deps.step(at, fn),
         },

@@ -11,6 +11,8 @@ export interface OrderTx {
   readonly now: number;
   /** Whether events can be delivered (`MERCHANT_WEBHOOK_URL` set); otherwise they are kept as undeliverable. */
   readonly deliverable: boolean;
+  /** The earliest time an urgent look from an untrusted trigger may start (the look budget, `looks.ts`). */
+  readonly earliestLook: number;
   /** A logger carrying the order's gateway and id. */
   log(ref: OrderRef): Logger;
   /** Set by `queueEvent` when a deliverable event was queued: the shell then starts delivering at once. */

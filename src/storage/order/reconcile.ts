@@ -11,6 +11,7 @@ import { isFinalPayment } from "../../core/status";
 import { confirmedLook } from "../../gateways/look";
 import type { ConfiguredGateway, GatewayIO, GatewaySetup } from "../../gateways/types";
 import type { OrderTx } from "./context";
+import type { LookGate } from "./looks";
 import { observe } from "./payments";
 import { auditOrder, loadOrder } from "./record";
 import { pendingRefunds } from "./refund-rows";
@@ -31,6 +32,7 @@ export interface ReconcileDeps {
   readonly sql: SqlStorage;
   readonly setup: GatewaySetup;
   readonly io: GatewayIO;
+  readonly gate: LookGate;
   readonly log: Logger;
   /** Runs `fn` in one transaction as of `now`, then arms the alarm. */
   step<T>(now: number, fn: (tx: OrderTx) => T): T;
@@ -87,24 +89,31 @@ async function lookAtThePayment(
   attempt: number,
   now: number,
 ): Promise<boolean> {
-  const look = await confirmedLook({
-    gateway,
-    ref,
-    io: deps.io,
-    source: "poll",
-    observe: (input, snapshot) =>
-      deps.step(now, (tx) => {
-        const current = loadOrder(tx.sql);
-        const closing =
-          current !== null && windowClosed(pollWindowOf(current), now) && !isFinalPayment(snapshot.status);
-        return observe(tx, ref, {
-          ...input,
-          status: closing ? "expired" : input.status,
-          refunds: snapshot.refunds,
-          ...(closing ? { note: `reconciliation window closed; the gateway still reports ${snapshot.status}` } : {}),
-        });
+  // Through the look budget: a request's look in flight is joined rather than repeated.
+  const look = await deps.gate.run(
+    () =>
+      confirmedLook({
+        gateway,
+        ref,
+        io: deps.io,
+        source: "poll",
+        observe: (input, snapshot) =>
+          deps.step(now, (tx) => {
+            const current = loadOrder(tx.sql);
+            const closing =
+              current !== null && windowClosed(pollWindowOf(current), now) && !isFinalPayment(snapshot.status);
+            return observe(tx, ref, {
+              ...input,
+              status: closing ? "expired" : input.status,
+              refunds: snapshot.refunds,
+              ...(closing
+                ? { note: `reconciliation window closed; the gateway still reports ${snapshot.status}` }
+                : {}),
+            });
+          }),
       }),
-  });
+    Date.now(),
+  );
   if (look.ok) return true;
   const { stage, error, gatewayStatus } = look.error;
   deps.step(now, (tx) => {

@@ -103,7 +103,8 @@ export function planPaymentLook(tx: OrderTx, order: OrderRecord, urgent: boolean
   }
   if (urgent && pendingRefunds(tx.sql).length > 0) planRefundLook(tx, true);
   const attempt = current?.attempt ?? 0;
-  const at = urgent ? tx.now : nextPollAt(attempt, tx.now, pollWindowOf(order));
+  // An urgent look waits out the look budget's gap since the last one (a webhook storm makes one look per gap).
+  const at = urgent ? Math.max(tx.now, tx.earliestLook) : nextPollAt(attempt, tx.now, pollWindowOf(order));
   if (at === null) return;
   write(tx.sql, PAYMENT, {
     attempt,
@@ -117,7 +118,7 @@ export function planPaymentLook(tx: OrderTx, order: OrderRecord, urgent: boolean
 export function planRefundLook(tx: OrderTx, urgent = false): void {
   const current = refundPoll(tx.sql);
   const attempt = current?.attempt ?? 0;
-  const at = urgent ? tx.now : refundPollAt(attempt, tx.now);
+  const at = urgent ? Math.max(tx.now, tx.earliestLook) : refundPollAt(attempt, tx.now);
   write(tx.sql, REFUND, { attempt, due: current ? Math.min(current.due, at) : at });
 }
 

@@ -1,0 +1,121 @@
+/**
+ * The look budget (product.md §3): every gateway status call that an unauthenticated or replayable input causes goes
+ * through the order's object, which allows one call in flight per order — any other trigger joins it — and at most
+ * one look per `UNTRUSTED_LOOK_GAP_MS` from untrusted triggers (return legs, `/handleJuspayResponse`, webhooks through
+ * the alarm). The merchant's own `?refresh=true` joins a look in flight but is not held back by the gap.
+ *
+ * The gate lives in memory: an object that is evicted had no traffic, so forgetting when it last looked costs at most
+ * one look.
+ */
+import { proxyError } from "../../core/errors";
+import type { OrderRef } from "../../core/model";
+import { toPublicOrder, type ObserveInput, type PublicOrder } from "../../core/order";
+import type { Result } from "../../core/result";
+import { isFinalPayment, type InputSource } from "../../core/status";
+import { confirmedLook, type LookFailure, type Looked } from "../../gateways/look";
+import type { GatewayIO, GatewaySetup } from "../../gateways/types";
+import type { ObserveResult } from "./payments";
+import { orderFor } from "./record";
+
+export const UNTRUSTED_LOOK_GAP_MS = 2_000;
+
+export type LookResult = Result<Looked<ObserveResult>, LookFailure>;
+
+export class LookGate {
+  private inflight: Promise<LookResult> | null = null;
+  private lastStart = Number.NEGATIVE_INFINITY;
+
+  /** The earliest time an untrusted trigger may start the next look. */
+  earliestUntrusted(): number {
+    return this.lastStart + UNTRUSTED_LOOK_GAP_MS;
+  }
+
+  /** Whether a look is on its way to the gateway now (a trigger then joins it). */
+  busy(): boolean {
+    return this.inflight !== null;
+  }
+
+  /** Runs `look`, or joins the one in flight. */
+  run(look: () => Promise<LookResult>, now: number): Promise<LookResult> {
+    if (this.inflight) return this.inflight;
+    this.lastStart = now;
+    const running = look().finally(() => {
+      if (this.inflight === running) this.inflight = null;
+    });
+    this.inflight = running;
+    return running;
+  }
+}
+
+/** Who asks for a look, and what they accept instead of one. */
+export interface LookRequest {
+  /** `return` (a return leg), `api` (`?refresh=true`, `/handleJuspayResponse`). */
+  readonly source: InputSource;
+  /** The merchant's own call: joins a look in flight but is not held back by the gap. */
+  readonly trusted: boolean;
+  readonly note?: string | undefined;
+  /** An order checkpost does not know gets no gateway call and nothing stored (`/handleJuspayResponse`). */
+  readonly knownOnly?: boolean;
+  /** A final order is answered from its state (`/handleJuspayResponse`). */
+  readonly finalFromState?: boolean;
+}
+
+export type LookAnswer =
+  | { readonly kind: "observed"; readonly result: ObserveResult }
+  /** Answered from what checkpost holds, with no gateway call: the order needs no look, or the budget is spent. */
+  | { readonly kind: "held"; readonly order: PublicOrder }
+  /** `knownOnly`, and checkpost does not know the order. */
+  | { readonly kind: "unknown" }
+  /** The budget is spent and checkpost holds nothing to answer with: try again after `retryAfterMs`. */
+  | { readonly kind: "busy"; readonly retryAfterMs: number }
+  | { readonly kind: "failed"; readonly failure: LookFailure };
+
+export interface LookDeps {
+  readonly sql: SqlStorage;
+  readonly gate: LookGate;
+  readonly setup: GatewaySetup;
+  readonly io: GatewayIO;
+  /** Records the confirmed observation in one transaction (the shell's `apply` over `payments.observe`). */
+  observe(input: ObserveInput): ObserveResult;
+}
+
+/**
+ * One look on behalf of a request, within the budget. A succeeded order needs no look to answer an untrusted
+ * trigger (a replayed return leg): it can no longer change but by a refund or reversal, which the gateway tells
+ * through webhooks and polls.
+ */
+export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookRequest, now: number): Promise<LookAnswer> {
+  const order = orderFor(deps.sql, ref);
+  if (request.knownOnly && !order) return { kind: "unknown" };
+  if (order && !request.trusted) {
+    const settled = order.status === "succeeded" && !order.requires_review;
+    if (settled || (request.finalFromState && isFinalPayment(order.status))) {
+      return { kind: "held", order: toPublicOrder(order) };
+    }
+  }
+  if (!request.trusted && !deps.gate.busy() && now < deps.gate.earliestUntrusted()) {
+    return order
+      ? { kind: "held", order: toPublicOrder(order) }
+      : { kind: "busy", retryAfterMs: deps.gate.earliestUntrusted() - now };
+  }
+  if (deps.setup.state !== "enabled") {
+    return {
+      kind: "failed",
+      failure: { stage: "unanswered", error: proxyError("gateway_not_configured"), gatewayStatus: null },
+    };
+  }
+  const gateway = deps.setup.gateway;
+  const looked = await deps.gate.run(
+    () =>
+      confirmedLook({
+        gateway,
+        ref,
+        io: deps.io,
+        source: request.source,
+        note: request.note,
+        observe: (input) => deps.observe(input),
+      }),
+    now,
+  );
+  return looked.ok ? { kind: "observed", result: looked.value.observed } : { kind: "failed", failure: looked.error };
+}

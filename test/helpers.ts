@@ -3,8 +3,8 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "./bindings";
-import type { GatewayId } from "../src/core/model";
-import { orderStub } from "../src/storage/order-object";
+import { orderObjectName, type GatewayId } from "../src/core/model";
+import { orderStub, type OrderObject } from "../src/storage/order-object";
 
 export const API_KEY = TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "";
 export const BASE = "https://checkpost.test";
@@ -45,8 +45,14 @@ export async function expectProblem(res: Response, status: number, code: string)
   return body;
 }
 
+/** The order's Durable Object as checkpost calls it (typed RPC), named by src's `orderStub`. */
 export function order(gateway: GatewayId, orderId: string) {
   return orderStub(env, { gateway, orderId });
+}
+
+/** The order's Durable Object stub, for `cloudflare:test` helpers (`runInDurableObject`, `runDurableObjectAlarm`). */
+export function objectOf(gateway: GatewayId, orderId: string): DurableObjectStub<OrderObject> {
+  return env.ORDERS.getByName(orderObjectName({ gateway, orderId }));
 }
 
 let counter = 0;

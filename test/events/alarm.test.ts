@@ -6,8 +6,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { pollDelay } from "../../src/core/reconcile";
 import type { OrderObject } from "../../src/storage/order-object";
-import { api, order, uniqueOrderId } from "../helpers";
-import { AMOUNT, acceptedCount, merchantEvents, merchantFault, objectOf, runAlarmsUntil, seedChanges } from "./helpers";
+import { api, objectOf, order, uniqueOrderId } from "../helpers";
+import { AMOUNT, acceptedCount, merchantEvents, merchantFault, runAlarmsUntil, seedChanges } from "./helpers";
 
 interface Armed {
   alarm: number | null;

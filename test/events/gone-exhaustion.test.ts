@@ -5,14 +5,13 @@ import { deliveryId } from "../../src/core/delivery";
 import { clearEndpointGone, endpointGoneAt } from "../../src/delivery/kv-index";
 import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
-import { api, uniqueOrderId } from "../helpers";
+import { api, objectOf, uniqueOrderId } from "../helpers";
 import {
   acceptedCount,
   deliveryOf,
   merchantEvents,
   merchantFault,
   merchantRecovers,
-  objectOf,
   runAlarmsUntil,
   seedChanges,
 } from "./helpers";

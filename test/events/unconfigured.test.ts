@@ -9,8 +9,8 @@ import type { Env } from "../../src/env";
 import type { OrderObject } from "../../src/storage/order-object";
 import { enqueueEvent, nextDeliveryAt, outboxRow } from "../../src/storage/outbox";
 import { TEST_BINDINGS } from "../bindings";
-import { api, uniqueOrderId } from "../helpers";
-import { acceptedCount, AMOUNT, merchantEvents, objectOf, runAlarmsUntil, seedChanges } from "./helpers";
+import { api, objectOf, uniqueOrderId } from "../helpers";
+import { acceptedCount, AMOUNT, merchantEvents, runAlarmsUntil, seedChanges } from "./helpers";
 
 const KEY = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0];
 

@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem, sim } from "../helpers";
+import { api, call, expectProblem, objectOf, sim } from "../helpers";
 import {
   configureJuspaySim,
   followReturn,
@@ -13,7 +13,6 @@ import {
   J,
   juspayCalls,
   juspayOrderId,
-  orderObject,
   registerOrder,
   simOrder,
   simRedirect,
@@ -213,7 +212,7 @@ describe("when Order Status cannot settle the return", () => {
       },
     });
     await expectProblem(await followReturn(await simRedirect(id)), 502, "gateway_unavailable");
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded" });
   });
 

@@ -159,11 +159,6 @@ export async function getOrder(orderId: string, refresh = false): Promise<any> {
   return res.json();
 }
 
-/** The order's Durable Object stub, for `runDurableObjectAlarm`. */
-export function orderObject(orderId: string) {
-  return env.ORDERS.getByName(`juspay:${orderId}`);
-}
-
 /** A short alphanumeric order id (Juspay wants fewer than 21 characters). */
 let n = 0;
 export function juspayOrderId(prefix = "jp"): string {

@@ -6,7 +6,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toWebhookEvent, AUTO_REFUND_EVENTS } from "../../src/gateways/juspay/events";
 import { JuspayWebhookSchema } from "../../src/gateways/juspay/wire";
-import { api, expectProblem } from "../helpers";
+import { api, expectProblem, objectOf } from "../helpers";
 import {
   auditOf,
   basicAuth,
@@ -15,7 +15,6 @@ import {
   getOrder,
   J,
   juspayOrderId,
-  orderObject,
   postWebhook,
   registerOrder,
   simApi,
@@ -79,11 +78,11 @@ describe("final transitions wait for Order Status", () => {
 
     expect(await recorded(await postWebhook(webhook))).toMatchObject({ recorded: true, duplicate: false });
     expect((await getOrder(id)).status).not.toBe("succeeded");
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect((await getOrder(id)).status).toBe("pending");
 
     await simSet(id, { status: "CHARGED" });
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: 2 });
   });
 
@@ -100,7 +99,7 @@ describe("final transitions wait for Order Status", () => {
     await registerOrder(id, 10000);
     await simOrder(id, { status: "AUTHENTICATION_FAILED" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "ORDER_FAILED" })));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "failed", gateway_status: "AUTHENTICATION_FAILED" });
   });
 
@@ -109,7 +108,7 @@ describe("final transitions wait for Order Status", () => {
     await registerOrder(id, 10000);
     await simOrder(id, { status: "AUTO_REFUNDED" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "AUTO_REFUND_SUCCEEDED" })));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect((await getOrder(id)).status).toBe("reversed");
   });
 
@@ -117,7 +116,7 @@ describe("final transitions wait for Order Status", () => {
     const id = juspayOrderId("wh");
     await simOrder(id, { amount: "42.00", status: "CHARGED" });
     await recorded(await postWebhook(await simWebhook(id)));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", amount: 4200, amount_verified: false });
   });
 
@@ -126,7 +125,7 @@ describe("final transitions wait for Order Status", () => {
     await registerOrder(id, 10000);
     await simOrder(id, { amount: "1.00", status: "CHARGED" });
     await recorded(await postWebhook(await simWebhook(id)));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     const order = await getOrder(id);
     expect(order).toMatchObject({ requires_review: true, review_reason: "amount_mismatch" });
     expect(order.status).not.toBe("succeeded");
@@ -140,7 +139,7 @@ describe("duplicates and races", () => {
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
     expect(await recorded(await postWebhook(webhook))).toMatchObject({ duplicate: false });
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     const before = await getOrder(id);
     expect(await recorded(await postWebhook(webhook))).toMatchObject({ duplicate: true });
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: before.sequence });
@@ -174,7 +173,7 @@ describe("duplicates and races", () => {
     const [ret, hook] = await Promise.all([followReturn(redirect), postWebhook(webhook)]);
     expect(ret.status).toBe(303);
     expect(hook.status).toBe(200);
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: 1 });
     expect((await observations(id)).map((e) => e.to_status)).toEqual(["succeeded"]);
   });
@@ -186,7 +185,7 @@ describe("duplicates and races", () => {
     const webhook = await simWebhook(id);
     expect((await followReturn(await simRedirect(id))).status).toBe(303);
     await recorded(await postWebhook(webhook));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: 1 });
   });
 });

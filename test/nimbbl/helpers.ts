@@ -3,7 +3,6 @@
  * (HMAC-SHA256 hex over `a|b|c|…`, HMAC over the exact v4 bytes, AES-256-GCM with a 16-byte nonce). Nothing here
  * imports from `src/gateways/nimbbl`.
  */
-import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
 import { api, call, sim, uniqueOrderId } from "../helpers";
@@ -149,10 +148,6 @@ export function redirectStatus(res: Response): string | null {
 export async function gatewayCalls(path: string, needle: string): Promise<number> {
   const calls: any[] = await (await sim(`/__control/calls?gateway=nimbbl&path=${encodeURIComponent(path)}`)).json();
   return calls.filter((c) => `${c.query} ${c.body}`.includes(needle)).length;
-}
-
-export function stub(orderId: string) {
-  return env.ORDERS.getByName(`nimbbl:${orderId}`);
 }
 
 export async function getOrder(orderId: string): Promise<any> {

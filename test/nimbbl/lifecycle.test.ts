@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers";
+import { api, objectOf } from "../helpers";
 import {
   createOrder,
   gatewayCalls,
@@ -16,7 +16,6 @@ import {
   redirectStatus,
   returnWith,
   simWebhooks,
-  stub,
 } from "./helpers";
 
 async function audit(orderId: string): Promise<any[]> {
@@ -25,7 +24,7 @@ async function audit(orderId: string): Promise<any[]> {
 
 /** Runs the order's reconciliation alarm now (it may also have fired on its own: the result is the same). */
 async function settle(orderId: string): Promise<any> {
-  await runDurableObjectAlarm(stub(orderId));
+  await runDurableObjectAlarm(objectOf("nimbbl", orderId));
   return getOrder(orderId);
 }
 

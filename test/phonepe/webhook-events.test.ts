@@ -1,6 +1,6 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem } from "../helpers";
+import { api, call, expectProblem, objectOf } from "../helpers";
 import {
   callbackHeader,
   createViaApi,
@@ -38,7 +38,7 @@ async function orderStatus(orderId: string): Promise<string> {
 
 /** Runs the order's Durable Object alarm now (the S2S confirmation), if one is armed. */
 async function runAlarm(orderId: string): Promise<void> {
-  await runDurableObjectAlarm(env.ORDERS.getByName(`phonepe:${orderId}`));
+  await runDurableObjectAlarm(objectOf("phonepe", orderId));
 }
 
 /** `[how the callback names it, the event checkpost records, the status it claims]`. */

@@ -3,10 +3,10 @@
  * call per idempotency key under concurrency, an over-refund guard that holds under concurrent keys, and an ambiguous
  * gateway failure resolved by asking the gateway about the same refund id — never by sending a second refund.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/storage/order-object";
-import { api, expectProblem, sim } from "../helpers";
+import { api, expectProblem, objectOf, sim } from "../helpers";
 import { DRIVERS, type RefundDriver } from "./drivers";
 
 interface RefundBody {
@@ -32,7 +32,7 @@ function refund(
 }
 
 function stub(driver: RefundDriver, orderId: string) {
-  return env.ORDERS.getByName(`${driver.gateway}:${orderId}`);
+  return objectOf(driver.gateway, orderId);
 }
 
 async function outboxTypes(driver: RefundDriver, orderId: string): Promise<string[]> {

@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/storage/order-object";
-import { call } from "../helpers";
+import { call, objectOf } from "../helpers";
 import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
 import {
   addFault,
@@ -14,7 +14,6 @@ import {
   auditTrail,
   expectMerchantReceived,
   expectOrderedEvents,
-  objectOf,
   orderView,
   outbox,
   runAlarm,

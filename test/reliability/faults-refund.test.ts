@@ -7,11 +7,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/storage/order-object";
-import { api, expectProblem } from "../helpers";
+import { api, expectProblem, objectOf } from "../helpers";
 import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
 import { DRIVERS, type GatewayDriver } from "./drivers";
 import { FAULTS, type FaultCase } from "./faults";
-import { addFault, alarmUntil, callShort, clearFaults, objectOf, orderView, runAlarm } from "./support";
+import { addFault, alarmUntil, callShort, clearFaults, orderView, runAlarm } from "./support";
 
 interface RefundBody {
   refund_id: string;

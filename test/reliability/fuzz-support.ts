@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { beforeAll, expect } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/body";
-import type { GatewayId } from "../../src/core/model";
+import { orderObjectName, type GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
 import { api, worker } from "../helpers";
 import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
@@ -264,7 +264,7 @@ export function useFuzzTargets(): FuzzTargets {
   return {
     list,
     remember(gateway, orderId) {
-      madeUp.set(`${gateway}:${orderId}`, [gateway, orderId]);
+      madeUp.set(orderObjectName({ gateway, orderId }), [gateway, orderId]);
       return orderId;
     },
     async unchanged(fuzz) {

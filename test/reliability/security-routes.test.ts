@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/http/router";
 import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
-import { api, API_KEY, call, expectProblem, sim, worker } from "../helpers";
+import { api, API_KEY, call, expectProblem, objectOf, sim, worker } from "../helpers";
 import { callWithEnv } from "../juspay/support";
 import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
-import { expectMerchantReceived, objectOf, orderView, outbox } from "./support";
+import { expectMerchantReceived, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";
 /** Parameters an attacker might add to a return URL to steer the redirect. */

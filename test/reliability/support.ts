@@ -1,10 +1,10 @@
 /** Shared helpers for the reliability suite: settings overrides, faults, order snapshots and the order's alarm. */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GatewayId } from "../../src/core/model";
 import type { OrderObject } from "../../src/storage/order-object";
 import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/helpers";
-import { api, sim } from "../helpers";
+import { api, objectOf, sim } from "../helpers";
 import { callWithEnv } from "../juspay/support";
 import type { CallSelector } from "./drivers";
 
@@ -45,10 +45,6 @@ export async function auditTrail(gateway: GatewayId, orderId: string): Promise<a
   const res = await api(`/v1/orders/${gateway}/${orderId}/events?limit=200`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { data: any[] }).data;
-}
-
-export function objectOf(gateway: GatewayId, orderId: string) {
-  return env.ORDERS.getByName(`${gateway}:${orderId}`);
 }
 
 /** Runs the order's alarm now; true when one was armed. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { pollDelay } from "../../src/core/reconcile";
 import type { OrderObject } from "../../src/storage/order-object";
 import { api, objectOf, order, uniqueOrderId } from "../helpers";
-import { AMOUNT, acceptedCount, merchantEvents, merchantFault, runAlarmsUntil, seedChanges } from "./helpers";
+import { AMOUNT, acceptedCount, merchantEvents, merchantFault, runAlarmsUntil, seedChanges } from "./support";
 
 interface Armed {
   alarm: number | null;

@@ -14,7 +14,7 @@ import {
   merchantRecovers,
   runAlarmsUntil,
   seedChanges,
-} from "./helpers";
+} from "./support";
 
 const ENDPOINT = new URL(TEST_BINDINGS.MERCHANT_WEBHOOK_URL);
 const HOUR = 60 * 60 * 1000;

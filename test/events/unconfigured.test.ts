@@ -10,7 +10,7 @@ import type { OrderObject } from "../../src/storage/order-object";
 import { enqueueEvent, nextDeliveryAt, outboxRow } from "../../src/storage/outbox";
 import { TEST_BINDINGS } from "../bindings";
 import { api, objectOf, uniqueOrderId } from "../helpers";
-import { acceptedCount, AMOUNT, merchantEvents, runAlarmsUntil, seedChanges } from "./helpers";
+import { acceptedCount, AMOUNT, merchantEvents, runAlarmsUntil, seedChanges } from "./support";
 
 const KEY = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0];
 

@@ -14,7 +14,7 @@ import {
   followReturn,
   getOrder,
   J,
-  juspayOrderId,
+  newOrderId,
   postWebhook,
   registerOrder,
   simApi,
@@ -42,7 +42,7 @@ describe("authentication", () => {
     ["no credentials", null],
     ["the API key as Basic username", `Basic ${btoa(`${J.JUSPAY_API_KEY}:`)}`],
   ])("answers 401 and stores nothing for %s", async (_name, authorization) => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -70,7 +70,7 @@ describe("authentication", () => {
 
 describe("final transitions wait for Order Status", () => {
   it("does not make an order succeeded on a CHARGED webhook until Order Status says CHARGED", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id, { event_name: "ORDER_SUCCEEDED" });
@@ -87,7 +87,7 @@ describe("final transitions wait for Order Status", () => {
   });
 
   it("applies a non-final TXN_CREATED at once, before any confirmation", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "PENDING_VBV" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "TXN_CREATED" })));
@@ -95,7 +95,7 @@ describe("final transitions wait for Order Status", () => {
   });
 
   it("settles ORDER_FAILED as failed once confirmed", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "AUTHENTICATION_FAILED" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "ORDER_FAILED" })));
@@ -104,7 +104,7 @@ describe("final transitions wait for Order Status", () => {
   });
 
   it("settles an auto-refund event as reversed once confirmed", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "AUTO_REFUNDED" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "AUTO_REFUND_SUCCEEDED" })));
@@ -113,7 +113,7 @@ describe("final transitions wait for Order Status", () => {
   });
 
   it("creates an unknown order from what Order Status confirms, its amount unverified", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await simOrder(id, { amount: "42.00", status: "CHARGED" });
     await recorded(await postWebhook(await simWebhook(id)));
     await runDurableObjectAlarm(objectOf("juspay", id));
@@ -121,7 +121,7 @@ describe("final transitions wait for Order Status", () => {
   });
 
   it("never makes succeeded a confirmed CHARGED whose amount differs from the registered one", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { amount: "1.00", status: "CHARGED" });
     await recorded(await postWebhook(await simWebhook(id)));
@@ -134,7 +134,7 @@ describe("final transitions wait for Order Status", () => {
 
 describe("duplicates and races", () => {
   it("acknowledges a replayed webhook with 200 and changes nothing", async () => {
-    const id = juspayOrderId("dup");
+    const id = newOrderId("dup");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
@@ -147,7 +147,7 @@ describe("duplicates and races", () => {
   });
 
   it("treats the same order, event and status under a new event id as a duplicate", async () => {
-    const id = juspayOrderId("dup");
+    const id = newOrderId("dup");
     await simOrder(id, { status: "PENDING_VBV" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "TXN_CREATED" })));
     const again = await recorded(await postWebhook(await simWebhook(id, { event_name: "TXN_CREATED" })));
@@ -155,7 +155,7 @@ describe("duplicates and races", () => {
   });
 
   it("applies 50 concurrent deliveries of one webhook as one transition", async () => {
-    const id = juspayOrderId("dup");
+    const id = newOrderId("dup");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "PENDING_VBV" });
     const webhook = await simWebhook(id, { event_name: "TXN_CREATED" });
@@ -166,7 +166,7 @@ describe("duplicates and races", () => {
   });
 
   it("settles a redirect racing the webhook once: one transition, one merchant event", async () => {
-    const id = juspayOrderId("race");
+    const id = newOrderId("race");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const [redirect, webhook] = await Promise.all([simRedirect(id), simWebhook(id)]);
@@ -179,7 +179,7 @@ describe("duplicates and races", () => {
   });
 
   it("ignores a webhook that arrives after the redirect settled the order", async () => {
-    const id = juspayOrderId("race");
+    const id = newOrderId("race");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
@@ -199,7 +199,7 @@ describe("refund and other events", () => {
   }
 
   it("records ORDER_REFUNDED as a refund event naming the refund, and looks at the gateway", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     await chargedWithRefunds(id, [`r1${id}`.slice(0, 20)]);
     const urid = `r1${id}`.slice(0, 20);
     await simRefund(id, urid, "SUCCESS");
@@ -211,7 +211,7 @@ describe("refund and other events", () => {
   });
 
   it("records an ORDER_REFUNDED for each of two refunds of one order", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     const [a, b] = [`ra${id}`.slice(0, 20), `rb${id}`.slice(0, 20)];
     await chargedWithRefunds(id, [a]);
     const first = await recorded(await postWebhook(await simWebhook(id, { event_name: "ORDER_REFUNDED" })));

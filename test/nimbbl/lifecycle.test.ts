@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { api, objectOf } from "../helpers";
 import {
   createOrder,
-  gatewayCalls,
+  countCalls,
   getOrder,
   outcome,
   paymentJson,
@@ -16,7 +16,7 @@ import {
   redirectStatus,
   returnWith,
   simWebhooks,
-} from "./helpers";
+} from "./support";
 
 async function audit(orderId: string): Promise<any[]> {
   return ((await (await api(`/v1/orders/nimbbl/${orderId}/events`)).json()) as any).data;
@@ -43,7 +43,7 @@ describe("webhooks are confirmed server-to-server", () => {
     expect(hint.outcome).toBe("needs_confirmation");
     const order = await settle(orderId);
     expect(order.status).toBe("succeeded");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBeGreaterThanOrEqual(1);
+    expect(await countCalls("transaction-enquiry", orderId)).toBeGreaterThanOrEqual(1);
     const applied = (await audit(orderId)).find((e) => e.to_status === "succeeded" && e.outcome === "applied");
     expect(applied.source).toBe("poll");
   });

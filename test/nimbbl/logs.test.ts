@@ -12,7 +12,7 @@ import {
   returnWith,
   SECRET,
   simWebhooks,
-} from "./helpers";
+} from "./support";
 
 it("never logs the access key, the access secret, a merchant or order token, or a signature", async () => {
   const { result, lines } = await captureLogs(async () => {

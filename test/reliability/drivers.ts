@@ -8,7 +8,7 @@ import { expect } from "vitest";
 import type { GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
 import { api, sim, uniqueOrderId } from "../helpers";
-import { configureJuspaySim, juspayOrderId } from "../juspay/support";
+import { configureJuspaySim, newOrderId } from "../juspay/support";
 import { returnToken } from "../phonepe/support";
 
 /** Selects one outbound call at the simulator: a path substring and a method. */
@@ -65,7 +65,7 @@ function safeId(prefix: string): string {
 
 const juspay: GatewayDriver = {
   gateway: "juspay",
-  newOrderId: () => juspayOrderId("rl"),
+  newOrderId: () => newOrderId("rl"),
   prepare: configureJuspaySim,
   async pay(orderId) {
     await control(`/juspay/orders/${orderId}/status`, { status: "CHARGED" });

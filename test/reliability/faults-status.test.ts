@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { api, expectProblem } from "../helpers";
-import { configureJuspaySim, juspayOrderId, simOrder } from "../juspay/support";
+import { configureJuspaySim, newOrderId, simOrder } from "../juspay/support";
 import { createdOrder, DRIVERS, type GatewayDriver } from "./drivers";
 import { FAULTS, type FaultCase } from "./faults";
 import { addFault, alarmUntil, auditTrail, callShort, clearFaults, orderView, runAlarm } from "./support";
@@ -100,7 +100,7 @@ describe.each(DRIVERS.filter((d) => d.token !== null))("$gateway token endpoint 
 describe("a refresh that meets a gateway fault", () => {
   it("arms the alarm for an order only registered with checkpost, which nothing else would poll", async () => {
     await configureJuspaySim();
-    const orderId = juspayOrderId("rg");
+    const orderId = newOrderId("rg");
     await simOrder(orderId, { amount: "100.00", status: "CHARGED" });
     const registered = await api("/v1/orders", {
       method: "POST",

@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
 import { api, call, uniqueOrderId } from "../helpers";
-import { basicAuth, configureJuspaySim, juspayOrderId, simOrder, simRedirect } from "../juspay/support";
+import { basicAuth, configureJuspaySim, newOrderId, simOrder, simRedirect } from "../juspay/support";
 import { returnToken } from "../phonepe/support";
 import { createdOrder, DRIVERS } from "./drivers";
 
@@ -124,7 +124,7 @@ describe("constant-time comparisons at run time", () => {
 
   it("compares a Juspay return signature in constant time", async () => {
     await configureJuspaySim();
-    const id = juspayOrderId("ct");
+    const id = newOrderId("ct");
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id, { encoding: "single" });
     const url = new URL(redirect.url);

@@ -8,8 +8,7 @@ import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/http/router";
 import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
-import { api, API_KEY, call, expectProblem, objectOf, sim, worker } from "../helpers";
-import { callWithEnv } from "../juspay/support";
+import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, sim, worker } from "../helpers";
 import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
 import { expectMerchantReceived, orderView, outbox } from "./support";
 

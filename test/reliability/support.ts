@@ -3,9 +3,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GatewayId } from "../../src/core/model";
 import type { OrderObject } from "../../src/storage/order-object";
-import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/helpers";
-import { api, objectOf, sim } from "../helpers";
-import { callWithEnv } from "../juspay/support";
+import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/support";
+import { api, callWithEnv, objectOf, sim } from "../helpers";
 import type { CallSelector } from "./drivers";
 
 /** Outbound calls time out after this long in the fault tests (`GATEWAY_TIMEOUT_MS`). */

@@ -5,7 +5,7 @@
  */
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { api, call, sim, uniqueOrderId } from "../helpers";
+import { api, call, gatewayCalls, sim, uniqueOrderId } from "../helpers";
 
 export const SECRET = TEST_BINDINGS.NIMBBL_ACCESS_SECRET;
 export const ACCESS_KEY = TEST_BINDINGS.NIMBBL_ACCESS_KEY;
@@ -145,8 +145,8 @@ export function redirectStatus(res: Response): string | null {
 }
 
 /** How many calls the simulated Nimbbl received on `path` that mention `needle` (an order id). */
-export async function gatewayCalls(path: string, needle: string): Promise<number> {
-  const calls: any[] = await (await sim(`/__control/calls?gateway=nimbbl&path=${encodeURIComponent(path)}`)).json();
+export async function countCalls(path: string, needle: string): Promise<number> {
+  const calls = await gatewayCalls("nimbbl", path);
   return calls.filter((c) => `${c.query} ${c.body}`.includes(needle)).length;
 }
 

@@ -9,8 +9,8 @@ import { beforeAll, expect } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/body";
 import { orderObjectName, type GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
+import { DRIVER_LIST } from "../drivers";
 import { api, worker } from "../helpers";
-import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
 import { auditTrail, orderView } from "./support";
 
 /** Runs per property: enough to find shallow bugs, small enough for `npm test` (product.md §7, issue 9). */
@@ -209,8 +209,7 @@ export interface Target {
 /** One paid order per gateway, known to checkpost: the fuzz inputs aim at them. */
 export async function paidTargets(): Promise<Target[]> {
   const targets: Target[] = [];
-  for (const driver of REFUND_DRIVERS)
-    targets.push({ gateway: driver.gateway, orderId: await driver.paidOrder(10_000) });
+  for (const driver of DRIVER_LIST) targets.push({ gateway: driver.gateway, orderId: await driver.paidOrder(10_000) });
   return targets;
 }
 

@@ -9,9 +9,9 @@ import { createLogger } from "../../src/core/log";
 import type { Env } from "../../src/env";
 import { callGateway, type GatewayCall } from "../../src/gateways/http";
 import type { GatewayIO } from "../../src/gateways/types";
+import { addFault } from "../drivers";
 import { gatewayCalls, uniqueOrderId } from "../helpers";
 import { configureJuspaySim } from "../juspay/support";
-import { addFault } from "./support";
 
 function io(timeoutMs?: number): GatewayIO {
   return {

@@ -8,10 +8,10 @@
 /// <reference types="vite/client" />
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
+import { createdOrder, DRIVERS } from "../drivers";
 import { api, call, uniqueOrderId } from "../helpers";
 import { basicAuth, configureJuspaySim, newOrderId, simOrder, simRedirect } from "../juspay/support";
 import { returnToken } from "../phonepe/support";
-import { createdOrder, DRIVERS } from "./drivers";
 
 const SOURCES = import.meta.glob<string>("../../src/**/*.ts", { query: "?raw", import: "default", eager: true });
 
@@ -162,7 +162,7 @@ describe("constant-time comparisons at run time", () => {
   });
 
   it("compares a Nimbbl webhook signature in constant time", async () => {
-    const nimbbl = DRIVERS.find((d) => d.gateway === "nimbbl")!;
+    const nimbbl = DRIVERS.nimbbl;
     const orderId = await createdOrder(nimbbl);
     await nimbbl.pay(orderId);
     const hook = await nimbbl.paidWebhook(orderId);

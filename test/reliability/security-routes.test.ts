@@ -8,8 +8,8 @@ import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/http/router";
 import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
+import { createdOrder, DRIVER_LIST, DRIVERS, type Driver, type RequestSpec } from "../drivers";
 import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, sim, worker } from "../helpers";
-import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
 import { expectMerchantReceived, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";
@@ -30,11 +30,11 @@ async function juspaySignedSteering(orderId: string): Promise<RequestSpec> {
   return { path: `${url.pathname}${url.search}`, init: { redirect: "manual" } };
 }
 
-async function steeredLeg(driver: GatewayDriver, orderId: string): Promise<RequestSpec> {
+async function steeredLeg(driver: Driver, orderId: string): Promise<RequestSpec> {
   return driver.gateway === "juspay" ? juspaySignedSteering(orderId) : withSteering(await driver.returnLeg(orderId));
 }
 
-describe.each(DRIVERS)("$gateway return redirects", (driver) => {
+describe.each(DRIVER_LIST)("$gateway return redirects", (driver) => {
   it("sends the customer to MERCHANT_RETURN_URL whatever the query says", async () => {
     const orderId = await createdOrder(driver);
     await driver.pay(orderId);
@@ -139,7 +139,7 @@ const LATE_SUCCESS = [
 ] as const;
 
 describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
-  const driver = DRIVERS.find((d) => d.gateway === late.gateway)!;
+  const driver = DRIVERS[late.gateway];
 
   it("cannot move a late success back to failed", async () => {
     const orderId = await createdOrder(driver);
@@ -173,7 +173,7 @@ it("the Worker entry answers in-process (sanity check of the helper used above)"
 
 describe("webhooks about order ids no route can address", () => {
   it("acknowledges an authentic Juspay webhook for the order id '..' and records nothing", async () => {
-    const juspay = DRIVERS.find((d) => d.gateway === "juspay")!;
+    const juspay = DRIVERS.juspay;
     const orderId = await createdOrder(juspay);
     await juspay.pay(orderId);
     const hook = await juspay.paidWebhook(orderId);

@@ -10,9 +10,8 @@ import { TEST_BINDINGS as B } from "../bindings";
 import { api, call, captureLogs, sim } from "../helpers";
 import { basicAuth, simMandate } from "../juspay/support";
 import { sha256Hex } from "../phonepe/support";
-import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
-import { createdOrder, DRIVERS, type GatewayDriver } from "./drivers";
-import { addFault, clearFaults, runAlarm } from "./support";
+import { addFault, clearFaults, createdOrder, DRIVER_LIST, type Driver } from "../drivers";
+import { runAlarm } from "./support";
 
 /** Everything the flow answered: status line, headers and body of each response. */
 class Seen {
@@ -78,7 +77,7 @@ const INSTRUMENT = [
   "mdt_",
 ];
 
-async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
+async function wholeFlow(driver: Driver, seen: Seen): Promise<void> {
   const g = driver.gateway;
   // Payment: create, pay, return leg, webhook, reconciliation, refresh, order and audit trail, status page.
   const orderId = await createdOrder(driver);
@@ -95,8 +94,7 @@ async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
   await seen.add(status);
 
   // Refunds on a paid order: create, refresh, settle through the alarm.
-  const refunds = REFUND_DRIVERS.find((d) => d.gateway === g)!;
-  const paid = await refunds.paidOrder(10_000);
+  const paid = await driver.paidOrder(10_000);
   const refundRes = await seen.add(
     await api(`/v1/orders/${g}/${paid}/refunds`, {
       method: "POST",
@@ -110,7 +108,7 @@ async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
     gateway_reference: string | null;
   };
   await seen.add(await api(`/v1/orders/${g}/${paid}/refunds/${refund.refund_id}?refresh=true`));
-  await driver.settleRefund(paid, refund);
+  await driver.settleRefund(paid, refund, "succeeded");
   await runAlarm(g, paid);
 
   // Failure paths: wrong API key, tampered return leg and webhook, a gateway that answers an error page.
@@ -129,7 +127,7 @@ async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
 }
 
 describe("secrets in logs and responses", () => {
-  it.each(DRIVERS.map((d) => [d.gateway, d] as const))(
+  it.each(DRIVER_LIST.map((d) => [d.gateway, d] as const))(
     "keeps every secret, token and instrument field out of the logs and answers of whole %s flows",
     async (_name, driver) => {
       const seen = new Seen();

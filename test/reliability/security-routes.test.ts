@@ -9,29 +9,19 @@ import { buildRouter } from "../../src/http/router";
 import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
 import { createdOrder, DRIVER_LIST, DRIVERS, type Driver, type RequestSpec } from "../drivers";
-import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, sim, worker } from "../helpers";
+import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, worker } from "../helpers";
 import { expectMerchantReceived, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";
 /** Parameters an attacker might add to a return URL to steer the redirect. */
 const STEERING = ["return_url", "redirect", "redirect_url", "redirectUrl", "next", "url", "callback_url", "location"];
 
-function withSteering(spec: RequestSpec): RequestSpec {
-  const url = new URL(spec.path, "https://checkpost.test");
-  for (const name of STEERING) url.searchParams.append(name, FOREIGN);
-  return { path: `${url.pathname}${url.search}`, init: spec.init };
-}
-
-async function juspaySignedSteering(orderId: string): Promise<RequestSpec> {
-  // Juspay signs every parameter on the return URL, so these arrive signed: verification passes, steering must not.
-  const extra = Object.fromEntries(STEERING.map((name) => [name, FOREIGN]));
-  const res = await sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: { extra } });
-  const url = new URL(((await res.json()) as { url: string }).url);
-  return { path: `${url.pathname}${url.search}`, init: { redirect: "manual" } };
-}
-
-async function steeredLeg(driver: Driver, orderId: string): Promise<RequestSpec> {
-  return driver.gateway === "juspay" ? juspaySignedSteering(orderId) : withSteering(await driver.returnLeg(orderId));
+/**
+ * The return leg with every steering parameter pointing elsewhere. Where the gateway signs every parameter on the
+ * return URL (Juspay), they arrive signed: verification passes, steering must not.
+ */
+function steeredLeg(driver: Driver, orderId: string): Promise<RequestSpec> {
+  return driver.returnLeg(orderId, Object.fromEntries(STEERING.map((name) => [name, FOREIGN])));
 }
 
 describe.each(DRIVER_LIST)("$gateway return redirects", (driver) => {
@@ -120,26 +110,11 @@ describe("/v1 authentication", () => {
   });
 });
 
-/** Gateways whose redirect carries a signed status, with a failure that can turn into a late success. */
-const LATE_SUCCESS = [
-  {
-    gateway: "juspay",
-    fail: (id: string) =>
-      sim(`/__control/juspay/orders/${id}/status`, { method: "POST", json: { status: "AUTHORIZATION_FAILED" } }),
-    succeedLate: (id: string) =>
-      sim(`/__control/juspay/orders/${id}/status`, { method: "POST", json: { status: "CHARGED" } }),
-  },
-  {
-    gateway: "nimbbl",
-    fail: (id: string) =>
-      sim(`/__control/nimbbl/orders/${id}/outcome`, { method: "POST", json: { outcome: "failure" } }),
-    succeedLate: (id: string) =>
-      sim(`/__control/nimbbl/orders/${id}/outcome`, { method: "POST", json: { outcome: "late_success" } }),
-  },
-] as const;
+/** Gateways whose redirect carries a signed status, with a failure that can turn into a late success (`lateSuccess`). */
+const LATE_SUCCESS = DRIVER_LIST.filter((d) => d.lateSuccess !== null);
 
-describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
-  const driver = DRIVERS[late.gateway];
+describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (driver) => {
+  const late = driver.lateSuccess!;
 
   it("cannot move a late success back to failed", async () => {
     const orderId = await createdOrder(driver);
@@ -149,7 +124,7 @@ describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
     expect(new URL(first.headers.get("location") ?? "").searchParams.get("status")).toBe("failed");
 
     await late.succeedLate(orderId);
-    expect((await (await api(`/v1/orders/${late.gateway}/${orderId}?refresh=true`)).json<any>()).status).toBe(
+    expect((await (await api(`/v1/orders/${driver.gateway}/${orderId}?refresh=true`)).json<any>()).status).toBe(
       "succeeded",
     );
     const settled = await orderView(driver.gateway, orderId);

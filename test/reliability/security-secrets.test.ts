@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS as B } from "../bindings";
-import { api, call, captureLogs, sim } from "../helpers";
-import { basicAuth, simMandate } from "../juspay/support";
-import { sha256Hex } from "../phonepe/support";
 import { addFault, clearFaults, createdOrder, DRIVER_LIST, type Driver } from "../drivers";
+import { api, call, captureLogs, gatewayCalls } from "../helpers";
+import { simMandate } from "../juspay/support";
 import { runAlarm } from "./support";
 
 /** Everything the flow answered: status line, headers and body of each response. */
@@ -22,36 +21,23 @@ class Seen {
   }
 }
 
+/** checkpost's own secrets, then every gateway's (`Driver.secrets`: its settings and what is derived from them). */
 async function secrets(): Promise<string[]> {
   const whsec = B.MERCHANT_WEBHOOK_SECRET.split(" ");
+  const perGateway = await Promise.all(DRIVER_LIST.map((d) => d.secrets()));
   return [
     ...B.PROXY_API_KEYS.split(","),
     ...whsec,
     ...whsec.map((k) => k.slice("whsec_".length)),
-    B.JUSPAY_API_KEY,
-    B.JUSPAY_RESPONSE_KEY,
-    B.JUSPAY_WEBHOOK_USERNAME,
-    B.JUSPAY_WEBHOOK_PASSWORD,
-    B.PHONEPE_CLIENT_ID,
-    B.PHONEPE_CLIENT_SECRET,
-    B.PHONEPE_WEBHOOK_USERNAME,
-    B.PHONEPE_WEBHOOK_PASSWORD,
-    B.NIMBBL_ACCESS_KEY,
-    B.NIMBBL_ACCESS_SECRET,
-    // Credentials derived from them, as they travel on the wire.
-    basicAuth(B.JUSPAY_API_KEY, "").slice("Basic ".length),
-    basicAuth(B.JUSPAY_WEBHOOK_USERNAME, B.JUSPAY_WEBHOOK_PASSWORD).slice("Basic ".length),
-    await sha256Hex(`${B.PHONEPE_WEBHOOK_USERNAME}:${B.PHONEPE_WEBHOOK_PASSWORD}`),
+    ...perGateway.flat(),
   ];
 }
 
-/** The merchant access tokens checkpost sent to the simulated gateways (`O-Bearer …`, `Bearer …`). */
+/** The merchant access tokens checkpost sent to the simulated gateways that issue them (`O-Bearer …`, `Bearer …`). */
 async function issuedTokens(): Promise<string[]> {
   const tokens = new Set<string>();
-  for (const gateway of ["phonepe", "nimbbl"]) {
-    const calls: { headers: Record<string, string> }[] = await (
-      await sim(`/__control/calls?gateway=${gateway}`)
-    ).json();
+  for (const { gateway } of DRIVER_LIST.filter((d) => d.token !== null)) {
+    const calls = await gatewayCalls(gateway);
     for (const c of calls) {
       const m = /^(?:O-)?Bearer (\S+)$/.exec(c.headers["authorization"] ?? "");
       if (m?.[1]) tokens.add(m[1]);

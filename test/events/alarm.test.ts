@@ -4,6 +4,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { GatewayId } from "../../src/core/model";
 import { pollDelay } from "../../src/core/reconcile";
 import type { OrderObject } from "../../src/storage/order-object";
 import { api, objectOf, order, uniqueOrderId } from "../helpers";
@@ -15,7 +16,7 @@ interface Armed {
   deliveryDue: number | null;
 }
 
-async function armed(gateway: "juspay" | "phonepe" | "nimbbl", orderId: string): Promise<Armed> {
+async function armed(gateway: GatewayId, orderId: string): Promise<Armed> {
   return runInDurableObject(objectOf(gateway, orderId), async (_o: OrderObject, state) => {
     const sql = state.storage.sql;
     const poll = sql.exec("SELECT value FROM meta WHERE key = 'poll'").toArray()[0];

@@ -8,6 +8,9 @@ import type { Env } from "../src/env";
 import checkpost from "../src/index";
 import { orderStub, type OrderObject } from "../src/storage/order-object";
 
+/** The order Durable Object's class, for typing `runInDurableObject` callbacks (the one import of it in test/). */
+export type { OrderObject };
+
 export const API_KEY = TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "";
 export const BASE = "https://checkpost.test";
 

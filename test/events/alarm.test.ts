@@ -6,8 +6,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GatewayId } from "../../src/core/model";
 import { pollDelay } from "../../src/core/reconcile";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, objectOf, order, uniqueOrderId } from "../helpers";
+import { api, objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
 import { AMOUNT, acceptedCount, merchantEvents, merchantFault, runAlarmsUntil, seedChanges } from "./support";
 
 interface Armed {

@@ -3,9 +3,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliveryId } from "../../src/core/delivery";
 import { clearEndpointGone, endpointGoneAt } from "../../src/delivery/kv-index";
-import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
-import { api, objectOf, uniqueOrderId } from "../helpers";
+import { api, objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 import {
   acceptedCount,
   deliveryOf,

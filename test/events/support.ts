@@ -4,10 +4,9 @@ import { expect } from "vitest";
 import { fromMinor, type Money } from "../../src/core/money";
 import type { PaymentStatus } from "../../src/core/status";
 import type { GatewayId } from "../../src/core/model";
-import type { OrderObject } from "../../src/storage/order-object";
 import type { DeliveryDetail } from "../../src/storage/outbox";
 import type { MerchantDelivery } from "../../sim/src/merchant";
-import { objectOf, order, sim } from "../helpers";
+import { objectOf, order, type OrderObject, sim } from "../helpers";
 
 export const AMOUNT: Money = (() => {
   const money = fromMinor(10_000, "INR");

@@ -6,10 +6,9 @@ import { deliveryId } from "../../src/core/delivery";
 import { createLogger } from "../../src/core/log";
 import { deliverDue, eventsEndpoint } from "../../src/delivery/run";
 import type { Env } from "../../src/env";
-import type { OrderObject } from "../../src/storage/order-object";
 import { enqueueEvent, nextDeliveryAt, outboxRow } from "../../src/storage/outbox";
 import { TEST_BINDINGS } from "../bindings";
-import { api, objectOf, uniqueOrderId } from "../helpers";
+import { api, objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 import { acceptedCount, AMOUNT, merchantEvents, runAlarmsUntil, seedChanges } from "./support";
 
 const KEY = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0];

@@ -5,9 +5,8 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
 import { addFault, DRIVER_LIST, refundCalls, type Driver } from "../drivers";
-import { api, expectProblem, objectOf } from "../helpers";
+import { api, expectProblem, objectOf, type OrderObject } from "../helpers";
 
 interface RefundBody {
   refund_id: string;

@@ -4,8 +4,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, expectProblem, objectOf, order, uniqueOrderId } from "../helpers";
+import { api, expectProblem, objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
 
 async function paidOrder(amount = 10000): Promise<string> {
   const id = uniqueOrderId("rf");

@@ -5,9 +5,8 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
 import { addFault, createdOrder, DRIVER_LIST, type Driver, type RequestSpec } from "../drivers";
-import { call, objectOf } from "../helpers";
+import { call, objectOf, type OrderObject } from "../helpers";
 import {
   alarmUntil,
   auditTrail,

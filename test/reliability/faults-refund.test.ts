@@ -6,9 +6,8 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
 import { addFault, clearFaults, DRIVER_LIST, type Driver } from "../drivers";
-import { api, expectProblem, objectOf } from "../helpers";
+import { api, expectProblem, objectOf, type OrderObject } from "../helpers";
 import { FAULTS, type FaultCase } from "./faults";
 import { alarmUntil, callShort, orderView, runAlarm } from "./support";
 

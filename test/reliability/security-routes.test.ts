@@ -6,10 +6,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/http/router";
-import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
 import { createdOrder, DRIVER_LIST, DRIVERS, type Driver, type RequestSpec } from "../drivers";
-import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, worker } from "../helpers";
+import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, type OrderObject, worker } from "../helpers";
 import { expectMerchantReceived, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";

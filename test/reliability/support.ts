@@ -2,9 +2,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GatewayId } from "../../src/core/model";
-import type { OrderObject } from "../../src/storage/order-object";
 import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/support";
-import { api, callWithEnv, objectOf } from "../helpers";
+import { api, callWithEnv, objectOf, type OrderObject } from "../helpers";
 
 /** Outbound calls time out after this long in the fault tests (`GATEWAY_TIMEOUT_MS`). */
 export const SHORT_TIMEOUT_MS = 200;

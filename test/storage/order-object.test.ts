@@ -1,9 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../src/gateways/types";
-import type { OrderObject } from "../../src/storage/order-object";
 import type { ObserveInput } from "../../src/core/order";
-import { objectOf, order, uniqueOrderId } from "../helpers";
+import { objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
 
 const INR = (minor: number) => ({ minor, currency: "INR" as const });
 

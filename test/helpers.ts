@@ -1,10 +1,15 @@
 /** Shared helpers for tests that drive the whole Worker inside workerd. */
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "./bindings";
-import type { GatewayId } from "../src/core/model";
-import { orderStub } from "../src/storage/order-object";
+import { orderObjectName, type GatewayId } from "../src/core/model";
+import type { Env } from "../src/env";
+import checkpost from "../src/index";
+import { orderStub, type OrderObject } from "../src/storage/order-object";
+
+/** The order Durable Object's class, for typing `runInDurableObject` callbacks (the one import of it in test/). */
+export type { OrderObject };
 
 export const API_KEY = TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "";
 export const BASE = "https://checkpost.test";
@@ -34,6 +39,26 @@ export function api(path: string, init: RequestInit & { json?: unknown } = {}): 
   return call(path, { ...init, headers, body: body ?? null });
 }
 
+/** Calls the Worker with some settings changed (a new env object, so settings are read afresh). */
+export async function callWithEnv(
+  overrides: Record<string, string>,
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("authorization") && path.startsWith("/v1/")) headers.set("authorization", `Bearer ${API_KEY}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const ctx = createExecutionContext();
+  const request = new Request(new URL(path, BASE), { ...init, headers, body: body ?? null, redirect: "manual" });
+  const res = await checkpost.fetch(request, { ...env, ...overrides } as unknown as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
 /** Asserts a problem+json response and returns its body. */
 export async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
   expect(res.status).toBe(status);
@@ -45,8 +70,14 @@ export async function expectProblem(res: Response, status: number, code: string)
   return body;
 }
 
+/** The order's Durable Object as checkpost calls it (typed RPC), named by src's `orderStub`. */
 export function order(gateway: GatewayId, orderId: string) {
   return orderStub(env, { gateway, orderId });
+}
+
+/** The order's Durable Object stub, for `cloudflare:test` helpers (`runInDurableObject`, `runDurableObjectAlarm`). */
+export function objectOf(gateway: GatewayId, orderId: string): DurableObjectStub<OrderObject> {
+  return env.ORDERS.getByName(orderObjectName({ gateway, orderId }));
 }
 
 let counter = 0;
@@ -83,4 +114,19 @@ export async function sim(path: string, init: RequestInit & { json?: unknown } =
     body = JSON.stringify(init.json);
   }
   return fetch(new URL(path, "http://sim.test"), { ...init, headers, body: body ?? null });
+}
+
+/** One call a simulated gateway received, as `GET /__control/calls` lists it. */
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The calls the simulated `gateway` received whose path contains `pathPart`, oldest first. */
+export async function gatewayCalls(gateway: GatewayId, pathPart = ""): Promise<RecordedCall[]> {
+  const res = await sim(`/__control/calls?gateway=${gateway}&path=${encodeURIComponent(pathPart)}`);
+  return (await res.json()) as RecordedCall[];
 }

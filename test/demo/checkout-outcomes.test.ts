@@ -5,16 +5,15 @@
  * later do so after `SIM_SETTLE_MS` (1 s in vitest.config.ts).
  */
 import { describe, expect, it } from "vitest";
+import { GATEWAY_IDS, type GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
+import { DRIVERS } from "../drivers";
 import { api, call, uniqueOrderId } from "../helpers";
-import { configureJuspaySim } from "../juspay/support";
 
-const GATEWAYS = ["juspay", "phonepe", "nimbbl"] as const;
-type Gateway = (typeof GATEWAYS)[number];
 const OUTCOMES = ["success", "failure", "pending_then_success", "late_success", "cancel"] as const;
 
 /** What checkpost reports on the return, and (for the late outcomes) once the gateway settles. */
-const EXPECTED: Record<(typeof OUTCOMES)[number], { now: Record<Gateway, string>; later?: string }> = {
+const EXPECTED: Record<(typeof OUTCOMES)[number], { now: Record<GatewayId, string>; later?: string }> = {
   success: { now: { juspay: "succeeded", phonepe: "succeeded", nimbbl: "succeeded" } },
   failure: { now: { juspay: "failed", phonepe: "failed", nimbbl: "failed" } },
   pending_then_success: { now: { juspay: "pending", phonepe: "pending", nimbbl: "pending" }, later: "succeeded" },
@@ -24,8 +23,8 @@ const EXPECTED: Record<(typeof OUTCOMES)[number], { now: Record<Gateway, string>
 };
 
 /** Creates the order through checkpost and returns the checkout page a browser would be sent to. */
-async function checkoutUrl(gateway: Gateway, orderId: string): Promise<string> {
-  if (gateway === "juspay") await configureJuspaySim();
+async function checkoutUrl(gateway: GatewayId, orderId: string): Promise<string> {
+  await DRIVERS[gateway].prepare();
   const res = await api("/v1/orders", {
     method: "POST",
     json: { gateway, order_id: orderId, amount: 49_900, currency: "INR" },
@@ -46,7 +45,7 @@ async function choose(page: string, outcome: string): Promise<Response> {
   });
 }
 
-async function statusAfter(gateway: Gateway, orderId: string, wanted: string): Promise<string> {
+async function statusAfter(gateway: GatewayId, orderId: string, wanted: string): Promise<string> {
   let status = "";
   for (let i = 0; i < 40 && status !== wanted; i++) {
     await new Promise((r) => setTimeout(r, 150));
@@ -56,7 +55,14 @@ async function statusAfter(gateway: Gateway, orderId: string, wanted: string): P
   return status;
 }
 
-describe.each(GATEWAYS)("the simulated %s checkout", (gateway) => {
+/** A checkout page for an order the simulated gateway does not know. */
+const UNKNOWN_CHECKOUT: Record<GatewayId, string> = {
+  juspay: "http://sim.test/juspay/pay/no_such_order",
+  phonepe: "http://sim.test/phonepe/checkout/page?order=no_such_order",
+  nimbbl: "http://sim.test/nimbbl/checkout?token=ot_unknown",
+};
+
+describe.each(GATEWAY_IDS)("the simulated %s checkout", (gateway) => {
   it("shows the amount, the order and the five outcomes", async () => {
     const orderId = uniqueOrderId("co");
     const res = await fetch(await checkoutUrl(gateway, orderId));
@@ -85,12 +91,6 @@ describe.each(GATEWAYS)("the simulated %s checkout", (gateway) => {
   });
 
   it("refuses a checkout for an order it does not know", async () => {
-    const page =
-      gateway === "juspay"
-        ? "http://sim.test/juspay/pay/no_such_order"
-        : gateway === "phonepe"
-          ? "http://sim.test/phonepe/checkout/page?order=no_such_order"
-          : "http://sim.test/nimbbl/checkout?token=ot_unknown";
-    expect((await fetch(page)).status).toBe(404);
+    expect((await fetch(UNKNOWN_CHECKOUT[gateway])).status).toBe(404);
   });
 });

@@ -8,7 +8,7 @@ import { paiseFromRupees } from "../../sim/src/demo";
 import { verifyCheckpostRedirect, verifyEvent } from "../../sim/src/demo-verify";
 import { TEST_BINDINGS } from "../bindings";
 import { call } from "../helpers";
-import { createViaApi, ppOrderId, simJson } from "../phonepe/support";
+import { createOrder, newOrderId, simJson } from "../phonepe/support";
 
 const [WHSEC = "", OTHER = ""] = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ");
 const now = () => Math.floor(Date.now() / 1000);
@@ -41,8 +41,8 @@ describe("the demo merchant's redirect check", () => {
   });
 
   it("accepts the redirect checkpost's return leg really sends", async () => {
-    const orderId = ppOrderId("DV");
-    await createViaApi(orderId);
+    const orderId = newOrderId("DV");
+    await createOrder(orderId);
     const { redirectUrl } = await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED" });
     const res = await call(redirectUrl, { redirect: "manual" });
     const url = new URL(res.headers.get("location") ?? "");

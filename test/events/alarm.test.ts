@@ -4,10 +4,10 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { GatewayId } from "../../src/core/model";
 import { pollDelay } from "../../src/core/reconcile";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, order, uniqueOrderId } from "../helpers";
-import { AMOUNT, acceptedCount, merchantEvents, merchantFault, objectOf, runAlarmsUntil, seedChanges } from "./helpers";
+import { api, objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
+import { AMOUNT, acceptedCount, merchantEvents, merchantFault, runAlarmsUntil, seedChanges } from "./support";
 
 interface Armed {
   alarm: number | null;
@@ -15,7 +15,7 @@ interface Armed {
   deliveryDue: number | null;
 }
 
-async function armed(gateway: "juspay" | "phonepe" | "nimbbl", orderId: string): Promise<Armed> {
+async function armed(gateway: GatewayId, orderId: string): Promise<Armed> {
   return runInDurableObject(objectOf(gateway, orderId), async (_o: OrderObject, state) => {
     const sql = state.storage.sql;
     const poll = sql.exec("SELECT value FROM meta WHERE key = 'poll'").toArray()[0];

@@ -9,7 +9,7 @@ import {
   merchantRecovers,
   runAlarmsUntil,
   seedChanges,
-} from "./helpers";
+} from "./support";
 
 interface Page {
   data: { id: string; status: string; order_id: string; attempts: number; type: string }[];

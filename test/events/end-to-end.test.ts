@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { createOrder, getOrder, outcome, postWebhook, simWebhooks } from "../nimbbl/helpers";
-import { acceptedCount, merchantEvents, runAlarmsUntil } from "./helpers";
+import { createOrder, getOrder, outcome, postWebhook, simWebhooks } from "../nimbbl/support";
+import { acceptedCount, merchantEvents, runAlarmsUntil } from "./support";
 
 const statusIs = (orderId: string, status: string) => async () => (await getOrder(orderId)).status === status;
 

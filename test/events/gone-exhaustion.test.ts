@@ -3,19 +3,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliveryId } from "../../src/core/delivery";
 import { clearEndpointGone, endpointGoneAt } from "../../src/delivery/kv-index";
-import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
-import { api, uniqueOrderId } from "../helpers";
+import { api, objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 import {
   acceptedCount,
   deliveryOf,
   merchantEvents,
   merchantFault,
   merchantRecovers,
-  objectOf,
   runAlarmsUntil,
   seedChanges,
-} from "./helpers";
+} from "./support";
 
 const ENDPOINT = new URL(TEST_BINDINGS.MERCHANT_WEBHOOK_URL);
 const HOUR = 60 * 60 * 1000;

@@ -11,7 +11,7 @@ import {
   runAlarms,
   runAlarmsUntil,
   seedChanges,
-} from "./helpers";
+} from "./support";
 
 const sequences = (events: { sequence: number | null }[]) => events.map((e) => e.sequence);
 

@@ -11,7 +11,7 @@ import { createLogger } from "../../src/core/log";
 import { resultRedirect } from "../../src/http/routes/return";
 import { TEST_BINDINGS } from "../bindings";
 import { api, uniqueOrderId } from "../helpers";
-import { acceptedCount, deliveryOf, merchantEvents, runAlarmsUntil, seedChanges } from "./helpers";
+import { acceptedCount, deliveryOf, merchantEvents, runAlarmsUntil, seedChanges } from "./support";
 
 const KEYS = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ");
 

@@ -6,11 +6,10 @@ import { deliveryId } from "../../src/core/delivery";
 import { createLogger } from "../../src/core/log";
 import { deliverDue, eventsEndpoint } from "../../src/delivery/run";
 import type { Env } from "../../src/env";
-import type { OrderObject } from "../../src/storage/order-object";
 import { enqueueEvent, nextDeliveryAt, outboxRow } from "../../src/storage/order/outbox";
 import { TEST_BINDINGS } from "../bindings";
-import { api, uniqueOrderId } from "../helpers";
-import { acceptedCount, AMOUNT, merchantEvents, objectOf, runAlarmsUntil, seedChanges } from "./helpers";
+import { api, objectOf, type OrderObject, uniqueOrderId } from "../helpers";
+import { acceptedCount, AMOUNT, merchantEvents, runAlarmsUntil, seedChanges } from "./support";
 
 const KEY = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0];
 

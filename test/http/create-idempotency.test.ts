@@ -3,7 +3,7 @@
  * phonepe.md §4: on an ambiguous failure, never let a retry's refusal make checkpost forget an order that may exist).
  */
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, sim, uniqueOrderId } from "../helpers";
+import { api, expectProblem, gatewayCalls, sim, uniqueOrderId } from "../helpers";
 
 function orderId(): string {
   return uniqueOrderId("ik").replace(/[^A-Za-z0-9_-]/g, "_");
@@ -14,7 +14,7 @@ function create(body: Record<string, unknown>, key?: string) {
 }
 
 async function payCalls(id: string): Promise<number> {
-  const calls: { body: string }[] = await (await sim("/__control/calls?gateway=phonepe&path=/checkout/v2/pay")).json();
+  const calls = await gatewayCalls("phonepe", "/checkout/v2/pay");
   return calls.filter((c) => c.body.includes(id)).length;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GATEWAY_IDS } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
 import { api, call, captureLogs, expectProblem, uniqueOrderId } from "../helpers";
 
@@ -8,7 +9,7 @@ describe("service routes", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { ok: boolean; gateways: Record<string, { enabled: boolean }> };
     expect(body.ok).toBe(true);
-    expect(Object.keys(body.gateways).sort()).toEqual(["juspay", "nimbbl", "phonepe"]);
+    expect(Object.keys(body.gateways).sort()).toEqual([...GATEWAY_IDS].sort());
     expect(body.gateways["juspay"]?.enabled).toBe(true);
   });
 
@@ -21,7 +22,7 @@ describe("service routes", () => {
     const schema = create.requestBody.content["application/json"].schema;
     expect(schema.required).toEqual(expect.arrayContaining(["gateway", "order_id", "amount", "currency"]));
     expect(schema.properties.amount.type).toBe("integer");
-    expect(schema.properties.gateway.enum).toEqual(["juspay", "phonepe", "nimbbl"]);
+    expect(schema.properties.gateway.enum).toEqual(GATEWAY_IDS);
     expect(doc.paths["/v1/orders/{gateway}/{order_id}"]?.["get"].security).toEqual([{ bearer: [] }]);
   });
 

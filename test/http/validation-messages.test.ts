@@ -3,6 +3,7 @@
  * Each names what was expected at a field path, and none repeats the value that was sent.
  */
 import { describe, expect, it } from "vitest";
+import { GATEWAY_IDS } from "../../src/core/model";
 import { JuspaySdkSignedPayloadSchema } from "../../src/gateways/juspay/api";
 import { parseOrFail } from "../../src/http/validate";
 import { api, expectProblem } from "../helpers";
@@ -18,7 +19,7 @@ describe("validation messages", () => {
   it("says which fields are required, which values are allowed and which keys are unknown", async () => {
     const { errors } = await invalid("/v1/orders", { gateway: "paypal", order_id: "o1", amount: 100, colour: "red" });
     expect(errors).toEqual({
-      gateway: 'expected "juspay" | "phonepe" | "nimbbl"',
+      gateway: `expected ${GATEWAY_IDS.map((g) => `"${g}"`).join(" | ")}`,
       currency: "required",
       "(body)": "unknown field: colour",
     });

@@ -3,14 +3,14 @@
  * pair is generated here, at test time, with WebCrypto; no private key is committed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem } from "../helpers";
-import { callWithEnv, configureJuspaySim, getOrder, J, juspayCalls, juspayOrderId, simMandate } from "./support";
+import { api, call, callWithEnv, expectProblem, gatewayCalls } from "../helpers";
+import { configureJuspaySim, getOrder, J, newOrderId, simMandate } from "./support";
 
 beforeAll(configureJuspaySim);
 
 describe("GET /v1/juspay/customers/:customer_id/mandates", () => {
   it("lists the customer's mandates, revoked ones too, in minor units and without tokens", async () => {
-    const customer = `cust_${juspayOrderId("m")}`;
+    const customer = `cust_${newOrderId("m")}`;
     await simMandate({ customer_id: customer, mandate_id: `${customer}_a`, max_amount: "999.50" });
     await simMandate({ customer_id: customer, mandate_id: `${customer}_b`, status: "REVOKED" });
     const res = await api(`/v1/juspay/customers/${customer}/mandates`);
@@ -33,12 +33,12 @@ describe("GET /v1/juspay/customers/:customer_id/mandates", () => {
     });
     expect(body.mandates[1].status).toBe("REVOKED");
     expect(JSON.stringify(body)).not.toMatch(/mandate_debit_token|mdt_|payer_vpa/);
-    const [sent] = await juspayCalls(`/customers/${customer}/mandates`);
+    const [sent] = await gatewayCalls("juspay", `/customers/${customer}/mandates`);
     expect(sent?.headers).toMatchObject({ "x-routing-id": customer, version: J.JUSPAY_API_VERSION });
   });
 
   it("answers an empty list for a customer without mandates", async () => {
-    const res = await api(`/v1/juspay/customers/nobody_${juspayOrderId()}/mandates`);
+    const res = await api(`/v1/juspay/customers/nobody_${newOrderId()}/mandates`);
     expect(await res.json()).toMatchObject({ mandates: [] });
   });
 
@@ -53,13 +53,13 @@ describe("GET /v1/juspay/customers/:customer_id/mandates", () => {
 
 describe("POST /v1/juspay/mandates/:mandate_id/revoke", () => {
   it("revokes the mandate at Juspay with command=revoke, routed by the customer id", async () => {
-    const customer = `cust_${juspayOrderId("r")}`;
+    const customer = `cust_${newOrderId("r")}`;
     const mandate = `${customer}_m`;
     await simMandate({ customer_id: customer, mandate_id: mandate });
     const res = await api(`/v1/juspay/mandates/${mandate}/revoke`, { method: "POST", json: { customer_id: customer } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ mandate_id: mandate, mandate_status: "REVOKED" });
-    const [sent] = await juspayCalls(`/mandates/${mandate}`);
+    const [sent] = await gatewayCalls("juspay", `/mandates/${mandate}`);
     expect(sent?.body).toBe("command=revoke");
     expect(sent?.headers).toMatchObject({
       "content-type": "application/x-www-form-urlencoded",
@@ -70,13 +70,13 @@ describe("POST /v1/juspay/mandates/:mandate_id/revoke", () => {
   });
 
   it("accepts an empty body", async () => {
-    const mandate = `m_${juspayOrderId("r")}`;
+    const mandate = `m_${newOrderId("r")}`;
     await simMandate({ customer_id: "c_empty", mandate_id: mandate });
     expect((await api(`/v1/juspay/mandates/${mandate}/revoke`, { method: "POST" })).status).toBe(200);
   });
 
   it("answers 404 gateway_not_found for a mandate Juspay does not know", async () => {
-    const res = await api(`/v1/juspay/mandates/unknown_${juspayOrderId()}/revoke`, { method: "POST", json: {} });
+    const res = await api(`/v1/juspay/mandates/unknown_${newOrderId()}/revoke`, { method: "POST", json: {} });
     await expectProblem(res, 404, "gateway_not_found");
   });
 });
@@ -148,7 +148,7 @@ describe("POST /v1/juspay/sdk/signed-payload", () => {
   });
 
   it("signs the process orderDetails and registers the order's amount for the return leg", async () => {
-    const id = juspayOrderId("sdk");
+    const id = newOrderId("sdk");
     const res = await sign({ type: "process", order_id: id, amount: 1250, currency: "INR", customer_id: "cust_9" });
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
@@ -167,7 +167,7 @@ describe("POST /v1/juspay/sdk/signed-payload", () => {
   });
 
   it("refuses to sign order details with another amount than the registered one (409)", async () => {
-    const id = juspayOrderId("sdk");
+    const id = newOrderId("sdk");
     expect((await sign({ type: "process", order_id: id, amount: 1000, currency: "INR" })).status).toBe(200);
     await expectProblem(
       await sign({ type: "process", order_id: id, amount: 1, currency: "INR" }),

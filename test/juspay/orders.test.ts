@@ -3,16 +3,14 @@
  * `POST /handleJuspayResponse` (seed 000).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem, sim } from "../helpers";
+import { api, call, callWithEnv, expectProblem, gatewayCalls, sim } from "../helpers";
 import {
   auditOf,
-  callWithEnv,
   configureJuspaySim,
   followReturn,
   getOrder,
   J,
-  juspayCalls,
-  juspayOrderId,
+  newOrderId,
   registerOrder,
   simOrder,
   simRedirect,
@@ -31,7 +29,7 @@ async function simRaw(orderId: string): Promise<any> {
 
 describe("POST /v1/orders through the session API", () => {
   it("creates a session and answers with a redirect to Juspay's payment page", async () => {
-    const id = juspayOrderId("ses");
+    const id = newOrderId("ses");
     const res = await createOrder({
       order_id: id,
       amount: 123450,
@@ -44,7 +42,7 @@ describe("POST /v1/orders through the session API", () => {
     expect(body.next_action).toEqual({ type: "redirect", url: `http://sim.test/juspay/pay/${id}` });
     expect(body.order).toMatchObject({ order_id: id, status: "created", amount: 123450, gateway_status: "NEW" });
 
-    const sent = (await juspayCalls("/session")).find((c) => JSON.parse(c.body).order_id === id);
+    const sent = (await gatewayCalls("juspay", "/session")).find((c) => JSON.parse(c.body).order_id === id);
     expect(JSON.parse(sent!.body)).toEqual({
       order_id: id,
       amount: "1234.50",
@@ -70,7 +68,7 @@ describe("POST /v1/orders through the session API", () => {
   });
 
   it("answers with the SDK payload when sdk is true", async () => {
-    const id = juspayOrderId("ses");
+    const id = newOrderId("ses");
     const res = await createOrder({ order_id: id, amount: 100, sdk: true });
     const body = (await res.json()) as any;
     expect(body.next_action.type).toBe("sdk");
@@ -81,24 +79,26 @@ describe("POST /v1/orders through the session API", () => {
   });
 
   it("routes a guest's session by the order id and sends no customer_id", async () => {
-    const id = juspayOrderId("ses");
+    const id = newOrderId("ses");
     expect((await createOrder({ order_id: id, amount: 100 })).status).toBe(201);
-    const sent = (await juspayCalls("/session")).find((c) => JSON.parse(c.body).order_id === id);
+    const sent = (await gatewayCalls("juspay", "/session")).find((c) => JSON.parse(c.body).order_id === id);
     expect(sent?.headers["x-routing-id"]).toBe(id);
     expect(JSON.parse(sent!.body)).not.toHaveProperty("customer_id");
   });
 
   it("answers a repeated create from the stored result without a second session", async () => {
-    const id = juspayOrderId("ses");
+    const id = newOrderId("ses");
     const first = (await (await createOrder({ order_id: id, amount: 100 })).json()) as any;
     const again = await createOrder({ order_id: id, amount: 100 });
     expect(again.status).toBe(200);
     expect(((await again.json()) as any).next_action).toEqual(first.next_action);
-    expect((await juspayCalls("/session")).filter((c) => JSON.parse(c.body).order_id === id)).toHaveLength(1);
+    expect((await gatewayCalls("juspay", "/session")).filter((c) => JSON.parse(c.body).order_id === id)).toHaveLength(
+      1,
+    );
   });
 
   it("runs a whole payment: session, payment at Juspay, signed return, succeeded", async () => {
-    const id = juspayOrderId("ses");
+    const id = newOrderId("ses");
     await createOrder({ order_id: id, amount: 5000 });
     await simSet(id, { status: "CHARGED" });
     const res = await followReturn(await simRedirect(id));
@@ -107,7 +107,7 @@ describe("POST /v1/orders through the session API", () => {
   });
 
   it("answers 422 gateway_rejected when Juspay refuses the session", async () => {
-    const id = juspayOrderId("ses");
+    const id = newOrderId("ses");
     await sim("/__control/faults", {
       method: "POST",
       json: {
@@ -126,7 +126,7 @@ describe("POST /v1/orders through the session API", () => {
   it("answers 404 gateway_not_configured without JUSPAY_PAYMENT_PAGE_CLIENT_ID", async () => {
     const res = await callWithEnv({ JUSPAY_PAYMENT_PAGE_CLIENT_ID: "" }, "/v1/orders", {
       method: "POST",
-      json: { gateway: "juspay", order_id: juspayOrderId("ses"), amount: 100, currency: "INR" },
+      json: { gateway: "juspay", order_id: newOrderId("ses"), amount: 100, currency: "INR" },
     });
     await expectProblem(res, 404, "gateway_not_configured");
   });
@@ -136,12 +136,12 @@ describe("POST /v1/orders/juspay/:order_id/update", () => {
   const update = (id: string, json: unknown) => api(`/v1/orders/juspay/${id}/update`, { method: "POST", json });
 
   it("changes the amount at Juspay and the registered amount, so the new amount settles the order", async () => {
-    const id = juspayOrderId("upd");
+    const id = newOrderId("upd");
     await createOrder({ order_id: id, amount: 10000 });
     const res = await update(id, { amount: 250000, udf2: "gift wrap" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ order_id: id, amount: 250000, status: "created" });
-    const call = (await juspayCalls(`/orders/${id}`)).find((c) => c.method === "POST");
+    const call = (await gatewayCalls("juspay", `/orders/${id}`)).find((c) => c.method === "POST");
     expect(call?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(Object.fromEntries(new URLSearchParams(call!.body))).toEqual({ amount: "2500.00", udf2: "gift wrap" });
     expect((await simRaw(id)).amount).toBe(2500);
@@ -154,23 +154,23 @@ describe("POST /v1/orders/juspay/:order_id/update", () => {
   });
 
   it("updates only UDFs when no amount is given", async () => {
-    const id = juspayOrderId("upd");
+    const id = newOrderId("upd");
     await createOrder({ order_id: id, amount: 10000 });
     expect(await (await update(id, { udf1: "x" })).json()).toMatchObject({ amount: 10000 });
     expect((await simRaw(id)).udf1).toBe("x");
   });
 
   it("refuses once a payment attempt has started at Juspay, without calling Update Order", async () => {
-    const id = juspayOrderId("upd");
+    const id = newOrderId("upd");
     await createOrder({ order_id: id, amount: 10000 });
     await simSet(id, { status: "PENDING_VBV" });
     await expectProblem(await update(id, { amount: 20000 }), 409, "order_not_updatable");
-    expect((await juspayCalls(`/orders/${id}`)).filter((c) => c.method === "POST")).toHaveLength(0);
+    expect((await gatewayCalls("juspay", `/orders/${id}`)).filter((c) => c.method === "POST")).toHaveLength(0);
     expect((await getOrder(id)).amount).toBe(10000);
   });
 
   it("refuses an order that is already final", async () => {
-    const id = juspayOrderId("upd");
+    const id = newOrderId("upd");
     await createOrder({ order_id: id, amount: 10000 });
     await simSet(id, { status: "CHARGED" });
     await getOrder(id, true);
@@ -178,11 +178,11 @@ describe("POST /v1/orders/juspay/:order_id/update", () => {
   });
 
   it("refuses an order checkpost does not know", async () => {
-    await expectProblem(await update(juspayOrderId("upd"), { amount: 20000 }), 404, "order_not_found");
+    await expectProblem(await update(newOrderId("upd"), { amount: 20000 }), 404, "order_not_found");
   });
 
   it("refuses an order whose amount was never registered through checkpost", async () => {
-    const id = juspayOrderId("upd");
+    const id = newOrderId("upd");
     await simOrder(id, { status: "STARTED" });
     await getOrder(id, true);
     await expectProblem(await update(id, { amount: 20000 }), 409, "order_not_updatable");
@@ -196,7 +196,7 @@ describe("POST /v1/orders/juspay/:order_id/update", () => {
     ["an unknown field", { amount: 100, colour: "red" }],
     ["an over-long udf", { udf3: "x".repeat(300) }],
   ])("answers 400 for %s", async (_name, json) => {
-    const id = juspayOrderId("upd");
+    const id = newOrderId("upd");
     await registerOrder(id, 10000);
     await expectProblem(await update(id, json), 400, "invalid_request");
   });
@@ -217,7 +217,7 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
     ["AUTHENTICATION_FAILED", "order payment authentication failed", "failed"],
     ["VOIDED", "order status VOIDED", "failed"],
   ])("answers %s with the seeds' message", async (status, message, unified) => {
-    const id = juspayOrderId("hjr");
+    const id = newOrderId("hjr");
     await simOrder(id, { status });
     const res = await handle(JSON.stringify({ order_id: id }));
     expect(res.status).toBe(200);
@@ -226,7 +226,7 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
   });
 
   it("takes orderId from a form body too", async () => {
-    const id = juspayOrderId("hjr");
+    const id = newOrderId("hjr");
     await simOrder(id, { status: "CHARGED" });
     const res = await handle(`orderId=${id}`, "application/x-www-form-urlencoded");
     expect(await res.json()).toMatchObject({ order_id: id, order_status: "CHARGED" });
@@ -242,7 +242,7 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
   });
 
   it("does not report success when the charged amount differs from the registered one", async () => {
-    const id = juspayOrderId("hjr");
+    const id = newOrderId("hjr");
     await registerOrder(id, 10000);
     await simOrder(id, { amount: "1.00", status: "CHARGED" });
     const body = (await (await handle(JSON.stringify({ order_id: id }))).json()) as any;
@@ -251,7 +251,7 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
   });
 
   it("answers 404 for an order Juspay does not know", async () => {
-    await expectProblem(await handle(JSON.stringify({ order_id: juspayOrderId("none") })), 404, "gateway_not_found");
+    await expectProblem(await handle(JSON.stringify({ order_id: newOrderId("none") })), 404, "gateway_not_found");
   });
 });
 

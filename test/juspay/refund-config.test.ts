@@ -7,15 +7,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/core/log";
 import { gatewaySetup } from "../../src/gateways";
 import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
-import { captureLogs, expectProblem, sim } from "../helpers";
+import { callWithEnv, captureLogs, expectProblem, gatewayCalls, sim } from "../helpers";
 import {
   basicAuth,
-  callWithEnv,
   configureJuspaySim,
   followReturn,
   J,
-  juspayCalls,
-  juspayOrderId,
+  newOrderId,
   postWebhook,
   simOrder,
   simRedirect,
@@ -42,7 +40,7 @@ const inr = (minor: number) => ({ minor, currency: "INR" as const });
 
 describe("refund", () => {
   it("posts a form-encoded refund and answers the PENDING entry Juspay lists", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     await simOrder(id, { amount: "100.00", status: "CHARGED" });
     const res = await juspay().refund({ orderId: id, gatewayRefundId: "RF1abc", amount: inr(2550), reason: null }, io);
     expect(res).toEqual({
@@ -55,7 +53,7 @@ describe("refund", () => {
         amount: inr(2550),
       },
     });
-    const [sent] = await juspayCalls(`/orders/${id}/refunds`);
+    const [sent] = await gatewayCalls("juspay", `/orders/${id}/refunds`);
     expect(sent?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(Object.fromEntries(new URLSearchParams(sent!.body))).toEqual({
       unique_request_id: "RF1abc",
@@ -70,21 +68,21 @@ describe("refund", () => {
     ["a space", "rf 1"],
     ["nothing", ""],
   ])("refuses a unique_request_id with %s, without calling Juspay", async (_name, urid) => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     const res = await juspay().refund({ orderId: id, gatewayRefundId: urid, amount: inr(100), reason: null }, io);
     expect(res).toMatchObject({ ok: false, error: { reason: "validation_failed" } });
-    expect(await juspayCalls(`/orders/${id}/refunds`)).toHaveLength(0);
+    expect(await gatewayCalls("juspay", `/orders/${id}/refunds`)).toHaveLength(0);
   });
 
   it("answers gateway_rejected when Juspay refuses (an order that is not CHARGED)", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     await simOrder(id, { status: "AUTHORIZATION_FAILED" });
     const res = await juspay().refund({ orderId: id, gatewayRefundId: "RF2", amount: inr(100), reason: null }, io);
     expect(res).toMatchObject({ ok: false, error: { reason: "gateway_rejected" } });
   });
 
   it("answers gateway_unavailable when Juspay fails, so the caller asks for the refund instead of resending", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     await simOrder(id, { status: "CHARGED" });
     await sim("/__control/faults", {
       method: "POST",
@@ -107,7 +105,7 @@ describe("refund status", () => {
     ["FAILURE", "failed"],
     ["MANUAL_REVIEW", "pending"],
   ])("reads a refund that settled as %s from the order's refunds[] (%s)", async (outcome, unified) => {
-    const id = juspayOrderId("rs");
+    const id = newOrderId("rs");
     await simOrder(id, { amount: "50.00", status: "CHARGED" });
     await simSet(id, { refund_outcome: outcome });
     await juspay().refund({ orderId: id, gatewayRefundId: "RS1", amount: inr(5000), reason: null }, io);
@@ -116,14 +114,14 @@ describe("refund status", () => {
   });
 
   it("answers gateway_not_found for a refund id Juspay does not list", async () => {
-    const id = juspayOrderId("rs");
+    const id = newOrderId("rs");
     await simOrder(id, { status: "CHARGED" });
     const res = await juspay().refundStatus({ orderId: id, gatewayRefundId: "NOPE" }, io);
     expect(res).toMatchObject({ ok: false, error: { reason: "gateway_not_found" } });
   });
 
   it("lists refunds on the status snapshot", async () => {
-    const id = juspayOrderId("rs");
+    const id = newOrderId("rs");
     await simOrder(id, { amount: "50.00", status: "CHARGED" });
     await juspay().refund({ orderId: id, gatewayRefundId: "RS2", amount: inr(1000), reason: null }, io);
     const snapshot = await juspay().fetchStatus(id, io);
@@ -161,18 +159,18 @@ describe("settings", () => {
     ["the pinned version", "2025-05-01", "2025-05-01"],
     ["the default when unset", "", "2024-06-24"],
   ])("sends %s in the version header", async (_name, setting, expected) => {
-    const id = juspayOrderId("ver");
+    const id = newOrderId("ver");
     await simOrder(id, { status: "NEW" });
     await callWithEnv({ JUSPAY_API_VERSION: setting }, "/handleJuspayResponse", {
       method: "POST",
       json: { order_id: id },
     });
-    const [sent] = await juspayCalls(`/orders/${id}`);
+    const [sent] = await gatewayCalls("juspay", `/orders/${id}`);
     expect(sent?.headers["version"]).toBe(expected);
   });
 
   it("never writes Juspay's API key, Response Key, webhook password or a signature to the logs", async () => {
-    const id = juspayOrderId("log");
+    const id = newOrderId("log");
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id);
     const { lines } = await captureLogs(async () => {

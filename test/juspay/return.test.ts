@@ -5,15 +5,13 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem, sim } from "../helpers";
+import { api, call, expectProblem, gatewayCalls, objectOf, sim } from "../helpers";
 import {
   configureJuspaySim,
   followReturn,
   getOrder,
   J,
-  juspayCalls,
-  juspayOrderId,
-  orderObject,
+  newOrderId,
   registerOrder,
   simOrder,
   simRedirect,
@@ -31,7 +29,7 @@ function merchantResult(res: Response): URLSearchParams {
 
 describe("a verified return leg", () => {
   it("confirms a CHARGED order S2S and redirects the customer with checkpost's signed succeeded result", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await registerOrder(id, 150000);
     await simOrder(id, { amount: "1500.00", status: "CHARGED" });
     const result = merchantResult(await followReturn(await simRedirect(id)));
@@ -47,10 +45,10 @@ describe("a verified return leg", () => {
   });
 
   it("calls Order Status with Basic base64(key + ':'), x-merchantid, version and x-routing-id", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "PENDING_VBV" });
     merchantResult(await followReturn(await simRedirect(id)));
-    const calls = (await juspayCalls(`/orders/${id}`)).filter((c) => c.method === "GET");
+    const calls = (await gatewayCalls("juspay", `/orders/${id}`)).filter((c) => c.method === "GET");
     expect(calls).toHaveLength(1);
     expect(calls[0]?.headers).toMatchObject({
       authorization: `Basic ${btoa(`${J.JUSPAY_API_KEY}:`)}`,
@@ -61,14 +59,14 @@ describe("a verified return leg", () => {
   });
 
   it("verifies a redirect whose signature arrives single-encoded", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     const result = merchantResult(await followReturn(await simRedirect(id, { encoding: "single" })));
     expect(result.get("status")).toBe("succeeded");
   });
 
   it("verifies a POST return leg from its form body", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id, { method: "POST" });
     expect(redirect.method).toBe("POST");
@@ -76,14 +74,14 @@ describe("a verified return leg", () => {
   });
 
   it("verifies merchant parameters with spaces, +, /, @, = and non-ASCII signed by the simulator", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id, { extra: { myQP: "a b+c/d@e=f ₹ ü", "x y": "~*!'()" } });
     expect(merchantResult(await followReturn(redirect)).get("status")).toBe("succeeded");
   });
 
   it("uses the status established S2S, never the one the browser carried", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id);
@@ -104,7 +102,7 @@ describe("a verified return leg", () => {
   });
 
   it("takes the amount from Juspay for an order not registered through checkpost, marked unverified", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { amount: "1234.5", status: "CHARGED" });
     expect(merchantResult(await followReturn(await simRedirect(id))).get("amount")).toBe("123450");
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", amount: 123450, amount_verified: false });
@@ -113,7 +111,7 @@ describe("a verified return leg", () => {
 
 describe("amount and currency checks", () => {
   it("never marks succeeded when Juspay reports another amount: requires_review, and the redirect says so", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await registerOrder(id, 100000);
     await simOrder(id, { amount: "999.99", status: "CHARGED" });
     expect(merchantResult(await followReturn(await simRedirect(id))).get("status")).toBe("requires_review");
@@ -123,7 +121,7 @@ describe("amount and currency checks", () => {
   });
 
   it("never marks succeeded when Juspay reports another currency", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await registerOrder(id, 10000);
     await simOrder(id, { amount: "100.00", currency: "USD", status: "CHARGED" });
     expect(merchantResult(await followReturn(await simRedirect(id))).get("status")).toBe("requires_review");
@@ -131,7 +129,7 @@ describe("amount and currency checks", () => {
   });
 
   it("converts rupees exactly: 0.1 + 0.2 style amounts match paise without float drift", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await registerOrder(id, 30);
     await simOrder(id, { amount: "0.30", status: "CHARGED" });
     expect(merchantResult(await followReturn(await simRedirect(id))).get("status")).toBe("succeeded");
@@ -141,18 +139,18 @@ describe("amount and currency checks", () => {
 describe("return legs that do not verify", () => {
   async function expectRejectedWithoutCall(id: string, res: Response): Promise<void> {
     await expectProblem(res, 401, "invalid_signature");
-    expect(await juspayCalls(`/orders/${id}`)).toHaveLength(0);
+    expect(await gatewayCalls("juspay", `/orders/${id}`)).toHaveLength(0);
     await expectProblem(await api(`/v1/orders/juspay/${id}`), 404, "order_not_found");
   }
 
   it("answers 401 with no gateway call and no state for a signature made with another key", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     await expectRejectedWithoutCall(id, await followReturn(await simRedirect(id, { key: "not-the-response-key" })));
   });
 
   it("answers 401 with no gateway call when the signature is missing", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     const url = new URL((await simRedirect(id)).url);
     url.searchParams.delete("signature");
@@ -160,7 +158,7 @@ describe("return legs that do not verify", () => {
   });
 
   it("answers 401 when the status was changed in the browser", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "AUTHORIZATION_FAILED" });
     const redirect = await simRedirect(id);
     const tampered = redirect.url.replace("status=AUTHORIZATION_FAILED", "status=CHARGED");
@@ -169,15 +167,15 @@ describe("return legs that do not verify", () => {
   });
 
   it("answers 401 when order_id was swapped for another order's", async () => {
-    const id = juspayOrderId();
-    const other = juspayOrderId();
+    const id = newOrderId();
+    const other = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id);
     await expectRejectedWithoutCall(other, await followReturn({ ...redirect, url: redirect.url.replace(id, other) }));
   });
 
   it("rejects a return_url that already carried order_id: Juspay appends its own, so it arrives twice", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED", return_url: `https://checkpost.test/return/juspay?order_id=${id}` });
     const redirect = await simRedirect(id);
     expect(new URL(redirect.url).searchParams.getAll("order_id")).toHaveLength(2);
@@ -185,7 +183,7 @@ describe("return legs that do not verify", () => {
   });
 
   it("renders a short HTML page for a browser", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "CHARGED" });
     const redirect = await simRedirect(id, { key: "wrong" });
     const res = await call(new URL(redirect.url).pathname + new URL(redirect.url).search, {
@@ -198,7 +196,7 @@ describe("return legs that do not verify", () => {
 
 describe("when Order Status cannot settle the return", () => {
   it("answers 502 when Juspay fails, changes nothing, and the alarm confirms later", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     await sim("/__control/faults", {
@@ -213,12 +211,12 @@ describe("when Order Status cannot settle the return", () => {
       },
     });
     await expectProblem(await followReturn(await simRedirect(id)), 502, "gateway_unavailable");
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded" });
   });
 
   it("answers 404 gateway_not_found when Juspay reports NOT_FOUND", async () => {
-    const id = juspayOrderId();
+    const id = newOrderId();
     await simOrder(id, { status: "NOT_FOUND" });
     await expectProblem(await followReturn(await simRedirect(id)), 404, "gateway_not_found");
   });

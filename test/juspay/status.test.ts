@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mapJuspayStatus, mapJuspayRefundStatus } from "../../src/gateways/juspay/map";
 import { GATEWAYS } from "../../src/gateways";
 import { api, expectProblem } from "../helpers";
-import { configureJuspaySim, getOrder, juspayOrderId, registerOrder, simMandate, simOrder, simSet } from "./support";
+import { configureJuspaySim, getOrder, newOrderId, registerOrder, simMandate, simOrder, simSet } from "./support";
 
 beforeAll(configureJuspaySim);
 
@@ -61,7 +61,7 @@ describe("the status table", () => {
 
 describe("every status id through Order Status", () => {
   it.each(TABLE)("settles an order Juspay reports as %s (%i) to %s", async (status, id, unified) => {
-    const orderId = juspayOrderId("st");
+    const orderId = newOrderId("st");
     await registerOrder(orderId, 10000);
     await simOrder(orderId, { status });
     const order = await getOrder(orderId, true);
@@ -70,19 +70,19 @@ describe("every status id through Order Status", () => {
   });
 
   it("answers gateway_not_found for NOT_FOUND (40) and stores nothing", async () => {
-    const orderId = juspayOrderId("st");
+    const orderId = newOrderId("st");
     await simOrder(orderId, { status: "NOT_FOUND" });
     await expectProblem(await api(`/v1/orders/juspay/${orderId}?refresh=true`), 404, "order_not_found");
   });
 
   it("answers order_not_found for an order Juspay has never seen (HTTP 404)", async () => {
-    await expectProblem(await api(`/v1/orders/juspay/${juspayOrderId("none")}?refresh=true`), 404, "order_not_found");
+    await expectProblem(await api(`/v1/orders/juspay/${newOrderId("none")}?refresh=true`), 404, "order_not_found");
   });
 });
 
 describe("late success and auto-refund (conflicted transactions)", () => {
   it("moves failed → succeeded when Order Status later says CHARGED", async () => {
-    const orderId = juspayOrderId("late");
+    const orderId = newOrderId("late");
     await registerOrder(orderId, 50000);
     await simOrder(orderId, { amount: "500", status: "AUTHORIZATION_FAILED" });
     expect(await getOrder(orderId, true)).toMatchObject({ status: "failed", details: { error_code: "JP_101" } });
@@ -96,7 +96,7 @@ describe("late success and auto-refund (conflicted transactions)", () => {
   });
 
   it("moves succeeded → reversed when Juspay auto-refunds the late success", async () => {
-    const orderId = juspayOrderId("auto");
+    const orderId = newOrderId("auto");
     await registerOrder(orderId, 50000);
     await simOrder(orderId, { amount: "500", status: "CHARGED" });
     expect((await getOrder(orderId, true)).status).toBe("succeeded");
@@ -105,7 +105,7 @@ describe("late success and auto-refund (conflicted transactions)", () => {
   });
 
   it("moves a pending order straight to reversed when the late success was never seen", async () => {
-    const orderId = juspayOrderId("auto");
+    const orderId = newOrderId("auto");
     await registerOrder(orderId, 50000);
     await simOrder(orderId, { amount: "500", status: "PENDING_VBV" });
     expect((await getOrder(orderId, true)).status).toBe("pending");
@@ -114,7 +114,7 @@ describe("late success and auto-refund (conflicted transactions)", () => {
   });
 
   it("never moves succeeded back to failed", async () => {
-    const orderId = juspayOrderId("back");
+    const orderId = newOrderId("back");
     await registerOrder(orderId, 10000);
     await simOrder(orderId, { status: "CHARGED" });
     expect((await getOrder(orderId, true)).status).toBe("succeeded");
@@ -123,7 +123,7 @@ describe("late success and auto-refund (conflicted transactions)", () => {
   });
 
   it("keeps a pre-auth AUTHORIZED order pending until it is captured", async () => {
-    const orderId = juspayOrderId("auth");
+    const orderId = newOrderId("auth");
     await registerOrder(orderId, 10000);
     await simOrder(orderId, { status: "AUTHORIZED" });
     expect((await getOrder(orderId, true)).status).toBe("pending");
@@ -136,7 +136,7 @@ describe("late success and auto-refund (conflicted transactions)", () => {
 
 describe("amount checks on Order Status", () => {
   it("flags requires_review and never succeeds when the charged amount differs from the registered one", async () => {
-    const orderId = juspayOrderId("amt");
+    const orderId = newOrderId("amt");
     await registerOrder(orderId, 100000);
     await simOrder(orderId, { amount: "1000.01", status: "CHARGED" });
     const order = await getOrder(orderId, true);
@@ -146,7 +146,7 @@ describe("amount checks on Order Status", () => {
   });
 
   it("converts rupee amounts exactly (1234.5 → 123450 paise)", async () => {
-    const orderId = juspayOrderId("amt");
+    const orderId = newOrderId("amt");
     await registerOrder(orderId, 123450);
     await simOrder(orderId, { amount: "1234.50", status: "CHARGED" });
     expect(await getOrder(orderId, true)).toMatchObject({ status: "succeeded", requires_review: false });
@@ -155,7 +155,7 @@ describe("amount checks on Order Status", () => {
 
 describe("facts surfaced in details", () => {
   it("shows the transaction, error codes and refund totals, but no card data", async () => {
-    const orderId = juspayOrderId("det");
+    const orderId = newOrderId("det");
     await simOrder(orderId, { amount: "10", status: "AUTHENTICATION_FAILED" });
     const order = await getOrder(orderId, true);
     expect(order.details).toMatchObject({
@@ -173,7 +173,7 @@ describe("facts surfaced in details", () => {
   });
 
   it("surfaces the mandate block of a mandate order through the ordinary order route", async () => {
-    const orderId = juspayOrderId("mnd");
+    const orderId = newOrderId("mnd");
     await simOrder(orderId, { amount: "1", status: "CHARGED", customer_id: "cust_m1" });
     await simMandate({ customer_id: "cust_m1", mandate_id: `mnd${orderId}`, order_id: orderId, max_amount: "2500" });
     const order = await getOrder(orderId, true);

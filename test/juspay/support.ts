@@ -3,12 +3,9 @@
  * (juspay.md §3.2), with WebCrypto and an encoder written differently from checkpost's and the simulator's: never by
  * calling the verifier under test.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Env } from "../../src/env";
-import worker from "../../src/index";
 import { TEST_BINDINGS } from "../bindings";
-import { api, API_KEY, BASE, call, sim } from "../helpers";
+import { api, call, sim } from "../helpers";
 
 export const J = TEST_BINDINGS;
 
@@ -138,14 +135,6 @@ export function postWebhook(webhook: { headers: Record<string, string>; body: st
   return call("/webhooks/juspay", { method: "POST", headers: webhook.headers, body: webhook.body });
 }
 
-/** The calls the simulated Juspay received for one order (by path substring). */
-export async function juspayCalls(
-  pathContains: string,
-): Promise<{ method: string; path: string; headers: any; body: string }[]> {
-  const res = await sim(`/__control/calls?gateway=juspay&path=${encodeURIComponent(pathContains)}`);
-  return res.json();
-}
-
 export async function registerOrder(orderId: string, amount: number, currency = "INR"): Promise<void> {
   const res = await api("/v1/orders", {
     method: "POST",
@@ -159,14 +148,9 @@ export async function getOrder(orderId: string, refresh = false): Promise<any> {
   return res.json();
 }
 
-/** The order's Durable Object stub, for `runDurableObjectAlarm`. */
-export function orderObject(orderId: string) {
-  return env.ORDERS.getByName(`juspay:${orderId}`);
-}
-
 /** A short alphanumeric order id (Juspay wants fewer than 21 characters). */
 let n = 0;
-export function juspayOrderId(prefix = "jp"): string {
+export function newOrderId(prefix = "jp"): string {
   n += 1;
   return `${prefix}${Date.now().toString(36)}${n}${Math.floor(Math.random() * 1e4)}`;
 }
@@ -187,24 +171,4 @@ export function simApi(path: string, form?: Record<string, string>): Promise<Res
 export async function auditOf(orderId: string): Promise<any[]> {
   const res = await api(`/v1/orders/juspay/${orderId}/events?limit=200`);
   return ((await res.json()) as { data: any[] }).data;
-}
-
-/** Calls the Worker with some settings changed (a new env object, so settings are read afresh). */
-export async function callWithEnv(
-  overrides: Record<string, string>,
-  path: string,
-  init: RequestInit & { json?: unknown } = {},
-): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (!headers.has("authorization") && path.startsWith("/v1/")) headers.set("authorization", `Bearer ${API_KEY}`);
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(init.json);
-  }
-  const ctx = createExecutionContext();
-  const request = new Request(new URL(path, BASE), { ...init, headers, body: body ?? null, redirect: "manual" });
-  const res = await worker.fetch(request, { ...env, ...overrides } as unknown as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
 }

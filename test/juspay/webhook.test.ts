@@ -6,7 +6,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toWebhookEvent, AUTO_REFUND_EVENTS } from "../../src/gateways/juspay/events";
 import { JuspayWebhookSchema } from "../../src/gateways/juspay/wire";
-import { api, expectProblem } from "../helpers";
+import { api, expectProblem, objectOf } from "../helpers";
 import {
   auditOf,
   basicAuth,
@@ -14,8 +14,7 @@ import {
   followReturn,
   getOrder,
   J,
-  juspayOrderId,
-  orderObject,
+  newOrderId,
   postWebhook,
   registerOrder,
   simApi,
@@ -43,7 +42,7 @@ describe("authentication", () => {
     ["no credentials", null],
     ["the API key as Basic username", `Basic ${btoa(`${J.JUSPAY_API_KEY}:`)}`],
   ])("answers 401 and stores nothing for %s", async (_name, authorization) => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -71,7 +70,7 @@ describe("authentication", () => {
 
 describe("final transitions wait for Order Status", () => {
   it("does not make an order succeeded on a CHARGED webhook until Order Status says CHARGED", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id, { event_name: "ORDER_SUCCEEDED" });
@@ -79,16 +78,16 @@ describe("final transitions wait for Order Status", () => {
 
     expect(await recorded(await postWebhook(webhook))).toMatchObject({ recorded: true, duplicate: false });
     expect((await getOrder(id)).status).not.toBe("succeeded");
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect((await getOrder(id)).status).toBe("pending");
 
     await simSet(id, { status: "CHARGED" });
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: 2 });
   });
 
   it("applies a non-final TXN_CREATED at once, before any confirmation", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "PENDING_VBV" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "TXN_CREATED" })));
@@ -96,37 +95,37 @@ describe("final transitions wait for Order Status", () => {
   });
 
   it("settles ORDER_FAILED as failed once confirmed", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "AUTHENTICATION_FAILED" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "ORDER_FAILED" })));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "failed", gateway_status: "AUTHENTICATION_FAILED" });
   });
 
   it("settles an auto-refund event as reversed once confirmed", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "AUTO_REFUNDED" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "AUTO_REFUND_SUCCEEDED" })));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect((await getOrder(id)).status).toBe("reversed");
   });
 
   it("creates an unknown order from what Order Status confirms, its amount unverified", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await simOrder(id, { amount: "42.00", status: "CHARGED" });
     await recorded(await postWebhook(await simWebhook(id)));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", amount: 4200, amount_verified: false });
   });
 
   it("never makes succeeded a confirmed CHARGED whose amount differs from the registered one", async () => {
-    const id = juspayOrderId("wh");
+    const id = newOrderId("wh");
     await registerOrder(id, 10000);
     await simOrder(id, { amount: "1.00", status: "CHARGED" });
     await recorded(await postWebhook(await simWebhook(id)));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     const order = await getOrder(id);
     expect(order).toMatchObject({ requires_review: true, review_reason: "amount_mismatch" });
     expect(order.status).not.toBe("succeeded");
@@ -135,12 +134,12 @@ describe("final transitions wait for Order Status", () => {
 
 describe("duplicates and races", () => {
   it("acknowledges a replayed webhook with 200 and changes nothing", async () => {
-    const id = juspayOrderId("dup");
+    const id = newOrderId("dup");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
     expect(await recorded(await postWebhook(webhook))).toMatchObject({ duplicate: false });
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     const before = await getOrder(id);
     expect(await recorded(await postWebhook(webhook))).toMatchObject({ duplicate: true });
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: before.sequence });
@@ -151,7 +150,7 @@ describe("duplicates and races", () => {
   });
 
   it("treats the same order, event and status under a new event id as a duplicate", async () => {
-    const id = juspayOrderId("dup");
+    const id = newOrderId("dup");
     await simOrder(id, { status: "PENDING_VBV" });
     await recorded(await postWebhook(await simWebhook(id, { event_name: "TXN_CREATED" })));
     const again = await recorded(await postWebhook(await simWebhook(id, { event_name: "TXN_CREATED" })));
@@ -159,7 +158,7 @@ describe("duplicates and races", () => {
   });
 
   it("applies 50 concurrent deliveries of one webhook as one transition", async () => {
-    const id = juspayOrderId("dup");
+    const id = newOrderId("dup");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "PENDING_VBV" });
     const webhook = await simWebhook(id, { event_name: "TXN_CREATED" });
@@ -170,26 +169,26 @@ describe("duplicates and races", () => {
   });
 
   it("settles a redirect racing the webhook once: one transition, one merchant event", async () => {
-    const id = juspayOrderId("race");
+    const id = newOrderId("race");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const [redirect, webhook] = await Promise.all([simRedirect(id), simWebhook(id)]);
     const [ret, hook] = await Promise.all([followReturn(redirect), postWebhook(webhook)]);
     expect(ret.status).toBe(303);
     expect(hook.status).toBe(200);
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: 1 });
     expect((await observations(id)).map((e) => e.to_status)).toEqual(["succeeded"]);
   });
 
   it("ignores a webhook that arrives after the redirect settled the order", async () => {
-    const id = juspayOrderId("race");
+    const id = newOrderId("race");
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id);
     expect((await followReturn(await simRedirect(id))).status).toBe(303);
     await recorded(await postWebhook(webhook));
-    await runDurableObjectAlarm(orderObject(id));
+    await runDurableObjectAlarm(objectOf("juspay", id));
     expect(await getOrder(id)).toMatchObject({ status: "succeeded", sequence: 1 });
   });
 });
@@ -203,7 +202,7 @@ describe("refund and other events", () => {
   }
 
   it("records ORDER_REFUNDED as a refund event naming the refund, and looks at the gateway", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     await chargedWithRefunds(id, [`r1${id}`.slice(0, 20)]);
     const urid = `r1${id}`.slice(0, 20);
     await simRefund(id, urid, "SUCCESS");
@@ -215,7 +214,7 @@ describe("refund and other events", () => {
   });
 
   it("records an ORDER_REFUNDED for each of two refunds of one order", async () => {
-    const id = juspayOrderId("rf");
+    const id = newOrderId("rf");
     const [a, b] = [`ra${id}`.slice(0, 20), `rb${id}`.slice(0, 20)];
     await chargedWithRefunds(id, [a]);
     const first = await recorded(await postWebhook(await simWebhook(id, { event_name: "ORDER_REFUNDED" })));

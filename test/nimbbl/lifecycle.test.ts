@@ -5,10 +5,10 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers";
+import { api, objectOf } from "../helpers";
 import {
   createOrder,
-  gatewayCalls,
+  countCalls,
   getOrder,
   outcome,
   paymentJson,
@@ -16,8 +16,7 @@ import {
   redirectStatus,
   returnWith,
   simWebhooks,
-  stub,
-} from "./helpers";
+} from "./support";
 
 async function audit(orderId: string): Promise<any[]> {
   return ((await (await api(`/v1/orders/nimbbl/${orderId}/events`)).json()) as any).data;
@@ -25,7 +24,7 @@ async function audit(orderId: string): Promise<any[]> {
 
 /** Runs the order's reconciliation alarm now (it may also have fired on its own: the result is the same). */
 async function settle(orderId: string): Promise<any> {
-  await runDurableObjectAlarm(stub(orderId));
+  await runDurableObjectAlarm(objectOf("nimbbl", orderId));
   return getOrder(orderId);
 }
 
@@ -44,7 +43,7 @@ describe("webhooks are confirmed server-to-server", () => {
     expect(hint.outcome).toBe("needs_confirmation");
     const order = await settle(orderId);
     expect(order.status).toBe("succeeded");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBeGreaterThanOrEqual(1);
+    expect(await countCalls("transaction-enquiry", orderId)).toBeGreaterThanOrEqual(1);
     const applied = (await audit(orderId)).find((e) => e.to_status === "succeeded" && e.outcome === "applied");
     expect(applied.source).toBe("poll");
   });

@@ -1,7 +1,7 @@
 /** Nothing secret reaches the logs on a whole Nimbbl payment (product.md §7): credentials, tokens, signatures. */
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { captureLogs } from "../helpers";
+import { captureLogs, objectOf } from "../helpers";
 import {
   ACCESS_KEY,
   createOrder,
@@ -12,8 +12,7 @@ import {
   returnWith,
   SECRET,
   simWebhooks,
-  stub,
-} from "./helpers";
+} from "./support";
 
 it("never logs the access key, the access secret, a merchant or order token, or a signature", async () => {
   const { result, lines } = await captureLogs(async () => {
@@ -22,7 +21,7 @@ it("never logs the access key, the access secret, a merchant or order token, or 
     const fields = { invoice: orderId, txn, amountJson: "12.50", amountSigned: "12.50" };
     await returnWith(callbackUrl, await paymentJson(fields));
     await postWebhook((await simWebhooks(orderId, "v4"))[0] ?? "");
-    await runDurableObjectAlarm(stub(orderId));
+    await runDurableObjectAlarm(objectOf("nimbbl", orderId));
     return { orderToken: body.next_action.payload.token as string, signature: await paymentSignature(fields) };
   });
   const { keys } = await env.KV.list({ prefix: "tok:nimbbl:" });

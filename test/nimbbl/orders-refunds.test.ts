@@ -9,8 +9,8 @@ import { createLogger } from "../../src/core/log";
 import { GATEWAYS } from "../../src/gateways";
 import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
 import { TEST_BINDINGS } from "../bindings";
-import { api, expectProblem, sim, uniqueOrderId } from "../helpers";
-import { ACCESS_KEY, createOrder, gatewayCalls, outcome } from "./helpers";
+import { api, expectProblem, gatewayCalls, sim, uniqueOrderId } from "../helpers";
+import { ACCESS_KEY, createOrder, countCalls, outcome } from "./support";
 
 function gateway(): ConfiguredGateway {
   const setup = GATEWAYS.nimbbl.configure(env, loadConfig(env));
@@ -23,7 +23,7 @@ function io(fetcher: typeof fetch = (input, init) => fetch(input, init)): Gatewa
 }
 
 async function createCall(orderId: string): Promise<any> {
-  const calls: any[] = await (await sim("/__control/calls?gateway=nimbbl&path=create-order")).json();
+  const calls: any[] = await gatewayCalls("nimbbl", "create-order");
   const mine = calls.filter((c) => c.body.includes(orderId));
   expect(mine).toHaveLength(1);
   return { ...mine[0], json: JSON.parse(mine[0].body) };
@@ -101,7 +101,7 @@ describe("POST /v1/orders with gateway nimbbl", () => {
     expect(res.status).toBe(201);
     const body: any = await res.json();
     expect(body.next_action.payload.order_id).toBe(existing.order_id);
-    expect(await gatewayCalls("/v3/order", orderId)).toBe(1);
+    expect(await countCalls("/v3/order", orderId)).toBe(1);
   });
 
   it("refuses to adopt an existing gateway order with another amount (409)", async () => {
@@ -124,7 +124,7 @@ describe("POST /v1/orders with gateway nimbbl", () => {
       json: { gateway: "nimbbl", order_id: orderId, amount: 500, currency: "JPY" },
     });
     await expectProblem(res, 422, "currency_unsupported");
-    expect(await gatewayCalls("create-order", orderId)).toBe(0);
+    expect(await countCalls("create-order", orderId)).toBe(0);
   });
 });
 
@@ -147,7 +147,7 @@ describe("refunds at the adapter", () => {
       gatewayStatus: "pending",
       amount: { minor: 500, currency: "INR" },
     });
-    const calls: any[] = await (await sim("/__control/calls?gateway=nimbbl&path=/v3/refund")).json();
+    const calls: any[] = await gatewayCalls("nimbbl", "/v3/refund");
     const body = JSON.parse(calls.filter((c) => c.body.includes(orderId))[0].body);
     expect(body).toEqual({ invoice_id: orderId, refund_amount: "5.00", refund_request_id: `rf_${orderId}` });
   });

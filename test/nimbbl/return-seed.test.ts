@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   callbackPath,
   createOrder,
-  gatewayCalls,
+  countCalls,
   getOrder,
   outcome,
   paymentJson,
@@ -15,7 +15,7 @@ import {
   returnWith,
   b64,
   browser,
-} from "./helpers";
+} from "./support";
 
 interface Row {
   response: string;
@@ -51,7 +51,7 @@ describe("seed 003 response table through the return route", () => {
       });
       const res = await returnWith(callbackUrl, json);
       expect(redirectStatus(res)).toBe(row.unified);
-      expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(1);
+      expect(await countCalls("transaction-enquiry", orderId)).toBe(1);
       const order = await getOrder(orderId);
       expect(order.status).toBe(row.unified);
       expect(order.details.order_status).toBe(row.order);
@@ -72,7 +72,7 @@ describe("seed 003 response table through the return route", () => {
     });
     const res = await returnWith(callbackUrl, cancelled);
     expect(redirectStatus(res)).toBe("created");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(1);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(1);
     const order = await getOrder(orderId);
     expect(order.gateway_status).toBe("order:new");
   });
@@ -86,7 +86,7 @@ describe("seed 003 response table through the return route", () => {
     });
     const res = await browser(`/return/nimbbl?order_id=${orderId}&response=${encodeURIComponent(b64(cancelled))}`);
     expect(res.status).toBe(401);
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(0);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(0);
   });
 
   it("refuses a cancelled checkout whose token belongs to another order", async () => {
@@ -98,7 +98,7 @@ describe("seed 003 response table through the return route", () => {
       `/return/nimbbl?order_id=${second.orderId}&t=${encodeURIComponent(t)}&response=${encodeURIComponent(b64(cancelled))}`,
     );
     expect(res.status).toBe(401);
-    expect(await gatewayCalls("transaction-enquiry", second.orderId)).toBe(0);
+    expect(await countCalls("transaction-enquiry", second.orderId)).toBe(0);
   });
 
   it("refuses a cancelled checkout that names another invoice than the token's order", async () => {
@@ -106,7 +106,7 @@ describe("seed 003 response table through the return route", () => {
     const cancelled = JSON.stringify({ status: "failed", transaction: null, order: { invoice_id: `${orderId}x` } });
     const res = await returnWith(callbackUrl, cancelled);
     expect(res.status).toBe(401);
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(0);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(0);
     expect(callbackPath(callbackUrl)).toContain(orderId);
   });
 });

@@ -12,7 +12,7 @@ import {
   callbackPath,
   createOrder,
   encrypt,
-  gatewayCalls,
+  countCalls,
   getOrder,
   hmac,
   outcome,
@@ -20,7 +20,7 @@ import {
   redirectStatus,
   returnWith,
   SECRET,
-} from "./helpers";
+} from "./support";
 
 async function signedFor(amount = 1250) {
   const created = await createOrder(amount);
@@ -102,7 +102,7 @@ describe("transports", () => {
     const inner = JSON.parse(atob(envelope.payload));
     const reserialised = { ...envelope, payload: b64(JSON.stringify(inner, null, 1)) };
     await expectProblem(await returnWith(callbackUrl, JSON.stringify(reserialised)), 401, "invalid_signature");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(0);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(0);
   });
 
   it("accepts an encrypted callback and refuses one encrypted under another key", async () => {
@@ -111,14 +111,14 @@ describe("transports", () => {
     expect(redirectStatus(await returnWith(callbackUrl, good))).toBe("succeeded");
     const bad = JSON.stringify({ encrypted_response: await encrypt("access_secret_NotTheRightOne", json) });
     await expectProblem(await returnWith(callbackUrl, bad), 401, "invalid_signature");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(1);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(1);
   });
 
   it("answers an undecodable response parameter with 400 malformed_body and no gateway call", async () => {
     const { orderId, callbackUrl } = await signedFor();
     await expectProblem(await browser(`${callbackPath(callbackUrl)}&response=%25%25not-base64`), 400, "malformed_body");
     await expectProblem(await browser(`${callbackPath(callbackUrl)}&response=${b64("[1,2]")}`), 400, "malformed_body");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(0);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(0);
   });
 
   it("answers a POST body in another media type with 415", async () => {

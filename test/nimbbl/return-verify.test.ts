@@ -8,14 +8,14 @@ import { api, expectProblem } from "../helpers";
 import {
   browser,
   createOrder,
-  gatewayCalls,
+  countCalls,
   outcome,
   paymentJson,
   paymentSignature,
   redirectStatus,
   returnWith,
   type PaymentFields,
-} from "./helpers";
+} from "./support";
 
 async function paidOrder(amount = 1250, name = "success") {
   const created = await createOrder(amount);
@@ -25,7 +25,7 @@ async function paidOrder(amount = 1250, name = "success") {
 
 async function expectRefused(res: Response, orderId: string) {
   await expectProblem(res, 401, "invalid_signature");
-  expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(0);
+  expect(await countCalls("transaction-enquiry", orderId)).toBe(0);
 }
 
 /**
@@ -164,7 +164,7 @@ describe("binding the response to the order", () => {
       amountSigned: "12.50",
     });
     await expectRefused(await returnWith(other.callbackUrl, json), other.orderId);
-    expect(await gatewayCalls("transaction-enquiry", paid.orderId)).toBe(0);
+    expect(await countCalls("transaction-enquiry", paid.orderId)).toBe(0);
   });
 
   it("refuses a return URL whose checkpost token is wrong", async () => {

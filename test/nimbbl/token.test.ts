@@ -10,8 +10,8 @@ import { createLogger } from "../../src/core/log";
 import type { Env } from "../../src/env";
 import { GATEWAYS } from "../../src/gateways";
 import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
-import { sim, uniqueOrderId } from "../helpers";
-import { gatewayCalls, hex, SECRET } from "./helpers";
+import { gatewayCalls, sim, uniqueOrderId } from "../helpers";
+import { countCalls, hex, SECRET } from "./support";
 
 function merchant(overrides: Partial<Env> = {}) {
   const accessKey = `access_key_${uniqueOrderId("k")}`;
@@ -56,8 +56,8 @@ describe("merchant token", () => {
     const { accessKey, gateway } = merchant();
     const orderId = await orderAt(gateway);
     for (let i = 0; i < 3; i++) expect((await gateway.fetchStatus(orderId, io())).ok).toBe(true);
-    expect(await gatewayCalls("generate-token", accessKey)).toBe(1);
-    const calls: any[] = await (await sim(`/__control/calls?gateway=nimbbl&path=transaction-enquiry`)).json();
+    expect(await countCalls("generate-token", accessKey)).toBe(1);
+    const calls: any[] = await gatewayCalls("nimbbl", "transaction-enquiry");
     const mine = calls.filter((c) => c.body.includes(orderId));
     expect(mine).toHaveLength(3);
     expect(mine.every((c) => /^Bearer \S+$/.test(c.headers.authorization))).toBe(true);
@@ -90,7 +90,7 @@ describe("merchant token", () => {
       JSON.stringify({ token: issued.token, refreshAt: now + 10 * 60_000, expiresAt: now + 13 * 60_000 }),
     );
     await orderAt(gateway);
-    expect(await gatewayCalls("generate-token", accessKey)).toBe(1);
+    expect(await countCalls("generate-token", accessKey)).toBe(1);
   });
 
   it("refreshes the token three minutes before its 20-minute expiry", async () => {
@@ -110,7 +110,7 @@ describe("merchant token", () => {
           )
         ).ok,
       ).toBe(true);
-      expect(await gatewayCalls("generate-token", accessKey)).toBe(tokens);
+      expect(await countCalls("generate-token", accessKey)).toBe(tokens);
     }
   });
 
@@ -119,8 +119,8 @@ describe("merchant token", () => {
     const orderId = await orderAt(gateway);
     await sim(`/__control/nimbbl/merchants/${accessKey}`, { method: "POST", json: { expire_tokens: true } });
     expect((await gateway.fetchStatus(orderId, io())).ok).toBe(true);
-    expect(await gatewayCalls("generate-token", accessKey)).toBe(2);
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(2);
+    expect(await countCalls("generate-token", accessKey)).toBe(2);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(2);
   });
 
   it("gives up after that one retry with gateway_auth_failed", async () => {
@@ -129,8 +129,8 @@ describe("merchant token", () => {
     await sim(`/__control/nimbbl/merchants/${accessKey}`, { method: "POST", json: { refuse_tokens: true } });
     const result = await gateway.fetchStatus(orderId, io());
     expect(!result.ok && result.error.reason).toBe("gateway_auth_failed");
-    expect(await gatewayCalls("transaction-enquiry", orderId)).toBe(2);
-    expect(await gatewayCalls("generate-token", accessKey)).toBe(2);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(2);
+    expect(await countCalls("generate-token", accessKey)).toBe(2);
   });
 
   it("fetches a token once for concurrent calls (single-flight)", async () => {
@@ -138,7 +138,7 @@ describe("merchant token", () => {
     const orderId = uniqueOrderId("nbsf");
     const results = await Promise.all(Array.from({ length: 8 }, () => gateway.fetchStatus(orderId, io())));
     expect(results.every((r) => !r.ok && r.error.reason === "gateway_not_found")).toBe(true);
-    expect(await gatewayCalls("generate-token", accessKey)).toBe(1);
+    expect(await countCalls("generate-token", accessKey)).toBe(1);
   });
 
   it("reports wrong credentials as gateway_auth_failed without retrying the token call", async () => {
@@ -149,7 +149,7 @@ describe("merchant token", () => {
     });
     const result = await gateway.fetchStatus(uniqueOrderId("nbw"), io());
     expect(!result.ok && result.error.reason).toBe("gateway_auth_failed");
-    expect(await gatewayCalls("generate-token", accessKey)).toBe(2);
+    expect(await countCalls("generate-token", accessKey)).toBe(2);
   });
 });
 

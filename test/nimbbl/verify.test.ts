@@ -12,7 +12,7 @@ import {
 } from "../../src/gateways/nimbbl/map";
 import { tokenExpiry } from "../../src/gateways/nimbbl/token";
 import type { NimbblEnquiryResponse, NimbblSignedEvent } from "../../src/gateways/nimbbl/wire";
-import { SECRET } from "./helpers";
+import { SECRET } from "./support";
 
 /** Node 22: createCipheriv("aes-256-gcm", sha256("ArL0OKDKBGx5A0zP"), 000102…0f), hex(nonce ‖ ciphertext ‖ tag). */
 const OPENSSL_VECTOR =

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { api, expectProblem } from "../helpers";
-import { b64, createOrder, encrypt, hmac, outcome, paymentJson, postWebhook, SECRET, simWebhooks } from "./helpers";
+import { b64, createOrder, encrypt, hmac, outcome, paymentJson, postWebhook, SECRET, simWebhooks } from "./support";
 
 async function paid() {
   const { orderId } = await createOrder(1250);

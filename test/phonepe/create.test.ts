@@ -1,20 +1,20 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { api, expectProblem } from "../helpers";
+import { api, expectProblem, gatewayCalls } from "../helpers";
 import { loadConfig } from "../../src/config";
 import { phonepeAdapter } from "../../src/gateways/phonepe/adapter";
-import { addFault, createViaApi, phonepeCalls, ppOrderId, returnToken, simJson } from "./support";
+import { addFault, createOrder, newOrderId, returnToken, simJson } from "./support";
 
 /** The pay (or SDK order) calls the simulator recorded for one order id. */
 async function createCalls(orderId: string, path = "/checkout/v2/pay") {
-  return (await phonepeCalls(path)).filter((c) => JSON.parse(c.body || "{}").merchantOrderId === orderId);
+  return (await gatewayCalls("phonepe", path)).filter((c) => JSON.parse(c.body || "{}").merchantOrderId === orderId);
 }
 
 describe("POST /v1/orders for PhonePe", () => {
   it("sends /checkout/v2/pay the amount in paise, expireAfter, the udf metaInfo and a redirectUrl back to checkpost", async () => {
-    const orderId = ppOrderId();
-    const { res } = await createViaApi(orderId, {
+    const orderId = newOrderId();
+    const { res } = await createOrder(orderId, {
       amount: 12_345,
       description: "Order for a test",
       metadata: { udf1: "u1 with spaces", udf11: "a+b@c.d_e-f", cart: "c-1" },
@@ -40,8 +40,8 @@ describe("POST /v1/orders for PhonePe", () => {
   });
 
   it("answers next_action redirect to PhonePe's checkout URL and stores PhonePe's order id and expiry", async () => {
-    const orderId = ppOrderId();
-    const { res, body } = await createViaApi(orderId);
+    const orderId = newOrderId();
+    const { res, body } = await createOrder(orderId);
     expect(res.status).toBe(201);
     const atSim = await simJson(`/orders/${orderId}`);
     expect(body.next_action).toEqual({
@@ -58,8 +58,8 @@ describe("POST /v1/orders for PhonePe", () => {
   });
 
   it("leaves expireAfter, metaInfo and message out when the merchant gives none", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId, { metadata: { cart: "not-a-udf" } });
+    const orderId = newOrderId();
+    await createOrder(orderId, { metadata: { cart: "not-a-udf" } });
     const [call] = await createCalls(orderId);
     const sent = JSON.parse(call?.body ?? "");
     expect(Object.keys(sent).sort()).toEqual(["amount", "merchantOrderId", "paymentFlow"]);
@@ -67,8 +67,8 @@ describe("POST /v1/orders for PhonePe", () => {
   });
 
   it("creates an SDK order with sdk: true and answers next_action sdk with PhonePe's orderId and token", async () => {
-    const orderId = ppOrderId();
-    const { res, body } = await createViaApi(orderId, { sdk: true });
+    const orderId = newOrderId();
+    const { res, body } = await createOrder(orderId, { sdk: true });
     expect(res.status).toBe(201);
     expect(await createCalls(orderId)).toHaveLength(0);
     expect(await createCalls(orderId, "/checkout/v2/sdk/order")).toHaveLength(1);
@@ -86,9 +86,9 @@ describe("POST /v1/orders for PhonePe", () => {
   });
 
   it("answers a repeated create from the stored next_action without a second pay call", async () => {
-    const orderId = ppOrderId();
-    const first = await createViaApi(orderId);
-    const second = await createViaApi(orderId);
+    const orderId = newOrderId();
+    const first = await createOrder(orderId);
+    const second = await createOrder(orderId);
     expect(second.res.status).toBe(200);
     expect(second.body.next_action).toEqual(first.body.next_action);
     expect(await createCalls(orderId)).toHaveLength(1);
@@ -100,8 +100,8 @@ describe("POST /v1/orders for PhonePe", () => {
     ["a udf11-15 value outside PhonePe's charset", { metadata: { udf12: "has space" } }, "metadata.udf12"],
     ["a udf11-15 value over 50 characters", { metadata: { udf15: "a".repeat(51) } }, "metadata.udf15"],
   ])("refuses %s with 400 naming the field, and calls nothing", async (_name, extra, path) => {
-    const orderId = ppOrderId();
-    const { res, body } = await createViaApi(orderId, extra);
+    const orderId = newOrderId();
+    const { res, body } = await createOrder(orderId, extra);
     expect([res.status, body.code]).toEqual([400, "invalid_request"]);
     expect(body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
     expect(await createCalls(orderId)).toHaveLength(0);
@@ -111,8 +111,8 @@ describe("POST /v1/orders for PhonePe", () => {
   });
 
   it("refuses a currency other than INR with 422 currency_unsupported and calls nothing", async () => {
-    const orderId = ppOrderId();
-    const { res } = await createViaApi(orderId, { currency: "USD" });
+    const orderId = newOrderId();
+    const { res } = await createOrder(orderId, { currency: "USD" });
     expect(res.status).toBe(422);
     expect(await createCalls(orderId)).toHaveLength(0);
   });
@@ -120,50 +120,50 @@ describe("POST /v1/orders for PhonePe", () => {
   it.each([["MO/with space?&#"], ["../x"], ["a".repeat(64)], ["MO.with.dots"], ["MO:colon"]])(
     "refuses the unsafe order id %j with 400 and calls nothing",
     async (orderId) => {
-      const before = (await phonepeCalls("/checkout/v2/pay")).length;
+      const before = (await gatewayCalls("phonepe", "/checkout/v2/pay")).length;
       const res = await api("/v1/orders", {
         method: "POST",
         json: { gateway: "phonepe", order_id: orderId, amount: 10_000, currency: "INR" },
       });
       await expectProblem(res, 400, "invalid_request");
-      expect((await phonepeCalls("/checkout/v2/pay")).length).toBe(before);
+      expect((await gatewayCalls("phonepe", "/checkout/v2/pay")).length).toBe(before);
     },
   );
 
   it("accepts a 63-character order id, PhonePe's maximum", async () => {
-    const orderId = `${ppOrderId()}_`.padEnd(63, "x");
-    const { res } = await createViaApi(orderId);
+    const orderId = `${newOrderId()}_`.padEnd(63, "x");
+    const { res } = await createOrder(orderId);
     expect(res.status).toBe(201);
     expect(await createCalls(orderId)).toHaveLength(1);
   });
 
   it("answers PhonePe's 400 with 422 gateway_rejected carrying its errorCode", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await addFault({
       path: "/checkout/v2/pay",
       fault: { kind: "status", status: 400, body: JSON.stringify({ code: "OLD", errorCode: "INVALID_AMOUNT" }) },
     });
-    const { res, body } = await createViaApi(orderId);
+    const { res, body } = await createOrder(orderId);
     expect(res.status).toBe(422);
     expect(body.code).toBe("gateway_rejected");
     expect(body.detail).toContain("INVALID_AMOUNT");
   });
 
   it("answers a 5xx on pay with 502 gateway_unavailable", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await addFault({ path: "/checkout/v2/pay", fault: { kind: "status", status: 503 } });
-    const { res, body } = await createViaApi(orderId);
+    const { res, body } = await createOrder(orderId);
     expect(res.status).toBe(502);
     expect(body.code).toBe("gateway_unavailable");
   });
 
   it("answers a pay reply that is not PhonePe's shape with 502, never a crash", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await addFault({
       path: "/checkout/v2/pay",
       fault: { kind: "status", status: 200, body: JSON.stringify({ orderId: "OMO1", state: "PENDING" }) },
     });
-    const { res, body } = await createViaApi(orderId);
+    const { res, body } = await createOrder(orderId);
     expect(res.status).toBe(502);
     expect(body.code).toBe("gateway_unavailable");
   });

@@ -1,18 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { RefundInput } from "../../src/gateways/types";
-import { addFault, freshGateway, phonepeCalls, ppOrderId, simJson, simOrder, testIO } from "./support";
+import { addFault, freshGateway, newOrderId, simJson, simOrder, testIO } from "./support";
+import { gatewayCalls } from "../helpers";
 
 const { gateway } = freshGateway({ timeoutMs: 300 });
 
 /** An order PhonePe has completed, and a refund request for part of it. */
 async function paidOrder(amount = 10_000, refundAmount = 2_500): Promise<RefundInput> {
-  const orderId = ppOrderId();
+  const orderId = newOrderId();
   await simOrder(orderId, amount, { state: "COMPLETED" });
   return { orderId, gatewayRefundId: `MR_${orderId}`, amount: { minor: refundAmount, currency: "INR" }, reason: null };
 }
 
 function refundCalls(input: RefundInput) {
-  return phonepeCalls("/payments/v2/refund").then((calls) =>
+  return gatewayCalls("phonepe", "/payments/v2/refund").then((calls) =>
     calls.filter((c) => c.body.includes(input.gatewayRefundId) || c.path.includes(input.gatewayRefundId)),
   );
 }
@@ -76,7 +77,7 @@ describe("PhonePe refund", () => {
   it("refuses a refund status that belongs to another order", async () => {
     const input = await paidOrder();
     await gateway.refund(input, testIO());
-    const result = await gateway.refundStatus({ ...input, orderId: ppOrderId() }, testIO());
+    const result = await gateway.refundStatus({ ...input, orderId: newOrderId() }, testIO());
     expect(result.ok ? null : result.error.reason).toBe("order_mismatch");
   });
 
@@ -93,14 +94,14 @@ describe("PhonePe refund", () => {
     "refuses the unsafe refund id %j without calling PhonePe",
     async (refundId) => {
       const input = { ...(await paidOrder()), gatewayRefundId: refundId };
-      const before = (await phonepeCalls("/payments/v2/refund")).length;
+      const before = (await gatewayCalls("phonepe", "/payments/v2/refund")).length;
       const created = await gateway.refund(input, testIO());
       const status = await gateway.refundStatus(input, testIO());
       expect([created, status].map((r) => (r.ok ? null : r.error.reason))).toEqual([
         "validation_failed",
         "validation_failed",
       ]);
-      expect((await phonepeCalls("/payments/v2/refund")).length).toBe(before);
+      expect((await gatewayCalls("phonepe", "/payments/v2/refund")).length).toBe(before);
     },
   );
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { api, call, expectProblem } from "../helpers";
-import { addFault, createViaApi, phonepeCalls, ppOrderId, returnToken, simJson } from "./support";
+import { api, call, expectProblem, gatewayCalls } from "../helpers";
+import { addFault, createOrder, newOrderId, returnToken, simJson } from "./support";
 
 function statusCalls(orderId: string) {
-  return phonepeCalls(`/checkout/v2/order/${orderId}/status`);
+  return gatewayCalls("phonepe", `/checkout/v2/order/${orderId}/status`);
 }
 
 async function returnLeg(orderId: string, t: string | null, extra = ""): Promise<Response> {
@@ -26,8 +26,8 @@ function redirectParams(res: Response): Record<string, string> {
 
 describe("GET /return/phonepe", () => {
   it("follows PhonePe's redirect to the redirectUrl checkpost gave, confirms with Order Status and redirects", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId, { amount: 25_000 });
+    const orderId = newOrderId();
+    await createOrder(orderId, { amount: 25_000 });
     const { redirectUrl } = await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED" });
     const res = await call(redirectUrl, { redirect: "manual" });
     expect(res.status).toBe(303);
@@ -46,8 +46,8 @@ describe("GET /return/phonepe", () => {
   });
 
   it("runs a whole payment through the simulated checkout page and back to the merchant", async () => {
-    const orderId = ppOrderId();
-    const { body } = await createViaApi(orderId, { amount: 49_900 });
+    const orderId = newOrderId();
+    const { body } = await createOrder(orderId, { amount: 49_900 });
     const page = await fetch(body.next_action.url);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain(orderId);
@@ -62,23 +62,23 @@ describe("GET /return/phonepe", () => {
   });
 
   it("accepts a token minted under the second, rotated MERCHANT_WEBHOOK_SECRET key", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId);
+    const orderId = newOrderId();
+    await createOrder(orderId);
     const res = await returnLeg(orderId, await returnToken(orderId, 1));
     expect(res.status).toBe(303);
     expect(redirectParams(res)["status"]).toBe("pending");
   });
 
   it("shows the status PhonePe confirms, never one carried on the URL", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId);
+    const orderId = newOrderId();
+    await createOrder(orderId);
     const res = await returnLeg(orderId, await returnToken(orderId), "&state=COMPLETED&code=PAYMENT_SUCCESS");
     expect(redirectParams(res)["status"]).toBe("pending");
   });
 
   it("records a confirmed failure with PhonePe's error codes and the latest attempt, never VPA or card data", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId);
+    const orderId = newOrderId();
+    await createOrder(orderId);
     await simJson(`/orders/${orderId}/outcome`, {
       state: "FAILED",
       paymentMode: "UPI_COLLECT",
@@ -106,8 +106,8 @@ describe("GET /return/phonepe", () => {
   });
 
   it("flags the order requires_review when PhonePe reports another amount than was registered", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId, { amount: 10_000 });
+    const orderId = newOrderId();
+    await createOrder(orderId, { amount: 10_000 });
     await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED", reportedAmount: 100 });
     const res = await returnLeg(orderId, await returnToken(orderId));
     expect(redirectParams(res)["status"]).toBe("requires_review");
@@ -117,8 +117,8 @@ describe("GET /return/phonepe", () => {
   });
 
   it("answers 502 when Order Status fails, changes nothing and leaves the order to reconciliation", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId);
+    const orderId = newOrderId();
+    await createOrder(orderId);
     await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED" });
     // Twice: a status read is retried once after a 5xx.
     await addFault({ path: `/order/${orderId}/status`, fault: { kind: "html", status: 502 }, times: 2 });
@@ -137,8 +137,8 @@ describe("GET /return/phonepe", () => {
       ["with the t of another order", (id: string) => returnToken(`${id}x`)],
       ["with t of the right order but one character changed", async (id: string) => flipLast(await returnToken(id))],
     ])("a return %s", async (_name, token) => {
-      const orderId = ppOrderId();
-      await createViaApi(orderId);
+      const orderId = newOrderId();
+      await createOrder(orderId);
       await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED" });
       await expectProblem(await returnLeg(orderId, await token(orderId)), 401, "invalid_signature");
       expect(await statusCalls(orderId)).toHaveLength(0);
@@ -147,9 +147,9 @@ describe("GET /return/phonepe", () => {
     });
 
     it("a return without order_id", async () => {
-      const before = (await phonepeCalls("/checkout/v2/order/")).length;
+      const before = (await gatewayCalls("phonepe", "/checkout/v2/order/")).length;
       await expectProblem(await call(`/return/phonepe?t=${await returnToken("x")}`), 401, "invalid_signature");
-      expect((await phonepeCalls("/checkout/v2/order/")).length).toBe(before);
+      expect((await gatewayCalls("phonepe", "/checkout/v2/order/")).length).toBe(before);
     });
   });
 });

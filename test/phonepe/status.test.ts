@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { api, expectProblem } from "../helpers";
-import { addFault, createViaApi, freshGateway, phonepeCalls, ppOrderId, simOrder, testIO } from "./support";
+import { api, expectProblem, gatewayCalls } from "../helpers";
+import { addFault, createOrder, freshGateway, newOrderId, simOrder, testIO } from "./support";
 
 const { gateway } = freshGateway({ timeoutMs: 300 });
 
 function statusCalls(orderId: string) {
-  return phonepeCalls(`/checkout/v2/order/${orderId}/status`);
+  return gatewayCalls("phonepe", `/checkout/v2/order/${orderId}/status`);
 }
 
 async function statusReason(orderId: string): Promise<string | null> {
@@ -27,7 +27,7 @@ describe("PhonePe Order Status", () => {
     ["COMPLETED", { state: "COMPLETED" }, "succeeded"],
     ["FAILED", { state: "FAILED" }, "failed"],
   ])("maps %s to %s, with the amount in paise", async (state, outcome, unified) => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     const created = await simOrder(orderId, 12_345, outcome);
     const result = await gateway.fetchStatus(orderId, testIO());
     expect(result.ok && result.value).toMatchObject({
@@ -41,14 +41,14 @@ describe("PhonePe Order Status", () => {
   });
 
   it("maps a state PhonePe has not documented to pending", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await replyWith(orderId, { orderId: "OMO1", state: "SETTLING", amount: 100 });
     const result = await gateway.fetchStatus(orderId, testIO());
     expect(result.ok && [result.value.gatewayStatus, result.value.status]).toEqual(["SETTLING", "pending"]);
   });
 
   it("surfaces the latest attempt of several (details=true shape), by timestamp", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await replyWith(orderId, {
       orderId: "OMO1",
       state: "COMPLETED",
@@ -69,7 +69,7 @@ describe("PhonePe Order Status", () => {
   });
 
   it("reports the order PhonePe names, so an answer about another order is caught", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await replyWith(orderId, { merchantOrderId: "SOMEONE_ELSE", orderId: "OMO1", state: "COMPLETED", amount: 100 });
     const result = await gateway.fetchStatus(orderId, testIO());
     expect(result.ok && result.value.orderId).toBe("SOMEONE_ELSE");
@@ -78,14 +78,14 @@ describe("PhonePe Order Status", () => {
   it.each([["MO/with space?&#"], ["../x"], ["a".repeat(64)], [""], ["MO%2Fx"]])(
     "refuses the unsafe order id %j without calling PhonePe",
     async (orderId) => {
-      const before = (await phonepeCalls("/checkout/v2/order/")).length;
+      const before = (await gatewayCalls("phonepe", "/checkout/v2/order/")).length;
       expect(await statusReason(orderId)).toBe("validation_failed");
-      expect((await phonepeCalls("/checkout/v2/order/")).length).toBe(before);
+      expect((await gatewayCalls("phonepe", "/checkout/v2/order/")).length).toBe(before);
     },
   );
 
   it("asks for ?details=false once, as a GET without a body", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 100);
     await gateway.fetchStatus(orderId, testIO());
     const [call] = await statusCalls(orderId);
@@ -126,7 +126,7 @@ describe("PhonePe error mapping", () => {
     ["a timeout", { kind: "timeout", ms: 2000 }, "gateway_timeout"],
     ["a connection reset", { kind: "reset" }, "gateway_unavailable"],
   ])("turns %s into %s", async (_name, fault, reason) => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 100);
     // A status read is retried once after a network failure or a 5xx (src/gateways/http.ts), so those faults twice.
     const retried = reason === "gateway_unavailable" && !("status" in fault && fault.status === 429);
@@ -136,7 +136,7 @@ describe("PhonePe error mapping", () => {
   });
 
   it("reads PhonePe's error code from errorCode, falling back to code, into the problem detail", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await addFault({
       path: `/order/${orderId}/status`,
       fault: { kind: "status", status: 400, body: '{"code":"V1_CODE","errorCode":"PR000"}' },
@@ -152,14 +152,14 @@ describe("PhonePe error mapping", () => {
   });
 
   it("answers GET /v1/orders/phonepe/:id?refresh=true with 502 on a gateway HTML page and keeps the order", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId);
+    const orderId = newOrderId();
+    await createOrder(orderId);
     await addFault({ path: `/order/${orderId}/status`, fault: { kind: "html", status: 502 }, times: 2 });
     await expectProblem(await api(`/v1/orders/phonepe/${orderId}?refresh=true`), 502, "gateway_unavailable");
     expect(((await (await api(`/v1/orders/phonepe/${orderId}`)).json()) as any).status).toBe("created");
   });
 
   it("answers GET ?refresh=true for an order neither checkpost nor PhonePe knows with 404 order_not_found", async () => {
-    await expectProblem(await api(`/v1/orders/phonepe/${ppOrderId()}?refresh=true`), 404, "order_not_found");
+    await expectProblem(await api(`/v1/orders/phonepe/${newOrderId()}?refresh=true`), 404, "order_not_found");
   });
 });

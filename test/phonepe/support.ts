@@ -6,23 +6,15 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { api, sim, uniqueOrderId } from "../helpers";
+import { api, gatewayCalls, sim, uniqueOrderId, type RecordedCall } from "../helpers";
 import { createLogger } from "../../src/core/log";
 import { phonepeGateway, type PhonePeSettings } from "../../src/gateways/phonepe/adapter";
 import type { GatewayIO } from "../../src/gateways/types";
 
 export const PG_BASE = TEST_BINDINGS.PHONEPE_BASE_URL;
 
-export interface RecordedCall {
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
 /** A PhonePe-safe order id no other test uses (`^[A-Za-z0-9_-]{1,63}$`). */
-export function ppOrderId(prefix = "MO"): string {
+export function newOrderId(prefix = "MO"): string {
   return uniqueOrderId(prefix).replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
@@ -31,15 +23,9 @@ export async function simJson<T = any>(path: string, json?: unknown): Promise<T>
   return (await res.json()) as T;
 }
 
-/** The PhonePe calls the simulator recorded whose path contains `pathPart`. */
-export async function phonepeCalls(pathPart = ""): Promise<RecordedCall[]> {
-  const res = await sim(`/__control/calls?gateway=phonepe&path=${encodeURIComponent(pathPart)}`);
-  return (await res.json()) as RecordedCall[];
-}
-
 /** Token requests the simulator saw for one client id. */
 export async function tokenRequests(clientId: string): Promise<RecordedCall[]> {
-  const calls = await phonepeCalls("/v1/oauth/token");
+  const calls = await gatewayCalls("phonepe", "/v1/oauth/token");
   return calls.filter((c) => new URLSearchParams(c.body).get("client_id") === clientId);
 }
 
@@ -119,7 +105,7 @@ export async function simOrder(
 }
 
 /** `POST /v1/orders` for PhonePe; returns the parsed body. */
-export async function createViaApi(orderId: string, extra: Record<string, unknown> = {}) {
+export async function createOrder(orderId: string, extra: Record<string, unknown> = {}) {
   const res = await api("/v1/orders", {
     method: "POST",
     json: { gateway: "phonepe", order_id: orderId, amount: 10_000, currency: "INR", ...extra },
@@ -136,7 +122,7 @@ export async function useTestWebhookCredentials(): Promise<void> {
 }
 
 /** The callback the simulator builds (headers + raw body), posted to checkpost by the test. */
-export async function simCallback(
+export async function simWebhook(
   request: Record<string, unknown>,
 ): Promise<{ headers: Record<string, string>; body: string }> {
   return simJson("/callbacks", request);

@@ -1,14 +1,13 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { call, captureLogs } from "../helpers";
+import { call, captureLogs, gatewayCalls } from "../helpers";
 import {
   addFault,
-  createViaApi,
+  createOrder,
   returnToken,
   freshGateway,
-  phonepeCalls,
-  ppOrderId,
+  newOrderId,
   simJson,
   simOrder,
   testIO,
@@ -18,7 +17,7 @@ import {
 
 /** Status calls for one order: each one shows the token it carried. */
 async function statusCalls(orderId: string) {
-  return phonepeCalls(`/checkout/v2/order/${orderId}/status`);
+  return gatewayCalls("phonepe", `/checkout/v2/order/${orderId}/status`);
 }
 
 /** The `Authorization` header of each status call for the order, in order. */
@@ -29,7 +28,7 @@ async function tokensUsed(orderId: string) {
 /** A gateway bound to fresh credentials (empty caches) and an order the simulator holds. */
 async function fresh(outcome: Record<string, unknown> = {}) {
   const { settings, gateway } = freshGateway();
-  const orderId = ppOrderId();
+  const orderId = newOrderId();
   await simOrder(orderId, 10_000, outcome);
   return { settings, gateway, orderId, clientId: settings.credentials.clientId };
 }
@@ -141,7 +140,7 @@ describe("PhonePe OAuth token", () => {
     });
     const token = (await res.json()) as { access_token: string; issued_at: number; expires_at: number };
     await env.KV.put(await tokenKvKey(c.authUrl, c.clientId, c.clientVersion), JSON.stringify(token));
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
 
     expect((await gateway.fetchStatus(orderId, testIO())).ok).toBe(true);
@@ -152,7 +151,7 @@ describe("PhonePe OAuth token", () => {
   it("is cached per client id: two credentials never share a token", async () => {
     const a = freshGateway();
     const b = freshGateway();
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
     await a.gateway.fetchStatus(orderId, testIO());
     await b.gateway.fetchStatus(orderId, testIO());
@@ -206,7 +205,7 @@ describe("PhonePe token failures", () => {
   it("answers gateway_auth_failed without any PG call when the token endpoint refuses the credentials", async () => {
     const { settings, gateway } = freshGateway();
     await simJson("/clients", { client_id: settings.credentials.clientId, client_secret: "another-secret" });
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
     const result = await gateway.fetchStatus(orderId, testIO());
     expect(result.ok ? null : result.error.reason).toBe("gateway_auth_failed");
@@ -265,11 +264,11 @@ describe("PhonePe token failures", () => {
 
 describe("PhonePe credentials in logs", () => {
   it("never logs the client secret, an access token or the return token", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     const t = await returnToken(orderId);
     const { lines } = await captureLogs(async () => {
       await simJson("/tokens/expire", {}); // forces a token fetch and a 401 retry inside the captured block
-      await createViaApi(orderId);
+      await createOrder(orderId);
       await call(`/return/phonepe?order_id=${orderId}&t=${t}`, { redirect: "manual" });
     });
     const b = TEST_BINDINGS;

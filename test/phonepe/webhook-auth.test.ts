@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
 import { api, call, captureLogs, expectProblem } from "../helpers";
 import { checkCallbackAuthorization } from "../../src/gateways/phonepe/verify";
-import { callbackHeader, ppOrderId, sha256Hex, simCallback } from "./support";
+import { callbackHeader, newOrderId, sha256Hex, simWebhook } from "./support";
 
 const USER = TEST_BINDINGS.PHONEPE_WEBHOOK_USERNAME;
 const PASS = TEST_BINDINGS.PHONEPE_WEBHOOK_PASSWORD;
@@ -15,7 +15,7 @@ function postCallback(body: string | Uint8Array, authorization: string | null): 
 
 /** A genuine callback body for an order checkpost has never seen (so "nothing stored" is observable). */
 async function callbackBody(orderId: string): Promise<string> {
-  const built = await simCallback({
+  const built = await simWebhook({
     merchantOrderId: orderId,
     username: USER,
     password: PASS,
@@ -30,8 +30,8 @@ async function expectNothingStored(orderId: string) {
 
 describe("PhonePe callback Authorization", () => {
   it("accepts exactly the lower-case hex SHA-256 of username:password, as the simulator sends it", async () => {
-    const orderId = ppOrderId();
-    const built = await simCallback({ merchantOrderId: orderId, username: USER, password: PASS });
+    const orderId = newOrderId();
+    const built = await simWebhook({ merchantOrderId: orderId, username: USER, password: PASS });
     const expected = await callbackHeader();
     expect(expected).toMatch(/^[0-9a-f]{64}$/);
     expect(built.headers["authorization"]).toBe(expected);
@@ -55,20 +55,20 @@ describe("PhonePe callback Authorization", () => {
     ["the plain username:password", () => `${USER}:${PASS}`],
     ["an empty header", () => ""],
   ])("refuses %s with 401 invalid_signature and stores nothing", async (_name, header) => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await expectProblem(await postCallback(await callbackBody(orderId), await header()), 401, "invalid_signature");
     await expectNothingStored(orderId);
   });
 
   it("refuses a callback without an Authorization header with 401 and stores nothing", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await expectProblem(await postCallback(await callbackBody(orderId), null), 401, "invalid_signature");
     await expectNothingStored(orderId);
   });
 
   it("refuses a callback the simulator built with a wrong dashboard password", async () => {
-    const orderId = ppOrderId();
-    const built = await simCallback({ merchantOrderId: orderId, username: USER, password: "not-the-password1" });
+    const orderId = newOrderId();
+    const built = await simWebhook({ merchantOrderId: orderId, username: USER, password: "not-the-password1" });
     const headers = built.headers["authorization"] ?? "";
     await expectProblem(await postCallback(built.body, headers), 401, "invalid_signature");
     await expectNothingStored(orderId);
@@ -79,7 +79,7 @@ describe("PhonePe callback Authorization", () => {
   });
 
   it("never logs the header, the username or the password", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     const body = await callbackBody(orderId);
     const good = await callbackHeader();
     const { lines } = await captureLogs(async () => {

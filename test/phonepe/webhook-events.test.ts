@@ -1,11 +1,11 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem } from "../helpers";
+import { api, call, expectProblem, objectOf } from "../helpers";
 import {
   callbackHeader,
-  createViaApi,
-  ppOrderId,
-  simCallback,
+  createOrder,
+  newOrderId,
+  simWebhook,
   simJson,
   simOrder,
   useTestWebhookCredentials,
@@ -23,7 +23,7 @@ function post(body: string | Uint8Array, authorization: string): Promise<Respons
 
 /** Builds the callback at the simulator and posts it to checkpost exactly as built. */
 async function deliver(request: Record<string, unknown>): Promise<Response> {
-  const built = await simCallback(request);
+  const built = await simWebhook(request);
   return post(built.body, built.headers["authorization"] ?? "");
 }
 
@@ -38,7 +38,7 @@ async function orderStatus(orderId: string): Promise<string> {
 
 /** Runs the order's Durable Object alarm now (the S2S confirmation), if one is armed. */
 async function runAlarm(orderId: string): Promise<void> {
-  await runDurableObjectAlarm(env.ORDERS.getByName(`phonepe:${orderId}`));
+  await runDurableObjectAlarm(objectOf("phonepe", orderId));
 }
 
 /** `[how the callback names it, the event checkpost records, the status it claims]`. */
@@ -76,7 +76,7 @@ const IMPLIED_STATE: Record<string, string> = { succeeded: "COMPLETED", failed: 
 
 describe("PhonePe callback events", () => {
   it.each(ORDER_EVENTS)("records %s as payment event %s claiming %s", async (name, canonical, claimed) => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
     const res = await deliver({
       merchantOrderId: orderId,
@@ -89,7 +89,7 @@ describe("PhonePe callback events", () => {
   });
 
   it.each(REFUND_EVENTS)("records %s as refund event %s claiming %s", async (name, canonical, claimed) => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     const refundId = `MR_${orderId}`;
     const payload = {
       originalMerchantOrderId: orderId,
@@ -107,7 +107,7 @@ describe("PhonePe callback events", () => {
   });
 
   it("takes the claimed state from the payload's root state when it has one", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
     await deliver({ merchantOrderId: orderId, event: "checkout.order.completed", payload: { state: "PENDING" } });
     const row = (await audit(orderId)).find((e) => e.source === "webhook");
@@ -115,7 +115,7 @@ describe("PhonePe callback events", () => {
   });
 
   it("records an event checkpost does not know as `other` and still confirms the order with PhonePe", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000, { state: "COMPLETED" });
     const res = await deliver({ merchantOrderId: orderId, event: "paylink.order.completed" });
     expect(await res.json()).toMatchObject({ recorded: true });
@@ -126,7 +126,7 @@ describe("PhonePe callback events", () => {
 
   it("acknowledges a refund callback whose originalMerchantOrderId is empty without recording it", async () => {
     const res = await deliver({
-      merchantRefundId: `MR_${ppOrderId()}`,
+      merchantRefundId: `MR_${newOrderId()}`,
       event: "pg.refund.failed",
       payload: { originalMerchantOrderId: "", refundId: "OMR123", state: "FAILED" },
     });
@@ -135,9 +135,9 @@ describe("PhonePe callback events", () => {
   });
 
   it("acknowledges a redelivery as a duplicate and records it once", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
-    const built = await simCallback({
+    const built = await simWebhook({
       merchantOrderId: orderId,
       event: "checkout.order.failed",
       payload: { state: "FAILED" },
@@ -150,7 +150,7 @@ describe("PhonePe callback events", () => {
   });
 
   it("dedupes a legacy type-only delivery against the event delivery of the same callback", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
     const payload = { state: "COMPLETED" };
     await deliver({ merchantOrderId: orderId, event: "checkout.order.completed", payload });
@@ -159,9 +159,9 @@ describe("PhonePe callback events", () => {
   });
 
   it("keeps one record for 20 concurrent deliveries of the same callback", async () => {
-    const orderId = ppOrderId();
+    const orderId = newOrderId();
     await simOrder(orderId, 10_000);
-    const built = await simCallback({
+    const built = await simWebhook({
       merchantOrderId: orderId,
       event: "checkout.order.failed",
       payload: { state: "FAILED" },
@@ -186,8 +186,8 @@ describe("PhonePe callback events", () => {
 
 describe("PhonePe callbacks never settle an order on their own", () => {
   it("keeps a tampered 'completed' callback with a valid header from changing the order until Order Status agrees", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId, { amount: 10_000 });
+    const orderId = newOrderId();
+    await createOrder(orderId, { amount: 10_000 });
     const tampered = await deliver({
       merchantOrderId: orderId,
       event: "checkout.order.completed",
@@ -208,8 +208,8 @@ describe("PhonePe callbacks never settle an order on their own", () => {
   });
 
   it("settles on the amount Order Status reports, not the callback's", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId, { amount: 10_000 });
+    const orderId = newOrderId();
+    await createOrder(orderId, { amount: 10_000 });
     await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED", reportedAmount: 1 });
     await deliver({ merchantOrderId: orderId, event: "checkout.order.completed", payload: { amount: 10_000 } });
     await runAlarm(orderId);
@@ -219,8 +219,8 @@ describe("PhonePe callbacks never settle an order on their own", () => {
   });
 
   it("applies a failed callback only once Order Status confirms FAILED", async () => {
-    const orderId = ppOrderId();
-    await createViaApi(orderId);
+    const orderId = newOrderId();
+    await createOrder(orderId);
     await deliver({ merchantOrderId: orderId, event: "checkout.order.failed", payload: { state: "FAILED" } });
     expect(await orderStatus(orderId)).not.toBe("failed");
     await runAlarm(orderId);

@@ -3,11 +3,10 @@
  * call per idempotency key under concurrency, an over-refund guard that holds under concurrent keys, and an ambiguous
  * gateway failure resolved by asking the gateway about the same refund id — never by sending a second refund.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, expectProblem, sim } from "../helpers";
-import { DRIVERS, type RefundDriver } from "./drivers";
+import { addFault, DRIVER_LIST, refundCalls, type Driver } from "../drivers";
+import { api, expectProblem, objectOf, type OrderObject } from "../helpers";
 
 interface RefundBody {
   refund_id: string;
@@ -17,13 +16,7 @@ interface RefundBody {
   status: string;
 }
 
-function refund(
-  driver: RefundDriver,
-  orderId: string,
-  amount: number,
-  key: string,
-  extra: Record<string, unknown> = {},
-) {
+function refund(driver: Driver, orderId: string, amount: number, key: string, extra: Record<string, unknown> = {}) {
   return api(`/v1/orders/${driver.gateway}/${orderId}/refunds`, {
     method: "POST",
     json: { amount, ...extra },
@@ -31,11 +24,11 @@ function refund(
   });
 }
 
-function stub(driver: RefundDriver, orderId: string) {
-  return env.ORDERS.getByName(`${driver.gateway}:${orderId}`);
+function stub(driver: Driver, orderId: string) {
+  return objectOf(driver.gateway, orderId);
 }
 
-async function outboxTypes(driver: RefundDriver, orderId: string): Promise<string[]> {
+async function outboxTypes(driver: Driver, orderId: string): Promise<string[]> {
   return runInDurableObject(stub(driver, orderId), (_o: OrderObject, state) =>
     state.storage.sql
       .exec<{ type: string }>("SELECT type FROM outbox ORDER BY sequence")
@@ -44,7 +37,7 @@ async function outboxTypes(driver: RefundDriver, orderId: string): Promise<strin
   );
 }
 
-describe.each(DRIVERS)("refunds through $gateway", (driver) => {
+describe.each(DRIVER_LIST)("refunds through $gateway", (driver) => {
   it("refunds part of a paid order, then settles it through the status sync", async () => {
     const orderId = await driver.paidOrder(10000);
     const res = await refund(driver, orderId, 3000, `k-partial-${orderId}`, { reason: "damaged" });
@@ -53,14 +46,14 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
     expect(created).toMatchObject({ amount: 3000, status: "pending" });
     expect(created.gateway_refund_id).toMatch(/^cp[0-9a-z]{18}$/);
 
-    await driver.settle(orderId, created, "succeeded");
+    await driver.settleRefund(orderId, created, "succeeded");
     expect(await runDurableObjectAlarm(stub(driver, orderId))).toBe(true);
     const got = await (
       await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${created.refund_id}`)
     ).json<RefundBody>();
     expect(got.status).toBe("succeeded");
     expect(await outboxTypes(driver, orderId)).toEqual(["payment.succeeded", "refund.pending", "refund.succeeded"]);
-    expect(await driver.refundCalls(orderId)).toBe(1);
+    expect(await refundCalls(driver, orderId)).toBe(1);
   });
 
   it("accepts a full refund of what is left and refuses anything after it", async () => {
@@ -68,7 +61,7 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
     expect((await refund(driver, orderId, 4000, `k-a-${orderId}`)).status).toBe(201);
     expect((await refund(driver, orderId, 6000, `k-b-${orderId}`)).status).toBe(201);
     await expectProblem(await refund(driver, orderId, 100, `k-c-${orderId}`), 422, "refund_exceeds_available");
-    expect(await driver.refundCalls(orderId)).toBe(2);
+    expect(await refundCalls(driver, orderId)).toBe(2);
   });
 
   it("makes exactly one gateway refund call for 50 concurrent requests with one key", async () => {
@@ -80,7 +73,7 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
     expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
     const bodies = await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json<RefundBody>()));
     expect(new Set(bodies.map((b) => b.refund_id)).size).toBe(1);
-    expect(await driver.refundCalls(orderId)).toBe(1);
+    expect(await refundCalls(driver, orderId)).toBe(1);
     // After the first finished, the same key replays the same refund.
     const replay = await refund(driver, orderId, 2500, key);
     expect(replay.status).toBe(201);
@@ -96,7 +89,7 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
     const accepted = responses.filter((r) => r.status === 201);
     expect(accepted).toHaveLength(3);
     for (const r of responses.filter((x) => x.status !== 201)) await expectProblem(r, 422, "refund_exceeds_available");
-    expect(await driver.refundCalls(orderId)).toBe(3);
+    expect(await refundCalls(driver, orderId)).toBe(3);
     const order = await (await api(`/v1/orders/${driver.gateway}/${orderId}`)).json<{ refunds: RefundBody[] }>();
     expect(order.refunds.reduce((sum, r) => sum + r.amount, 0)).toBe(9000);
   });
@@ -109,16 +102,7 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
     async (_label, lost) => {
       const orderId = await driver.paidOrder(10000);
       // The gateway makes the refund, then the answer is lost.
-      await sim("/__control/faults", {
-        method: "POST",
-        json: {
-          gateway: driver.gateway,
-          path: driver.refundPath,
-          method: "POST",
-          fault: { kind: "after_success", then: lost },
-          times: 1,
-        },
-      });
+      await addFault(driver.gateway, driver.refund(orderId), { kind: "after_success", then: lost }, 1);
       const key = `k-lost-${orderId}`;
       const res = await refund(driver, orderId, 5000, key);
       expect(res.status).toBe(202);
@@ -131,34 +115,30 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
       expect(retry.headers.get("idempotent-replayed")).toBe("true");
       // The amount stays reserved while the outcome is unknown.
       await expectProblem(await refund(driver, orderId, 5001, `k-more-${orderId}`), 422, "refund_exceeds_available");
-      expect(await driver.refundCalls(orderId)).toBe(1);
+      expect(await refundCalls(driver, orderId)).toBe(1);
 
       // The alarm asks the gateway about that refund id and finds it.
       expect(await runDurableObjectAlarm(stub(driver, orderId))).toBe(true);
       const synced = await (
         await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}`)
       ).json<RefundBody>();
-      await driver.settle(orderId, synced, "succeeded");
+      await driver.settleRefund(orderId, synced, "succeeded");
       const final = await (
         await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}?refresh=true`)
       ).json<RefundBody>();
       expect(final.status).toBe("succeeded");
-      expect(await driver.refundCalls(orderId)).toBe(1);
+      expect(await refundCalls(driver, orderId)).toBe(1);
     },
   );
 
   it("fails a refund the gateway refuses outright and releases what it reserved", async () => {
     const orderId = await driver.paidOrder(10000);
-    await sim("/__control/faults", {
-      method: "POST",
-      json: {
-        gateway: driver.gateway,
-        path: driver.refundPath,
-        method: "POST",
-        fault: { kind: "status", status: 400, body: '{"error":"refused"}' },
-        times: 1,
-      },
-    });
+    await addFault(
+      driver.gateway,
+      driver.refund(orderId),
+      { kind: "status", status: 400, body: '{"error":"refused"}' },
+      1,
+    );
     const refused = await refund(driver, orderId, 10000, `k-refused-${orderId}`);
     await expectProblem(refused, 422, "gateway_rejected");
     expect((await refund(driver, orderId, 10000, `k-after-${orderId}`)).status).toBe(201);
@@ -166,16 +146,7 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
 
   it("fails a refund the gateway never received once it has not appeared for 30 minutes, releasing its amount", async () => {
     const orderId = await driver.paidOrder(10000);
-    await sim("/__control/faults", {
-      method: "POST",
-      json: {
-        gateway: driver.gateway,
-        path: driver.refundPath,
-        method: "POST",
-        fault: { kind: "status", status: 503 },
-        times: 1,
-      },
-    });
+    await addFault(driver.gateway, driver.refund(orderId), { kind: "status", status: 503 }, 1);
     const res = await refund(driver, orderId, 10000, `k-never-${orderId}`);
     expect(res.status).toBe(202);
     const pending: RefundBody = await res.json();
@@ -194,7 +165,7 @@ describe.each(DRIVERS)("refunds through $gateway", (driver) => {
       await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}`)
     ).json<RefundBody & { failure_code: string }>();
     expect(failed).toMatchObject({ status: "failed", failure_code: "not_received_by_gateway" });
-    expect(await driver.refundCalls(orderId)).toBe(1);
+    expect(await refundCalls(driver, orderId)).toBe(1);
     expect((await refund(driver, orderId, 10000, `k-again-${orderId}`)).status).toBe(201);
   });
 });

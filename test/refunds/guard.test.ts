@@ -2,10 +2,9 @@
  * Refund idempotency and the over-refund guard, decided inside the order Durable Object before any gateway call.
  * (The end-to-end refund flows against each gateway's simulator live next to this file.)
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, expectProblem, order, uniqueOrderId } from "../helpers";
+import { api, expectProblem, objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
 
 async function paidOrder(amount = 10000): Promise<string> {
   const id = uniqueOrderId("rf");
@@ -99,7 +98,7 @@ describe("refund requests", () => {
     });
     await refund(id, { amount: 100 }, "k-old");
     // Age the stored key past the retention period, as a day passing would.
-    await runInDurableObject(env.ORDERS.getByName(`juspay:${id}`), (_obj: OrderObject, state) => {
+    await runInDurableObject(objectOf("juspay", id), (_obj: OrderObject, state) => {
       state.storage.sql.exec("UPDATE idempotency SET created_at = created_at - ?", 24 * 60 * 60 * 1000 + 1);
     });
     const reused = await refund(id, { amount: 200 }, "k-old");

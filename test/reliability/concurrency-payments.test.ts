@@ -5,16 +5,13 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
-import { call } from "../helpers";
-import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
+import { addFault, createdOrder, DRIVER_LIST, type Driver, type RequestSpec } from "../drivers";
+import { call, objectOf, type OrderObject } from "../helpers";
 import {
-  addFault,
   alarmUntil,
   auditTrail,
   expectMerchantReceived,
   expectOrderedEvents,
-  objectOf,
   orderView,
   outbox,
   runAlarm,
@@ -24,17 +21,17 @@ function send(spec: RequestSpec): Promise<Response> {
   return call(spec.path, spec.init);
 }
 
-async function paidAtGateway(driver: GatewayDriver): Promise<string> {
+async function paidAtGateway(driver: Driver): Promise<string> {
   const orderId = await createdOrder(driver);
   await driver.pay(orderId);
   return orderId;
 }
 
-async function succeeded(driver: GatewayDriver, orderId: string): Promise<boolean> {
+async function succeeded(driver: Driver, orderId: string): Promise<boolean> {
   return (await orderView(driver.gateway, orderId)).status === "succeeded";
 }
 
-describe.each(DRIVERS)("$gateway under concurrent inputs", (driver) => {
+describe.each(DRIVER_LIST)("$gateway under concurrent inputs", (driver) => {
   it("acknowledges 100 concurrent deliveries of one webhook and makes one transition with one event", async () => {
     const orderId = await paidAtGateway(driver);
     const webhook = await driver.paidWebhook(orderId);

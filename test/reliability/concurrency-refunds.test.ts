@@ -4,9 +4,8 @@
  * captured, and one merchant event per refund change, in order.
  */
 import { describe, expect, it } from "vitest";
+import { DRIVER_LIST, refundCalls } from "../drivers";
 import { api } from "../helpers";
-import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
-import { DRIVERS } from "./drivers";
 import { expectMerchantReceived, expectOrderedEvents, orderView, outbox, runAlarm } from "./support";
 
 interface RefundBody {
@@ -15,9 +14,7 @@ interface RefundBody {
   status: string;
 }
 
-describe.each(DRIVERS)("$gateway refunds under concurrency", (driver) => {
-  const refunds = REFUND_DRIVERS.find((d) => d.gateway === driver.gateway)!;
-
+describe.each(DRIVER_LIST)("$gateway refunds under concurrency", (driver) => {
   function refund(orderId: string, amount: number, key: string) {
     return api(`/v1/orders/${driver.gateway}/${orderId}/refunds`, {
       method: "POST",
@@ -27,7 +24,7 @@ describe.each(DRIVERS)("$gateway refunds under concurrency", (driver) => {
   }
 
   it("gives each of 12 keys sent 4 times at once one refund and one gateway call, within the captured amount", async () => {
-    const orderId = await refunds.paidOrder(10_000);
+    const orderId = await driver.paidOrder(10_000);
     // 12 keys × 1000 = 12000 asked for, 10000 captured: at most 10 keys can be accepted.
     const keys = Array.from({ length: 12 }, (_, i) => `k-mix-${i}-${orderId}`);
     const sends = keys.flatMap((key) => Array.from({ length: 4 }, () => ({ key, res: refund(orderId, 1000, key) })));
@@ -42,7 +39,7 @@ describe.each(DRIVERS)("$gateway refunds under concurrency", (driver) => {
     // A key that got a refund got exactly one, whichever of its four requests answered.
     for (const ids of accepted.values()) expect(ids.size).toBe(1);
     expect(accepted.size).toBe(10);
-    expect(await refunds.refundCalls(orderId)).toBe(10);
+    expect(await refundCalls(driver, orderId)).toBe(10);
 
     const view = await orderView(driver.gateway, orderId);
     const total = (view.refunds as RefundBody[]).reduce((sum, r) => sum + r.amount, 0);
@@ -56,7 +53,7 @@ describe.each(DRIVERS)("$gateway refunds under concurrency", (driver) => {
   });
 
   it("makes one gateway call for 50 same-key requests racing the reconciliation alarm", async () => {
-    const orderId = await refunds.paidOrder(10_000);
+    const orderId = await driver.paidOrder(10_000);
     const key = `k-alarm-${orderId}`;
     const [answers] = await Promise.all([
       Promise.all(Array.from({ length: 50 }, () => refund(orderId, 2500, key))),
@@ -71,7 +68,7 @@ describe.each(DRIVERS)("$gateway refunds under concurrency", (driver) => {
       ),
     );
     expect(ids.size).toBe(1);
-    expect(await refunds.refundCalls(orderId)).toBe(1);
+    expect(await refundCalls(driver, orderId)).toBe(1);
     await runAlarm(driver.gateway, orderId);
     const events = await outbox(driver.gateway, orderId);
     expect(events.filter((e) => e.type === "refund.pending")).toHaveLength(1);

@@ -5,12 +5,12 @@
  * the merchant's retry creates it, and when the gateway had already made it, the alarm finds the payment.
  */
 import { describe, expect, it } from "vitest";
+import { addFault, clearFaults, DRIVER_LIST } from "../drivers";
 import { api, expectProblem } from "../helpers";
-import { DRIVERS } from "./drivers";
 import { FAULTS, type FaultCase } from "./faults";
-import { addFault, alarmUntil, callShort, clearFaults, orderView } from "./support";
+import { alarmUntil, callShort, orderView } from "./support";
 
-describe.each(DRIVERS)("$gateway create under gateway faults", (driver) => {
+describe.each(DRIVER_LIST)("$gateway create under gateway faults", (driver) => {
   it.each(FAULTS)(
     "answers a create hit by $name with $status gateway_unavailable, sends it once, and the order completes later",
     async (c: FaultCase) => {

@@ -6,12 +6,10 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, expectProblem } from "../helpers";
-import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
-import { DRIVERS, type GatewayDriver } from "./drivers";
+import { addFault, clearFaults, DRIVER_LIST, type Driver } from "../drivers";
+import { api, expectProblem, objectOf, type OrderObject } from "../helpers";
 import { FAULTS, type FaultCase } from "./faults";
-import { addFault, alarmUntil, callShort, clearFaults, objectOf, orderView, runAlarm } from "./support";
+import { alarmUntil, callShort, orderView, runAlarm } from "./support";
 
 interface RefundBody {
   refund_id: string;
@@ -21,24 +19,22 @@ interface RefundBody {
   failure_code?: string | null;
 }
 
-/** A paid order checkpost knows as succeeded (the refund contract's drivers). */
-function paidOrder(driver: GatewayDriver): Promise<string> {
-  const refunds = REFUND_DRIVERS.find((d) => d.gateway === driver.gateway);
-  if (!refunds) throw new Error(`no refund driver for ${driver.gateway}`);
-  return refunds.paidOrder(10_000);
+/** A paid order checkpost knows as succeeded. */
+function paidOrder(driver: Driver): Promise<string> {
+  return driver.paidOrder(10_000);
 }
 
-function refundPath(driver: GatewayDriver, orderId: string): string {
+function refundPath(driver: Driver, orderId: string): string {
   return `/v1/orders/${driver.gateway}/${orderId}/refunds`;
 }
 
-async function getRefund(driver: GatewayDriver, orderId: string, refundId: string): Promise<RefundBody> {
+async function getRefund(driver: Driver, orderId: string, refundId: string): Promise<RefundBody> {
   const res = await api(`${refundPath(driver, orderId)}/${refundId}`);
   expect(res.status).toBe(200);
   return res.json();
 }
 
-describe.each(DRIVERS)("$gateway refunds under gateway faults", (driver) => {
+describe.each(DRIVER_LIST)("$gateway refunds under gateway faults", (driver) => {
   it.each(FAULTS)(
     "answers a refund hit by $name with 202 pending, never sends it again, and resolves it later",
     async (c: FaultCase) => {
@@ -70,7 +66,7 @@ describe.each(DRIVERS)("$gateway refunds under gateway faults", (driver) => {
       if (c.reached) {
         // The gateway made the refund: the alarm asks about its id and follows it to the end.
         await runAlarm(driver.gateway, orderId);
-        await driver.settleRefund(orderId, await getRefund(driver, orderId, pending.refund_id));
+        await driver.settleRefund(orderId, await getRefund(driver, orderId, pending.refund_id), "succeeded");
         await alarmUntil(
           driver.gateway,
           orderId,
@@ -111,7 +107,7 @@ describe.each(DRIVERS)("$gateway refunds under gateway faults", (driver) => {
       expect(await orderView(driver.gateway, orderId)).toEqual(before);
 
       await clearFaults(driver.gateway);
-      await driver.settleRefund(orderId, refund);
+      await driver.settleRefund(orderId, refund, "succeeded");
       await alarmUntil(
         driver.gateway,
         orderId,

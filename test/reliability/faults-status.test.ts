@@ -5,20 +5,20 @@
  * failure or a 5xx, never more.
  */
 import { describe, expect, it } from "vitest";
+import { addFault, clearFaults, createdOrder, DRIVER_LIST, type Driver } from "../drivers";
 import { api, expectProblem } from "../helpers";
-import { configureJuspaySim, juspayOrderId, simOrder } from "../juspay/support";
-import { createdOrder, DRIVERS, type GatewayDriver } from "./drivers";
+import { configureJuspaySim, newOrderId, simOrder } from "../juspay/support";
 import { FAULTS, type FaultCase } from "./faults";
-import { addFault, alarmUntil, auditTrail, callShort, clearFaults, orderView, runAlarm } from "./support";
+import { alarmUntil, auditTrail, callShort, orderView, runAlarm } from "./support";
 
 /** A created order the customer has paid at the gateway, which checkpost does not know about yet. */
-async function paidAtGateway(driver: GatewayDriver): Promise<string> {
+async function paidAtGateway(driver: Driver): Promise<string> {
   const orderId = await createdOrder(driver);
   await driver.pay(orderId);
   return orderId;
 }
 
-async function settlesLater(driver: GatewayDriver, orderId: string): Promise<void> {
+async function settlesLater(driver: Driver, orderId: string): Promise<void> {
   await clearFaults(driver.gateway);
   await alarmUntil(
     driver.gateway,
@@ -29,7 +29,7 @@ async function settlesLater(driver: GatewayDriver, orderId: string): Promise<voi
   expect(view).toMatchObject({ status: "succeeded", sequence: 1, requires_review: false });
 }
 
-describe.each(DRIVERS)("$gateway status reads under gateway faults", (driver) => {
+describe.each(DRIVER_LIST)("$gateway status reads under gateway faults", (driver) => {
   it.each(FAULTS)(
     "answers a return leg hit by $name with $status gateway_unavailable, changes nothing, and settles it later",
     async (c: FaultCase) => {
@@ -78,7 +78,7 @@ describe.each(DRIVERS)("$gateway status reads under gateway faults", (driver) =>
   });
 });
 
-describe.each(DRIVERS.filter((d) => d.token !== null))("$gateway token endpoint under gateway faults", (driver) => {
+describe.each(DRIVER_LIST.filter((d) => d.token !== null))("$gateway token endpoint under gateway faults", (driver) => {
   const token = driver.token!;
   it.each(FAULTS)(
     "answers a refresh whose token request meets $name with $status gateway_unavailable, and settles it later",
@@ -100,7 +100,7 @@ describe.each(DRIVERS.filter((d) => d.token !== null))("$gateway token endpoint 
 describe("a refresh that meets a gateway fault", () => {
   it("arms the alarm for an order only registered with checkpost, which nothing else would poll", async () => {
     await configureJuspaySim();
-    const orderId = juspayOrderId("rg");
+    const orderId = newOrderId("rg");
     await simOrder(orderId, { amount: "100.00", status: "CHARGED" });
     const registered = await api("/v1/orders", {
       method: "POST",

@@ -9,9 +9,9 @@ import { createLogger } from "../../src/core/log";
 import type { Env } from "../../src/env";
 import { callGateway, type GatewayCall } from "../../src/gateways/http";
 import type { GatewayIO } from "../../src/gateways/types";
-import { sim, uniqueOrderId } from "../helpers";
+import { addFault } from "../drivers";
+import { gatewayCalls, uniqueOrderId } from "../helpers";
 import { configureJuspaySim } from "../juspay/support";
-import { addFault } from "./support";
 
 function io(timeoutMs?: number): GatewayIO {
   return {
@@ -36,8 +36,7 @@ function statusCall(orderId: string, extra: Partial<GatewayCall> = {}): GatewayC
 }
 
 async function callsTo(orderId: string): Promise<number> {
-  const res = await sim(`/__control/calls?gateway=juspay&path=${encodeURIComponent(`/orders/${orderId}`)}`);
-  return ((await res.json()) as unknown[]).length;
+  return (await gatewayCalls("juspay", `/orders/${orderId}`)).length;
 }
 
 describe("callGateway", () => {

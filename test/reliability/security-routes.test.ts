@@ -6,36 +6,24 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/http/router";
-import type { OrderObject } from "../../src/storage/order-object";
 import { TEST_BINDINGS } from "../bindings";
-import { api, API_KEY, call, expectProblem, sim, worker } from "../helpers";
-import { callWithEnv } from "../juspay/support";
-import { createdOrder, DRIVERS, type GatewayDriver, type RequestSpec } from "./drivers";
-import { expectMerchantReceived, objectOf, orderView, outbox } from "./support";
+import { createdOrder, DRIVER_LIST, DRIVERS, type Driver, type RequestSpec } from "../drivers";
+import { api, API_KEY, call, callWithEnv, expectProblem, objectOf, type OrderObject, worker } from "../helpers";
+import { expectMerchantReceived, orderView, outbox } from "./support";
 
 const FOREIGN = "https://evil.test/phish";
 /** Parameters an attacker might add to a return URL to steer the redirect. */
 const STEERING = ["return_url", "redirect", "redirect_url", "redirectUrl", "next", "url", "callback_url", "location"];
 
-function withSteering(spec: RequestSpec): RequestSpec {
-  const url = new URL(spec.path, "https://checkpost.test");
-  for (const name of STEERING) url.searchParams.append(name, FOREIGN);
-  return { path: `${url.pathname}${url.search}`, init: spec.init };
+/**
+ * The return leg with every steering parameter pointing elsewhere. Where the gateway signs every parameter on the
+ * return URL (Juspay), they arrive signed: verification passes, steering must not.
+ */
+function steeredLeg(driver: Driver, orderId: string): Promise<RequestSpec> {
+  return driver.returnLeg(orderId, Object.fromEntries(STEERING.map((name) => [name, FOREIGN])));
 }
 
-async function juspaySignedSteering(orderId: string): Promise<RequestSpec> {
-  // Juspay signs every parameter on the return URL, so these arrive signed: verification passes, steering must not.
-  const extra = Object.fromEntries(STEERING.map((name) => [name, FOREIGN]));
-  const res = await sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: { extra } });
-  const url = new URL(((await res.json()) as { url: string }).url);
-  return { path: `${url.pathname}${url.search}`, init: { redirect: "manual" } };
-}
-
-async function steeredLeg(driver: GatewayDriver, orderId: string): Promise<RequestSpec> {
-  return driver.gateway === "juspay" ? juspaySignedSteering(orderId) : withSteering(await driver.returnLeg(orderId));
-}
-
-describe.each(DRIVERS)("$gateway return redirects", (driver) => {
+describe.each(DRIVER_LIST)("$gateway return redirects", (driver) => {
   it("sends the customer to MERCHANT_RETURN_URL whatever the query says", async () => {
     const orderId = await createdOrder(driver);
     await driver.pay(orderId);
@@ -121,26 +109,11 @@ describe("/v1 authentication", () => {
   });
 });
 
-/** Gateways whose redirect carries a signed status, with a failure that can turn into a late success. */
-const LATE_SUCCESS = [
-  {
-    gateway: "juspay",
-    fail: (id: string) =>
-      sim(`/__control/juspay/orders/${id}/status`, { method: "POST", json: { status: "AUTHORIZATION_FAILED" } }),
-    succeedLate: (id: string) =>
-      sim(`/__control/juspay/orders/${id}/status`, { method: "POST", json: { status: "CHARGED" } }),
-  },
-  {
-    gateway: "nimbbl",
-    fail: (id: string) =>
-      sim(`/__control/nimbbl/orders/${id}/outcome`, { method: "POST", json: { outcome: "failure" } }),
-    succeedLate: (id: string) =>
-      sim(`/__control/nimbbl/orders/${id}/outcome`, { method: "POST", json: { outcome: "late_success" } }),
-  },
-] as const;
+/** Gateways whose redirect carries a signed status, with a failure that can turn into a late success (`lateSuccess`). */
+const LATE_SUCCESS = DRIVER_LIST.filter((d) => d.lateSuccess !== null);
 
-describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
-  const driver = DRIVERS.find((d) => d.gateway === late.gateway)!;
+describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (driver) => {
+  const late = driver.lateSuccess!;
 
   it("cannot move a late success back to failed", async () => {
     const orderId = await createdOrder(driver);
@@ -150,7 +123,7 @@ describe.each(LATE_SUCCESS)("replayed $gateway return URLs", (late) => {
     expect(new URL(first.headers.get("location") ?? "").searchParams.get("status")).toBe("failed");
 
     await late.succeedLate(orderId);
-    expect((await (await api(`/v1/orders/${late.gateway}/${orderId}?refresh=true`)).json<any>()).status).toBe(
+    expect((await (await api(`/v1/orders/${driver.gateway}/${orderId}?refresh=true`)).json<any>()).status).toBe(
       "succeeded",
     );
     const settled = await orderView(driver.gateway, orderId);
@@ -174,7 +147,7 @@ it("the Worker entry answers in-process (sanity check of the helper used above)"
 
 describe("webhooks about order ids no route can address", () => {
   it("acknowledges an authentic Juspay webhook for the order id '..' and records nothing", async () => {
-    const juspay = DRIVERS.find((d) => d.gateway === "juspay")!;
+    const juspay = DRIVERS.juspay;
     const orderId = await createdOrder(juspay);
     await juspay.pay(orderId);
     const hook = await juspay.paidWebhook(orderId);

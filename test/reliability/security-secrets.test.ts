@@ -7,12 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS as B } from "../bindings";
-import { api, call, captureLogs, sim } from "../helpers";
-import { basicAuth, simMandate } from "../juspay/support";
-import { sha256Hex } from "../phonepe/support";
-import { DRIVERS as REFUND_DRIVERS } from "../refunds/drivers";
-import { createdOrder, DRIVERS, type GatewayDriver } from "./drivers";
-import { addFault, clearFaults, runAlarm } from "./support";
+import { addFault, clearFaults, createdOrder, DRIVER_LIST, type Driver } from "../drivers";
+import { api, call, captureLogs, gatewayCalls } from "../helpers";
+import { simMandate } from "../juspay/support";
+import { runAlarm } from "./support";
 
 /** Everything the flow answered: status line, headers and body of each response. */
 class Seen {
@@ -23,36 +21,23 @@ class Seen {
   }
 }
 
+/** checkpost's own secrets, then every gateway's (`Driver.secrets`: its settings and what is derived from them). */
 async function secrets(): Promise<string[]> {
   const whsec = B.MERCHANT_WEBHOOK_SECRET.split(" ");
+  const perGateway = await Promise.all(DRIVER_LIST.map((d) => d.secrets()));
   return [
     ...B.PROXY_API_KEYS.split(","),
     ...whsec,
     ...whsec.map((k) => k.slice("whsec_".length)),
-    B.JUSPAY_API_KEY,
-    B.JUSPAY_RESPONSE_KEY,
-    B.JUSPAY_WEBHOOK_USERNAME,
-    B.JUSPAY_WEBHOOK_PASSWORD,
-    B.PHONEPE_CLIENT_ID,
-    B.PHONEPE_CLIENT_SECRET,
-    B.PHONEPE_WEBHOOK_USERNAME,
-    B.PHONEPE_WEBHOOK_PASSWORD,
-    B.NIMBBL_ACCESS_KEY,
-    B.NIMBBL_ACCESS_SECRET,
-    // Credentials derived from them, as they travel on the wire.
-    basicAuth(B.JUSPAY_API_KEY, "").slice("Basic ".length),
-    basicAuth(B.JUSPAY_WEBHOOK_USERNAME, B.JUSPAY_WEBHOOK_PASSWORD).slice("Basic ".length),
-    await sha256Hex(`${B.PHONEPE_WEBHOOK_USERNAME}:${B.PHONEPE_WEBHOOK_PASSWORD}`),
+    ...perGateway.flat(),
   ];
 }
 
-/** The merchant access tokens checkpost sent to the simulated gateways (`O-Bearer …`, `Bearer …`). */
+/** The merchant access tokens checkpost sent to the simulated gateways that issue them (`O-Bearer …`, `Bearer …`). */
 async function issuedTokens(): Promise<string[]> {
   const tokens = new Set<string>();
-  for (const gateway of ["phonepe", "nimbbl"]) {
-    const calls: { headers: Record<string, string> }[] = await (
-      await sim(`/__control/calls?gateway=${gateway}`)
-    ).json();
+  for (const { gateway } of DRIVER_LIST.filter((d) => d.token !== null)) {
+    const calls = await gatewayCalls(gateway);
     for (const c of calls) {
       const m = /^(?:O-)?Bearer (\S+)$/.exec(c.headers["authorization"] ?? "");
       if (m?.[1]) tokens.add(m[1]);
@@ -78,7 +63,7 @@ const INSTRUMENT = [
   "mdt_",
 ];
 
-async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
+async function wholeFlow(driver: Driver, seen: Seen): Promise<void> {
   const g = driver.gateway;
   // Payment: create, pay, return leg, webhook, reconciliation, refresh, order and audit trail, status page.
   const orderId = await createdOrder(driver);
@@ -95,8 +80,7 @@ async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
   await seen.add(status);
 
   // Refunds on a paid order: create, refresh, settle through the alarm.
-  const refunds = REFUND_DRIVERS.find((d) => d.gateway === g)!;
-  const paid = await refunds.paidOrder(10_000);
+  const paid = await driver.paidOrder(10_000);
   const refundRes = await seen.add(
     await api(`/v1/orders/${g}/${paid}/refunds`, {
       method: "POST",
@@ -110,7 +94,7 @@ async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
     gateway_reference: string | null;
   };
   await seen.add(await api(`/v1/orders/${g}/${paid}/refunds/${refund.refund_id}?refresh=true`));
-  await driver.settleRefund(paid, refund);
+  await driver.settleRefund(paid, refund, "succeeded");
   await runAlarm(g, paid);
 
   // Failure paths: wrong API key, tampered return leg and webhook, a gateway that answers an error page.
@@ -129,7 +113,7 @@ async function wholeFlow(driver: GatewayDriver, seen: Seen): Promise<void> {
 }
 
 describe("secrets in logs and responses", () => {
-  it.each(DRIVERS.map((d) => [d.gateway, d] as const))(
+  it.each(DRIVER_LIST.map((d) => [d.gateway, d] as const))(
     "keeps every secret, token and instrument field out of the logs and answers of whole %s flows",
     async (_name, driver) => {
       const seen = new Seen();

@@ -1,12 +1,9 @@
-/** Shared helpers for the reliability suite: settings overrides, faults, order snapshots and the order's alarm. */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+/** Shared helpers for the reliability suite: settings overrides, order snapshots, the outbox and the order's alarm. */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GatewayId } from "../../src/core/model";
-import type { OrderObject } from "../../src/storage/order-object";
-import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/helpers";
-import { api, sim } from "../helpers";
-import { callWithEnv } from "../juspay/support";
-import type { CallSelector } from "./drivers";
+import { acceptedCount, merchantEvents, runAlarmsUntil } from "../events/support";
+import { api, callWithEnv, objectOf, type OrderObject } from "../helpers";
 
 /** Outbound calls time out after this long in the fault tests (`GATEWAY_TIMEOUT_MS`). */
 export const SHORT_TIMEOUT_MS = 200;
@@ -14,24 +11,6 @@ export const SHORT_TIMEOUT_MS = 200;
 /** The Worker with a short gateway timeout, so timeouts and slow bodies show within a test's budget. */
 export function callShort(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   return callWithEnv({ GATEWAY_TIMEOUT_MS: String(SHORT_TIMEOUT_MS) }, path, init);
-}
-
-export async function addFault(
-  gateway: GatewayId,
-  selector: CallSelector,
-  fault: Record<string, unknown>,
-  times: number | null = 1,
-): Promise<void> {
-  const res = await sim("/__control/faults", {
-    method: "POST",
-    json: { gateway, path: selector.path, method: selector.method, fault, times },
-  });
-  expect(res.status).toBe(200);
-}
-
-export async function clearFaults(gateway: GatewayId): Promise<void> {
-  const res = await sim("/__control/faults/clear", { method: "POST", json: { gateway } });
-  expect(res.status).toBe(200);
 }
 
 /** The unified order with its refunds, as `GET /v1/orders/:gateway/:order_id` shows it (no gateway call). */
@@ -45,10 +24,6 @@ export async function auditTrail(gateway: GatewayId, orderId: string): Promise<a
   const res = await api(`/v1/orders/${gateway}/${orderId}/events?limit=200`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { data: any[] }).data;
-}
-
-export function objectOf(gateway: GatewayId, orderId: string) {
-  return env.ORDERS.getByName(`${gateway}:${orderId}`);
 }
 
 /** Runs the order's alarm now; true when one was armed. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
 import { api, call } from "../helpers";
-import { createViaApi, ppOrderId, simJson } from "../phonepe/support";
+import { createOrder, newOrderId, simJson } from "../phonepe/support";
 
 async function orderToken(purpose: string, orderId: string): Promise<string> {
   const whsec = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0] ?? "";
@@ -25,8 +25,8 @@ const statusToken = (orderId: string) => orderToken("status", orderId);
 
 /** A PhonePe order of `amount` paise, settled at the simulator and confirmed by checkpost. */
 async function orderIn(outcome: Record<string, unknown> | null, amount = 49_900): Promise<string> {
-  const orderId = ppOrderId("SP");
-  const { res } = await createViaApi(orderId, {
+  const orderId = newOrderId("SP");
+  const { res } = await createOrder(orderId, {
     amount,
     customer: { email: "buyer@example.com", phone: "9876543210" },
   });

@@ -1,9 +1,8 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../src/gateways/types";
-import type { OrderObject } from "../../src/storage/order-object";
 import type { ObserveInput } from "../../src/core/order";
-import { order, uniqueOrderId } from "../helpers";
+import { objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
 
 const INR = (minor: number) => ({ minor, currency: "INR" as const });
 
@@ -25,7 +24,7 @@ function paymentWebhook(orderId: string, status: "succeeded" | "pending", id = "
 }
 
 function stubFor(orderId: string) {
-  return env.ORDERS.getByName(`juspay:${orderId}`);
+  return objectOf("juspay", orderId);
 }
 
 async function outbox(orderId: string): Promise<{ sequence: number; type: string }[]> {

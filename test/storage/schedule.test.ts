@@ -2,16 +2,15 @@
  * The order object's two look schedules (payment and refunds, each with its own stored state) and the idempotency
  * answers it stores as values for the HTTP layer to render.
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { orderObjectName, type OrderRef } from "../../src/core/model";
-import type { OrderObject } from "../../src/storage/order-object";
-import { api, order, uniqueOrderId } from "../helpers";
+import type { OrderRef } from "../../src/core/model";
+import { api, objectOf as objectNamed, order, uniqueOrderId, type OrderObject } from "../helpers";
 
 const INR = (minor: number) => ({ minor, currency: "INR" as const });
 
 function objectOf(ref: OrderRef) {
-  return env.ORDERS.getByName(orderObjectName(ref));
+  return objectNamed(ref.gateway, ref.orderId);
 }
 
 async function meta(ref: OrderRef): Promise<Record<string, { due: number } | undefined>> {

@@ -1,25 +1,18 @@
 /** Helpers for the outbound-events tests: seeding order changes, the simulated merchant, and driving the alarm. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { fromMinor, type Money } from "../../src/core/money";
 import type { PaymentStatus } from "../../src/core/status";
 import type { GatewayId } from "../../src/core/model";
-import type { OrderObject } from "../../src/storage/order-object";
 import type { DeliveryDetail } from "../../src/storage/order/outbox";
 import type { MerchantDelivery } from "../../sim/src/merchant";
-import { order, sim } from "../helpers";
+import { objectOf, order, type OrderObject, sim } from "../helpers";
 
 export const AMOUNT: Money = (() => {
   const money = fromMinor(10_000, "INR");
   if (!money.ok) throw new Error("bad test amount");
   return money.value;
 })();
-
-/** The order's Durable Object stub, for `cloudflare:test` helpers. */
-export function objectOf(gateway: GatewayId, orderId: string): DurableObjectStub<OrderObject> {
-  return env.ORDERS.getByName(`${gateway}:${orderId}`);
-}
 
 /** Registers the order and moves it through `statuses` with confirmed observations: one event per change. */
 export async function seedChanges(gateway: GatewayId, orderId: string, statuses: readonly PaymentStatus[]) {

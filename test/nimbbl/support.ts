@@ -3,10 +3,9 @@
  * (HMAC-SHA256 hex over `a|b|c|…`, HMAC over the exact v4 bytes, AES-256-GCM with a 16-byte nonce). Nothing here
  * imports from `src/gateways/nimbbl`.
  */
-import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { api, call, sim, uniqueOrderId } from "../helpers";
+import { api, call, gatewayCalls, sim, uniqueOrderId } from "../helpers";
 
 export const SECRET = TEST_BINDINGS.NIMBBL_ACCESS_SECRET;
 export const ACCESS_KEY = TEST_BINDINGS.NIMBBL_ACCESS_KEY;
@@ -146,13 +145,9 @@ export function redirectStatus(res: Response): string | null {
 }
 
 /** How many calls the simulated Nimbbl received on `path` that mention `needle` (an order id). */
-export async function gatewayCalls(path: string, needle: string): Promise<number> {
-  const calls: any[] = await (await sim(`/__control/calls?gateway=nimbbl&path=${encodeURIComponent(path)}`)).json();
+export async function countCalls(path: string, needle: string): Promise<number> {
+  const calls = await gatewayCalls("nimbbl", path);
   return calls.filter((c) => `${c.query} ${c.body}`.includes(needle)).length;
-}
-
-export function stub(orderId: string) {
-  return env.ORDERS.getByName(`nimbbl:${orderId}`);
 }
 
 export async function getOrder(orderId: string): Promise<any> {

@@ -3,7 +3,7 @@
  * be live so they can rotate. Each comparison is constant-time over SHA-256 digests (neither the key nor its length
  * leaks through timing), and every configured key is compared, with no early exit.
  */
-import { secretsEqual } from "../core/crypto";
+import { secretsEqual, sha256, toHex } from "../core/crypto";
 import { proxyError, type ProxyError } from "../core/errors";
 import { err, ok, type Result } from "../core/result";
 
@@ -19,4 +19,10 @@ export async function authenticateApiKey(
     if (await secretsEqual(provided, key)) matched = true;
   }
   return matched ? ok(null) : err(proxyError("api_key_invalid"));
+}
+
+/** Who asked, for the audit trail: the first 16 hex characters of SHA-256 over the presented key, never the key. */
+export async function apiKeyFingerprint(authorization: string | null): Promise<string> {
+  const key = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "")?.[1] ?? "";
+  return toHex(await sha256(`checkpost-api-key:v1:${key}`)).slice(0, 16);
 }

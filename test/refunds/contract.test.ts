@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addFault, DRIVER_LIST, refundCalls, type Driver } from "../drivers";
-import { api, expectProblem, objectOf, type OrderObject } from "../helpers";
+import { API_KEY, api, expectProblem, objectOf, type OrderObject } from "../helpers";
 
 interface RefundBody {
   refund_id: string;
@@ -144,28 +144,79 @@ describe.each(DRIVER_LIST)("refunds through $gateway", (driver) => {
     expect((await refund(driver, orderId, 10000, `k-after-${orderId}`)).status).toBe(201);
   });
 
-  it("fails a refund the gateway never received once it has not appeared for 30 minutes, releasing its amount", async () => {
+  it("keeps a refund the gateway cannot find pending with its amount reserved, and refuses a second refund over the remainder", async () => {
     const orderId = await driver.paidOrder(10000);
     await addFault(driver.gateway, driver.refund(orderId), { kind: "status", status: 503 }, 1);
     const res = await refund(driver, orderId, 10000, `k-never-${orderId}`);
     expect(res.status).toBe(202);
     const pending: RefundBody = await res.json();
-    // Not found right away: it stays pending (the gateway may still be processing it).
+    // The gateway does not know it (yet): it stays pending, reserved.
     expect(await runDurableObjectAlarm(stub(driver, orderId))).toBe(true);
-    const still = await (
-      await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}`)
-    ).json<RefundBody>();
-    expect(still.status).toBe("pending");
-    // Half an hour later the gateway still does not know it: it never arrived.
+    const refreshed = await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}?refresh=true`);
+    expect(refreshed.status).toBe(200);
+    expect(await refreshed.json()).toMatchObject({
+      status: "pending",
+      gateway_status: "not_found",
+      requires_review: false,
+    });
+    await expectProblem(await refund(driver, orderId, 1, `k-more-${orderId}`), 422, "refund_exceeds_available");
+    expect(await refundCalls(driver, orderId)).toBe(1);
+  });
+
+  it("flags a refund the gateway still cannot find after 30 minutes for review, once, and never fails it on its own", async () => {
+    const orderId = await driver.paidOrder(10000);
+    await addFault(driver.gateway, driver.refund(orderId), { kind: "status", status: 503 }, 1);
+    const pending: RefundBody = await (await refund(driver, orderId, 10000, `k-review-${orderId}`)).json();
     await runInDurableObject(stub(driver, orderId), (_o: OrderObject, state) => {
       state.storage.sql.exec("UPDATE refunds SET created_at = created_at - ?", 31 * 60 * 1000);
     });
     expect(await runDurableObjectAlarm(stub(driver, orderId))).toBe(true);
-    const failed = await (
+    expect(await runDurableObjectAlarm(stub(driver, orderId))).toBe(true);
+    const held = await (
       await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}`)
-    ).json<RefundBody & { failure_code: string }>();
-    expect(failed).toMatchObject({ status: "failed", failure_code: "not_received_by_gateway" });
+    ).json<RefundBody & { requires_review: boolean; review_reason: string }>();
+    expect(held).toMatchObject({ status: "pending", requires_review: true, review_reason: "not_found_at_gateway" });
+    const types = await outboxTypes(driver, orderId);
+    expect(types.filter((t) => t === "refund.requires_review")).toHaveLength(1);
+    expect(types).not.toContain("refund.failed");
+    await expectProblem(await refund(driver, orderId, 1, `k-more-${orderId}`), 422, "refund_exceeds_available");
+    // It is still polled, on the slow cadence.
+    const due = await runInDurableObject(stub(driver, orderId), (_o: OrderObject, state) => state.storage.getAlarm());
+    expect(due).not.toBeNull();
     expect(await refundCalls(driver, orderId)).toBe(1);
+  });
+
+  it("releases a refund under review only when the merchant marks it failed, once, with an Idempotency-Key", async () => {
+    const orderId = await driver.paidOrder(10000);
+    await addFault(driver.gateway, driver.refund(orderId), { kind: "status", status: 503 }, 1);
+    const pending: RefundBody = await (await refund(driver, orderId, 10000, `k-mark-${orderId}`)).json();
+    const markFailed = (key: string | null) =>
+      api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}/mark-failed`, {
+        method: "POST",
+        json: { note: "checked with the gateway: never made" },
+        headers: key === null ? {} : { "idempotency-key": key },
+      });
+    await expectProblem(await markFailed(`k-early-${orderId}`), 409, "refund_not_under_review");
+    await runInDurableObject(stub(driver, orderId), (_o: OrderObject, state) => {
+      state.storage.sql.exec("UPDATE refunds SET created_at = created_at - ?", 31 * 60 * 1000);
+    });
+    expect(await runDurableObjectAlarm(stub(driver, orderId))).toBe(true);
+    await expectProblem(await markFailed(null), 400, "idempotency_key_missing");
+    const marked = await markFailed(`k-fail-${orderId}`);
+    expect(marked.status).toBe(200);
+    expect(await marked.json()).toMatchObject({ status: "failed", failure_code: "marked_failed" });
+    const again = await markFailed(`k-fail-${orderId}`);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await outboxTypes(driver, orderId)).filter((t) => t === "refund.failed")).toHaveLength(1);
+    const audit = await (
+      await api(`/v1/orders/${driver.gateway}/${orderId}/events?limit=200`)
+    ).json<{
+      data: { kind: string; detail: Record<string, unknown> }[];
+    }>();
+    const decision = audit.data.find((e) => e.kind === "refund_marked_failed");
+    expect(decision?.detail["api_key"]).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(audit)).not.toContain(API_KEY);
     expect((await refund(driver, orderId, 10000, `k-again-${orderId}`)).status).toBe(201);
+    expect(await refundCalls(driver, orderId)).toBe(2);
   });
 });

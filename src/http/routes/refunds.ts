@@ -12,6 +12,7 @@ import { fromMinor } from "../../core/money";
 import { DEFAULT_MAX_REFUNDS, deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
 import { setting } from "../../env";
 import { orderStub, type RefundCallOutcome } from "../../storage/order-object";
+import { apiKeyFingerprint } from "../auth";
 import { readBody } from "../body";
 import { parseJsonBody } from "../../core/body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
@@ -45,9 +46,7 @@ function maxRefunds(rc: RequestContext): number {
 
 export async function createRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { ref, client } = requireOrder(request, rc);
-  const key = request.headers.get("idempotency-key");
-  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
   const body = orThrow(parseOrFail(RefundRequestSchema, raw));
   const stub = orderStub(rc.env, ref);
@@ -119,6 +118,59 @@ export async function getRefund(request: AppRequest, rc: RequestContext): Promis
     { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id },
     gatewayIO(rc),
   );
-  if (!hint.ok) throw new HttpError(hint.error);
+  if (!hint.ok) {
+    // Not (yet) shown by the gateway is not "no such refund": checkpost holds it, reserved (product.md §2, §3).
+    if (hint.error.reason !== "gateway_not_found") throw new HttpError(hint.error);
+    return json((await stub.refundNotFound(ref, refundId)) ?? refund);
+  }
   return json((await stub.observeRefund(ref, hint.value, "api", true)) ?? refund);
+}
+
+export const MarkFailedSchema = z.strictObject({
+  note: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(500),
+      z.describe("What the merchant checked with the gateway, for the audit trail"),
+    ),
+});
+
+/**
+ * `POST /v1/orders/:gateway/:order_id/refunds/:refund_id/mark-failed` with a required `Idempotency-Key`: the
+ * merchant's decision, after checking with the gateway, that a refund under review never happened. Releases its
+ * reserved amount; audited with a fingerprint of the API key that asked, never the key.
+ */
+export async function markRefundFailed(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const { ref } = requireOrder(request, rc);
+  const key = requireIdempotencyKey(request);
+  const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
+  const body = orThrow(parseOrFail(MarkFailedSchema, raw));
+  const refundId = request.params["refund_id"] ?? "";
+  const marked = await orderStub(rc.env, ref).markRefundFailed(ref, {
+    idempotencyKey: key,
+    fingerprint: await requestFingerprint(`POST mark-failed ${ref.gateway}/${ref.orderId}/${refundId}`, raw),
+    refundId,
+    note: body.note,
+    apiKeyFingerprint: await apiKeyFingerprint(request.headers.get("authorization")),
+    requestId: rc.requestId,
+  });
+  if (!marked) throw new HttpError(proxyError("order_not_found"));
+  if (marked.kind === "reused") throw new HttpError(proxyError("idempotency_key_reused"));
+  if (marked.answer.kind === "refund" && !marked.replayed) {
+    rc.log.info("refund marked failed by the merchant", { gateway: ref.gateway, order_id: ref.orderId });
+  }
+  return renderAnswer(
+    marked.answer.kind === "refund"
+      ? { kind: "response", status: 200, body: JSON.stringify(marked.answer.refund) }
+      : marked.answer,
+    marked.replayed,
+  );
+}
+
+function requireIdempotencyKey(request: AppRequest): string {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  return key;
 }

@@ -6,7 +6,15 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { toMajorString } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { parseJsonBody } from "../../core/body";
-import type { ConfiguredGateway, CreateOrderInput, CreatedOrder, GatewayIO, RefundInput, RefundLookup, StatusSnapshot } from "../types";
+import type {
+  ConfiguredGateway,
+  CreateOrderInput,
+  CreatedOrder,
+  GatewayIO,
+  RefundInput,
+  RefundLookup,
+  StatusSnapshot,
+} from "../types";
 import type { RefundHint } from "../../core/model";
 import type { JsonValue } from "../../core/model";
 import { createRefund, createSession, getOrderStatus } from "./client";

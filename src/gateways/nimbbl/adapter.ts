@@ -4,7 +4,7 @@
  * `webhook.ts`, `map.ts` (status tables), `token.ts` + `client.ts` (authenticated calls), `orders.ts`, `refunds.ts`.
  */
 import { disabled, baseUrlSetting, missingSettings } from "../settings";
-import { setting } from "../../env";
+import { setting } from "../../settings";
 import type { ConfiguredGateway, GatewayAdapter } from "../types";
 import { verifyCheckoutReturn } from "./checkout";
 import { mapGatewayStatus } from "./map";

@@ -4,7 +4,7 @@
  * `map.ts`, `verify.ts`, `token.ts`, `client.ts`, `orders.ts`, `refunds.ts`).
  */
 import type { Config } from "../../config";
-import { setting, type Env } from "../../env";
+import { setting, type Settings } from "../../settings";
 import { baseUrlSetting, disabled, missingSettings } from "../settings";
 import type { ConfiguredGateway, GatewayAdapter, GatewaySetup } from "../types";
 import type { PhonePeClient } from "./client";
@@ -50,7 +50,7 @@ export function phonepeGateway(settings: PhonePeSettings, options: PhonePeOption
 }
 
 /** Reads the settings; malformed base URLs make the gateway `misconfigured` (reported by `/healthz`). */
-export function phonepeSettings(env: Env, config: Config): { settings: PhonePeSettings } | { problems: string[] } {
+export function phonepeSettings(env: Settings, config: Config): { settings: PhonePeSettings } | { problems: string[] } {
   const base = baseUrlSetting(env, "PHONEPE_BASE_URL");
   const auth = baseUrlSetting(env, "PHONEPE_AUTH_URL");
   const problems = [base, auth].flatMap((s) => ("problem" in s ? [s.problem] : []));

@@ -13,8 +13,6 @@ import type { Result } from "../core/result";
 import type { ProxyError } from "../core/errors";
 import type { PaymentStatus } from "../core/status";
 import type { SettingName, Settings } from "../settings";
-import type { ApiOperation } from "../http/api";
-import type { AppRouter } from "../http/context";
 
 /** Whether the gateway's wire amounts are in minor units (PhonePe paise) or major units (rupees). */
 export type AmountUnit = "minor" | "major";
@@ -143,8 +141,4 @@ export interface GatewayAdapter {
   mapStatus(gatewayStatus: string): PaymentStatus;
   /** Whether an order id is acceptable to this gateway (charset, length). */
   isValidOrderId(orderId: string): boolean;
-  /** Gateway-only routes (e.g. Juspay mandates), registered on the main router. */
-  registerRoutes?(router: AppRouter): void;
-  /** The OpenAPI description of those routes. */
-  readonly operations?: readonly ApiOperation[];
 }

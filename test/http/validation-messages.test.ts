@@ -3,7 +3,7 @@
  * Each names what was expected at a field path, and none repeats the value that was sent.
  */
 import { describe, expect, it } from "vitest";
-import { JuspaySdkSignedPayloadSchema } from "../../src/gateways/juspay/api";
+import { JuspaySdkSignedPayloadSchema } from "../../src/http/routes/juspay-schemas";
 import { parseOrFail } from "../../src/http/validate";
 import { api, expectProblem } from "../helpers";
 

@@ -12,13 +12,14 @@ import { type OrderRef } from "../../core/model";
 import { listMandates, revokeMandate, updateOrder } from "../../gateways/juspay/client";
 import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
 import { fetchJuspayStatus } from "../../gateways/juspay/gateway";
+import { confirmedLook } from "../../gateways/look";
 import { juspayMoney, publicMandate, seedMessage } from "../../gateways/juspay/map";
 import { signSdkPayload } from "../../gateways/juspay/sdk";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
 import { orderStub } from "../../storage/order-object";
 import { readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
-import { gatewayIO, invalidOrderId } from "../gateway-context";
+import { gatewayIO, invalidOrderId, requireGateway } from "../gateway-context";
 import { json } from "../respond";
 import { ORDER_ID_PATTERN } from "../schemas";
 import { parseOrFail } from "../validate";
@@ -75,27 +76,27 @@ const REVIEW_MESSAGE = "order payment under review: the amount does not match th
  * does not match the registered order turns the message into a review notice instead of "done successfully".
  */
 export async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const settings = requireJuspay(rc);
+  // Juspay's bound gateway: its `fetchStatus` is `fetchJuspayStatus` with these settings (gateways/juspay/gateway.ts).
+  const { client } = requireGateway("juspay", rc);
   const orderId = await responseOrderId(request);
   if (orderId === null) {
     const message = "order_id not present or cannot be empty";
     throw new HttpError(proxyError("validation_failed", { detail: message, fields: [{ path: "order_id", message }] }));
   }
   const ref = juspayRef(orderId);
-  const snapshot = orThrow(await fetchJuspayStatus(settings, gatewayIO(rc), orderId));
-  if (snapshot.orderId !== orderId) throw new HttpError(proxyError("order_mismatch"));
-  const observed = orThrow(
-    await orderStub(rc.env, ref).observe(ref, {
-      source: "api",
-      confirmed: true,
-      gatewayStatus: snapshot.gatewayStatus,
-      status: snapshot.status,
-      amount: snapshot.amount,
-      gatewayOrderRef: snapshot.gatewayOrderRef,
-      details: snapshot.details,
-      note: "handleJuspayResponse",
-    }),
-  );
+  const stub = orderStub(rc.env, ref);
+  const looked = await confirmedLook({
+    gateway: client,
+    ref,
+    io: gatewayIO(rc),
+    source: "api",
+    note: "handleJuspayResponse",
+    observe: (input) => stub.observe(ref, input),
+  });
+  // Unanswered: the gateway's error as is; another order's answer: `order_mismatch`. Nothing is recorded either way.
+  if (!looked.ok) throw new HttpError(looked.error.error);
+  const { snapshot } = looked.value;
+  const observed = orThrow(looked.value.observed);
   return json({
     order_id: orderId,
     order_status: snapshot.gatewayStatus,

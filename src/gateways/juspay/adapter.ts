@@ -2,8 +2,8 @@
  * Juspay / HDFC SmartGateway (juspay.md). Amounts on the wire are rupees (major units).
  *
  * Where things are: settings in config.ts; return and webhook verification in verify.ts; the S2S API in client.ts;
- * payloads in wire.ts; the status table and gateway facts in map.ts; webhook events in events.ts; the bound gateway
- * in gateway.ts; RSA signing for HyperSDK in sdk.ts. Juspay's own routes (`/handleJuspayResponse`, update order,
+ * payloads in wire.ts; the status table, gateway facts and webhook events in map.ts; the bound gateway in
+ * gateway.ts; and, Juspay's alone, RSA signing for HyperSDK in sdk.ts. Juspay's own routes (`/handleJuspayResponse`, update order,
  * mandates, HyperSDK signing) are HTTP: `http/routes/juspay.ts`, with their schemas in `http/routes/juspay-schemas.ts`.
  */
 import type { GatewayAdapter } from "../types";

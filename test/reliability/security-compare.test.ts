@@ -80,7 +80,7 @@ describe("constant-time comparisons in the source", () => {
     ["gateways/juspay/verify.ts", "stringsEqual"],
     ["gateways/juspay/verify.ts", "secretsEqual"],
     ["gateways/phonepe/verify.ts", "stringsEqual"],
-    ["gateways/nimbbl/envelope.ts", "stringsEqual"],
+    ["gateways/nimbbl/verify.ts", "stringsEqual"],
   ])("routes the comparisons in %s through core/crypto's %s", (file, helper) => {
     const source = SOURCES[`../../src/${file}`] ?? "";
     expect(source).toMatch(new RegExp(`import \\{[^}]*\\b${helper}\\b[^}]*\\} from "(\\.\\.?/)+(core/)?crypto"`));

@@ -28,6 +28,7 @@
  * Every failure is a 401 reason; `log` names the scheme and the failed check, never a value or the secret.
  */
 import { proxyError, type ProxyError } from "../../core/errors";
+import { stringsEqual } from "../../core/crypto";
 import { formatTwoDecimals } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { verifyOrderToken } from "../../core/signing";
@@ -35,10 +36,10 @@ import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../t
 import {
   decodeBase64Json,
   decodeText,
+  hmacHex,
   isObject,
   openEnvelopes,
   parseJsonObject,
-  signatureMatches,
   type JsonObject,
 } from "./envelope";
 import { isRefundType, minimalEvent, paymentEvent, REFUND_EVENTS, refundEvent } from "./map";
@@ -63,6 +64,15 @@ export type VersionPolicy = "required" | "missing_is_v3";
 
 export function tupleMessage(t: SignedTuple): string {
   return [t.invoiceId, t.transactionId, t.amount, t.currency, t.status, t.type].join("|");
+}
+
+/** Exact, constant-time: an uppercase-hex copy of a valid signature is refused, as `hash_equals` refuses it. */
+export async function signatureMatches(
+  secret: string,
+  message: string | Uint8Array<ArrayBuffer>,
+  provided: string,
+): Promise<boolean> {
+  return stringsEqual(await hmacHex(secret, message), provided);
 }
 
 function invalid(scheme: string, check: string): ProxyError {

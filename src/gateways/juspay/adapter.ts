@@ -3,8 +3,9 @@
  *
  * Where things are: settings in config.ts; return and webhook verification in verify.ts; the S2S API in client.ts;
  * payloads in wire.ts; the status table, gateway facts and webhook events in map.ts; the bound gateway in
- * gateway.ts; and, Juspay's alone, RSA signing for HyperSDK in sdk.ts. Juspay's own routes (`/handleJuspayResponse`, update order,
- * mandates, HyperSDK signing) are HTTP: `http/routes/juspay.ts`, with their schemas in `http/routes/juspay-schemas.ts`.
+ * gateway.ts; and, Juspay's alone, RSA signing for HyperSDK in sdk.ts. Juspay's own routes (`/handleJuspayResponse`,
+ * update order, mandates, HyperSDK signing) are HTTP: `http/routes/juspay.ts`, with their schemas in
+ * `http/routes/juspay-schemas.ts`.
  */
 import type { GatewayAdapter } from "../types";
 import { JUSPAY_REQUIRED_SETTINGS, juspaySetup } from "./config";

@@ -14,8 +14,8 @@ import { juspayGateway } from "../src/gateways/juspay/gateway";
 import { mapJuspayStatus } from "../src/gateways/juspay/map";
 import { verifyJuspayReturn, verifyWebhookAuth } from "../src/gateways/juspay/verify";
 import { mapGatewayStatus } from "../src/gateways/nimbbl/map";
-import { decryptResponse, verifyPerField, verifyV4Envelope } from "../src/gateways/nimbbl/verify";
-import { verifyNimbblWebhook } from "../src/gateways/nimbbl/webhook";
+import { decryptResponse, verifyV4Envelope } from "../src/gateways/nimbbl/envelope";
+import { verifyNimbblWebhook, verifyPerField } from "../src/gateways/nimbbl/verify";
 import { NimbblSignedEventSchema, NimbblV4EnvelopeSchema } from "../src/gateways/nimbbl/wire";
 import {
   callbackAuthorization,

@@ -3,7 +3,7 @@
  * configuration: a gateway without its secrets is disabled, a malformed value is reported in one log line and by
  * `GET /healthz` (product.md §1).
  */
-import { setting, type Env } from "./env";
+import { setting, type Settings } from "./settings";
 import { parseLogLevel, type LogLevel } from "./core/log";
 
 export interface Config {
@@ -20,9 +20,9 @@ export interface Config {
   readonly problems: readonly string[];
 }
 
-const cache = new WeakMap<Env, Config>();
+const cache = new WeakMap<Settings, Config>();
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Settings): Config {
   let cfg = cache.get(env);
   if (!cfg) {
     cfg = readConfig(env);
@@ -32,7 +32,7 @@ export function loadConfig(env: Env): Config {
 }
 
 /** Parses an absolute http(s) URL setting, recording a problem when it is malformed. */
-export function urlSetting(env: Env, name: Parameters<typeof setting>[1], problems: string[]): URL | null {
+export function urlSetting(env: Settings, name: Parameters<typeof setting>[1], problems: string[]): URL | null {
   const raw = setting(env, name);
   if (raw === undefined) return null;
   try {
@@ -49,7 +49,7 @@ export const MIN_GATEWAY_TIMEOUT_MS = 100;
 export const MAX_GATEWAY_TIMEOUT_MS = 60_000;
 
 /** `GATEWAY_TIMEOUT_MS`: an integer number of milliseconds in range, else a reported problem and the default. */
-function timeoutSetting(env: Env, problems: string[]): number | null {
+function timeoutSetting(env: Settings, problems: string[]): number | null {
   const raw = setting(env, "GATEWAY_TIMEOUT_MS");
   if (raw === undefined) return null;
   const ms = Number(raw);
@@ -60,7 +60,7 @@ function timeoutSetting(env: Env, problems: string[]): number | null {
   return null;
 }
 
-function readConfig(env: Env): Config {
+function readConfig(env: Settings): Config {
   const problems: string[] = [];
   const publicBaseUrl = urlSetting(env, "PUBLIC_BASE_URL", problems);
   if (!publicBaseUrl && !problems.length)

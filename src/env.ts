@@ -1,57 +1,16 @@
 /**
- * The Worker's bindings, vars and secrets (product.md §1). Vars come from `[vars]` in wrangler.toml, secrets from
- * `wrangler secret put` or `.dev.vars`. An empty string means "unset" everywhere: see `setting()`.
+ * The Worker's bindings, vars and secrets (product.md §1): the settings of `settings.ts` plus the order Durable
+ * Object namespace and the KV namespace.
  */
-import type { OrderObject } from "./storage/order-object";
+import type { Settings } from "./settings";
 
-export interface Env {
-  ORDERS: DurableObjectNamespace<OrderObject>;
+export { setting, type SettingName, type Settings } from "./settings";
+
+export interface Env extends Settings {
+  /**
+   * The `OrderObject` namespace, untyped here so that `env.ts` imports no storage (no import cycle): the one place
+   * that names an object, `storage/order-object.ts` `orderStub`, types its stub as `OrderClient`.
+   */
+  ORDERS: DurableObjectNamespace;
   KV: KVNamespace;
-
-  PUBLIC_BASE_URL?: string;
-  MERCHANT_RETURN_URL?: string;
-  MERCHANT_WEBHOOK_URL?: string;
-  /** Secret: comma-separated API keys for `/v1`. */
-  PROXY_API_KEYS?: string;
-  /** Secret: space-separated `whsec_…` keys; the first signs. */
-  MERCHANT_WEBHOOK_SECRET?: string;
-  /** `debug | info | warn | error | silent`; `warn` turns per-request logging off (benchmarks). */
-  LOG_LEVEL?: string;
-  /** Most refunds one order may have (default 10). */
-  MAX_REFUNDS_PER_ORDER?: string;
-  /** Timeout of each outbound gateway call in milliseconds (default 10000; 100-60000). Tests set it low. */
-  GATEWAY_TIMEOUT_MS?: string;
-
-  JUSPAY_BASE_URL?: string;
-  JUSPAY_MERCHANT_ID?: string;
-  JUSPAY_API_VERSION?: string;
-  JUSPAY_PAYMENT_PAGE_CLIENT_ID?: string;
-  JUSPAY_API_KEY?: string;
-  JUSPAY_RESPONSE_KEY?: string;
-  JUSPAY_WEBHOOK_USERNAME?: string;
-  JUSPAY_WEBHOOK_PASSWORD?: string;
-  JUSPAY_SDK_KEY_ID?: string;
-  JUSPAY_SDK_SIGNING_KEY?: string;
-
-  PHONEPE_BASE_URL?: string;
-  PHONEPE_AUTH_URL?: string;
-  PHONEPE_CLIENT_ID?: string;
-  PHONEPE_CLIENT_SECRET?: string;
-  PHONEPE_CLIENT_VERSION?: string;
-  PHONEPE_WEBHOOK_USERNAME?: string;
-  PHONEPE_WEBHOOK_PASSWORD?: string;
-
-  NIMBBL_BASE_URL?: string;
-  NIMBBL_ACCESS_KEY?: string;
-  NIMBBL_ACCESS_SECRET?: string;
-}
-
-export type SettingName = Exclude<keyof Env, "ORDERS" | "KV">;
-
-/** A var or secret, trimmed; `undefined` when absent or blank. */
-export function setting(env: Env, name: SettingName): string | undefined {
-  const value = env[name];
-  if (typeof value !== "string") return undefined;
-  const trimmed = value.trim();
-  return trimmed === "" ? undefined : trimmed;
 }

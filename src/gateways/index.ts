@@ -2,7 +2,7 @@
  * The gateway registry: one line per gateway. `satisfies` makes the compiler refuse a `GatewayId` without an adapter.
  */
 import { loadConfig } from "../config";
-import type { Env } from "../env";
+import type { Settings } from "../settings";
 import { juspayAdapter } from "./juspay/adapter";
 import { nimbblAdapter } from "./nimbbl/adapter";
 import { phonepeAdapter } from "./phonepe/adapter";
@@ -15,10 +15,10 @@ export const GATEWAYS = {
   nimbbl: nimbblAdapter,
 } as const satisfies Record<GatewayId, GatewayAdapter>;
 
-const setups = new WeakMap<Env, Map<GatewayId, GatewaySetup>>();
+const setups = new WeakMap<Settings, Map<GatewayId, GatewaySetup>>();
 
 /** The gateway's setup for this deployment, computed once per `env` object. */
-export function gatewaySetup(env: Env, id: GatewayId): GatewaySetup {
+export function gatewaySetup(env: Settings, id: GatewayId): GatewaySetup {
   let perEnv = setups.get(env);
   if (!perEnv) {
     perEnv = new Map();

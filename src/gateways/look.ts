@@ -2,7 +2,9 @@
  * The confirmed look, written once for every caller (the return leg, `?refresh=true`, `/handleJuspayResponse`, the
  * alarm's poll): ask the gateway server-to-server for the order's status, check the answer is about that same order,
  * then hand it, as a confirmed observation, to `observe` (the order object's `observe` over RPC, or the alarm's own
- * fold inside the object). This module never touches storage: `observe` is the caller's.
+ * fold inside the object). This module never touches storage: `observe` is the caller's. It logs nothing either:
+ * each caller says what a failure means for it (the return leg logs and asks for reconciliation, `?refresh=true`
+ * maps a gateway that does not know the order to 404, the alarm writes an audit row).
  */
 import { proxyError, type ProxyError } from "../core/errors";
 import type { OrderRef } from "../core/model";
@@ -41,7 +43,6 @@ export async function confirmedLook<T>(options: LookOptions<T>): Promise<Result<
   if (!answer.ok) return err({ stage: "unanswered", error: answer.error, gatewayStatus: null });
   const snapshot = answer.value;
   if (snapshot.orderId !== ref.orderId) {
-    io.log.error("gateway status answered for another order", { gateway: ref.gateway, order_id: ref.orderId });
     return err({ stage: "other_order", error: proxyError("order_mismatch"), gatewayStatus: snapshot.gatewayStatus });
   }
   const input: ObserveInput = {

@@ -1,14 +1,14 @@
 /** Helpers every adapter's `configure` uses to read its settings the same way. */
-import { setting, type Env, type SettingName } from "../env";
+import { setting, type SettingName, type Settings } from "../settings";
 import type { GatewaySetup } from "./types";
 
 /** The required settings that are absent or blank. */
-export function missingSettings(env: Env, required: readonly SettingName[]): SettingName[] {
+export function missingSettings(env: Settings, required: readonly SettingName[]): SettingName[] {
   return required.filter((name) => setting(env, name) === undefined);
 }
 
 /** An absolute http(s) base URL without a trailing slash, or a problem line naming the setting. */
-export function baseUrlSetting(env: Env, name: SettingName): { url: string } | { problem: string } {
+export function baseUrlSetting(env: Settings, name: SettingName): { url: string } | { problem: string } {
   const raw = setting(env, name);
   if (raw === undefined) return { problem: `${name} is not set` };
   try {

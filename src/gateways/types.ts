@@ -12,9 +12,7 @@ import type { Money } from "../core/money";
 import type { Result } from "../core/result";
 import type { ProxyError } from "../core/errors";
 import type { PaymentStatus } from "../core/status";
-import type { Env, SettingName } from "../env";
-import type { ApiOperation } from "../http/api";
-import type { AppRouter } from "../http/context";
+import type { SettingName, Settings } from "../settings";
 
 /** Whether the gateway's wire amounts are in minor units (PhonePe paise) or major units (rupees). */
 export type AmountUnit = "minor" | "major";
@@ -138,13 +136,9 @@ export interface GatewayAdapter {
   /** How long after an order is created a pending payment may still change at the gateway (reconciliation window). */
   readonly pollWindowMs: number;
   /** Binds the settings. Never throws: problems are returned, start-up never fails on configuration. */
-  configure(env: Env, config: Config): GatewaySetup;
+  configure(env: Settings, config: Config): GatewaySetup;
   /** The gateway's status → unified status; exhaustive over known values, anything unknown → `pending`. */
   mapStatus(gatewayStatus: string): PaymentStatus;
   /** Whether an order id is acceptable to this gateway (charset, length). */
   isValidOrderId(orderId: string): boolean;
-  /** Gateway-only routes (e.g. Juspay mandates), registered on the main router. */
-  registerRoutes?(router: AppRouter): void;
-  /** The OpenAPI description of those routes. */
-  readonly operations?: readonly ApiOperation[];
 }

@@ -1,8 +1,7 @@
 /** `GET /openapi.json`: an OpenAPI 3.1 document generated from the schemas that validate requests. */
 import * as z from "zod/mini";
-import { GATEWAYS } from "../gateways";
 import type { ApiOperation } from "./api";
-import { CORE_OPERATIONS } from "./operations";
+import { CORE_OPERATIONS, JUSPAY_OPERATIONS } from "./operations";
 
 let cached: string | null = null;
 
@@ -12,8 +11,7 @@ function jsonSchema(schema: z.ZodMiniType): unknown {
 
 export function openApiDocument(): string {
   if (cached) return cached;
-  const operations: ApiOperation[] = [...CORE_OPERATIONS];
-  for (const adapter of Object.values(GATEWAYS)) operations.push(...(adapter.operations ?? []));
+  const operations: readonly ApiOperation[] = [...CORE_OPERATIONS, ...JUSPAY_OPERATIONS];
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const params = [...op.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => ({

@@ -1,6 +1,15 @@
-/** The OpenAPI description of the routes every deployment has; gateway-only routes come from their adapters. */
+/**
+ * The OpenAPI description of every route: those every deployment has (`CORE_OPERATIONS`) and Juspay's own
+ * (`JUSPAY_OPERATIONS`), in the order of the route table (`router.ts`).
+ */
 import * as z from "zod/mini";
 import type { ApiOperation } from "./api";
+import {
+  HandleJuspayResponseSchema,
+  JuspayRevokeMandateSchema,
+  JuspaySdkSignedPayloadSchema,
+  JuspayUpdateOrderSchema,
+} from "./routes/juspay-schemas";
 import { RefundRequestSchema } from "./routes/refunds";
 import { CreateOrderSchema, DeliveriesQuerySchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
 
@@ -145,5 +154,59 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     auth: "none",
     query: z.object({ t: z.string() }),
     responses: { "200": "Status page", "404": "Unknown order or wrong token" },
+  },
+];
+
+const juspayErrors = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Not configured" };
+
+export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
+  {
+    method: "post",
+    path: "/handleJuspayResponse",
+    summary: "The seeds' contract: Order Status S2S for order_id → {order_id, order_status, message}",
+    tag: "browser",
+    auth: "none",
+    body: HandleJuspayResponseSchema,
+    responses: { "200": "Order status", "400": "order_id missing", "404": "Unknown order", "502": "Gateway error" },
+  },
+  {
+    method: "post",
+    path: "/v1/orders/juspay/{order_id}/update",
+    summary: "Juspay Update Order (amount, UDFs), only while no payment attempt has started",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspayUpdateOrderSchema,
+    responses: {
+      "200": "The updated order",
+      ...juspayErrors,
+      "409": "A payment attempt has started, or the order is final",
+      "502": "Gateway error",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/juspay/customers/{customer_id}/mandates",
+    summary: "A customer's Juspay mandates, including revoked, expired and failed ones",
+    tag: "merchant",
+    auth: "bearer",
+    responses: { "200": "Mandates", ...juspayErrors, "502": "Gateway error" },
+  },
+  {
+    method: "post",
+    path: "/v1/juspay/mandates/{mandate_id}/revoke",
+    summary: "Revoke a Juspay mandate",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspayRevokeMandateSchema,
+    responses: { "200": "Revoked", ...juspayErrors, "502": "Gateway error" },
+  },
+  {
+    method: "post",
+    path: "/v1/juspay/sdk/signed-payload",
+    summary: "A HyperSDK signaturePayload / orderDetails signed RSA-SHA256 with the merchant key",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspaySdkSignedPayloadSchema,
+    responses: { "200": "Payload, signature and merchantKeyId", ...juspayErrors, "409": "Order conflict" },
   },
 ];

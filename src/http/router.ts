@@ -1,9 +1,15 @@
 /** The route table, and nothing else: every handler lives in `routes/`. */
 import { Router } from "itty-router";
-import { GATEWAYS } from "../gateways";
 import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
 import { healthz, openApi } from "./routes/health";
+import {
+  handleJuspayResponse,
+  listCustomerMandates,
+  revokeJuspayMandate,
+  signedSdkPayload,
+  updateJuspayOrder,
+} from "./routes/juspay";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
 import { createRefund, getRefund } from "./routes/refunds";
@@ -34,8 +40,13 @@ export function buildRouter(): AppRouter {
     .get("/return/:gateway", handleReturn)
     .post("/return/:gateway", handleReturn)
     .post("/webhooks/:gateway", handleWebhook)
-    .get("/status/:gateway/:order_id", statusPage);
-  for (const adapter of Object.values(GATEWAYS)) adapter.registerRoutes?.(router);
+    .get("/status/:gateway/:order_id", statusPage)
+    // Juspay's own routes (product.md §2).
+    .post("/handleJuspayResponse", handleJuspayResponse)
+    .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
+    .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
+    .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)
+    .post("/v1/juspay/sdk/signed-payload", signedSdkPayload);
   return router;
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { GATEWAY_IDS } from "../../src/core/model";
-import { JuspaySdkSignedPayloadSchema } from "../../src/gateways/juspay/api";
+import { JuspaySdkSignedPayloadSchema } from "../../src/http/routes/juspay-schemas";
 import { parseOrFail } from "../../src/http/validate";
 import { api, expectProblem } from "../helpers";
 

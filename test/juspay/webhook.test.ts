@@ -4,7 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { toWebhookEvent, AUTO_REFUND_EVENTS } from "../../src/gateways/juspay/events";
+import { toWebhookEvent, AUTO_REFUND_EVENTS } from "../../src/gateways/juspay/map";
 import { JuspayWebhookSchema } from "../../src/gateways/juspay/wire";
 import { api, expectProblem, objectOf } from "../helpers";
 import {

@@ -3,7 +3,8 @@
  * AES-256-GCM vector with a 16-byte nonce produced by OpenSSL (Node's `createCipheriv`), and the status tables.
  */
 import { describe, expect, it } from "vitest";
-import { decryptResponse, hmacHex, refundTuple, tupleMessage } from "../../src/gateways/nimbbl/verify";
+import { decryptResponse, hmacHex } from "../../src/gateways/nimbbl/envelope";
+import { refundTuple, tupleMessage } from "../../src/gateways/nimbbl/verify";
 import {
   mapGatewayStatus,
   mapPaymentStatus,

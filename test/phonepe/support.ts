@@ -8,7 +8,8 @@ import { expect } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
 import { api, gatewayCalls, sim, uniqueOrderId, type RecordedCall } from "../helpers";
 import { createLogger } from "../../src/core/log";
-import { phonepeGateway, type PhonePeSettings } from "../../src/gateways/phonepe/adapter";
+import type { PhonePeSettings } from "../../src/gateways/phonepe/config";
+import { phonepeGateway } from "../../src/gateways/phonepe/gateway";
 import type { GatewayIO } from "../../src/gateways/types";
 
 export const PG_BASE = TEST_BINDINGS.PHONEPE_BASE_URL;

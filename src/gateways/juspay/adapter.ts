@@ -2,20 +2,15 @@
  * Juspay / HDFC SmartGateway (juspay.md). Amounts on the wire are rupees (major units).
  *
  * Where things are: settings in config.ts; return and webhook verification in verify.ts; the S2S API in client.ts;
- * payloads in wire.ts; the status table and gateway facts in map.ts; webhook events in events.ts; the bound gateway
- * in gateway.ts; Juspay-only routes (`/handleJuspayResponse`, update order, mandates, HyperSDK signing) in routes.ts
- * with their schemas and OpenAPI description in api.ts; RSA signing in sdk.ts.
- *
- * Reach this adapter through the registry (`gateways/index.ts`), never by importing this file first: routes.ts uses
- * the order Durable Object's stub, whose module imports the registry, so evaluating this file before the registry
- * would leave `GATEWAYS.juspay` unset.
+ * payloads in wire.ts; the status table, gateway facts and webhook events in map.ts; the bound gateway in
+ * gateway.ts; and, Juspay's alone, RSA signing for HyperSDK in sdk.ts. Juspay's own routes (`/handleJuspayResponse`,
+ * update order, mandates, HyperSDK signing) are HTTP: `http/routes/juspay.ts`, with their schemas in
+ * `http/routes/juspay-schemas.ts`.
  */
 import type { GatewayAdapter } from "../types";
-import { JUSPAY_OPERATIONS } from "./api";
 import { JUSPAY_REQUIRED_SETTINGS, juspaySetup } from "./config";
 import { juspayGateway } from "./gateway";
 import { mapJuspayStatus } from "./map";
-import { registerJuspayRoutes } from "./routes";
 import { JUSPAY_ORDER_ID } from "./wire";
 
 export const juspayAdapter: GatewayAdapter = {
@@ -32,6 +27,4 @@ export const juspayAdapter: GatewayAdapter = {
   },
   mapStatus: mapJuspayStatus,
   isValidOrderId: (id) => JUSPAY_ORDER_ID.test(id),
-  registerRoutes: registerJuspayRoutes,
-  operations: JUSPAY_OPERATIONS,
 };

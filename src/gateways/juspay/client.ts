@@ -1,6 +1,7 @@
 /**
- * Juspay's server-to-server API in Basic mode (juspay.md §2, §4-§6). Every call goes through `callGateway` (timeouts,
- * error mapping) and its answer through a zod schema; nothing here touches storage.
+ * Juspay's server-to-server API in Basic mode (juspay.md §2, §4-§6): the raw calls, then the operations the bound
+ * gateway and Juspay's own routes use (status, session, refund, refund status). Every call goes through `callGateway`
+ * (timeouts, error mapping) and its answer through a zod schema; nothing here touches storage.
  *
  * Headers on every call: `Authorization: Basic base64(API_KEY + ":")` (the documented form; §2), `x-merchantid`,
  * the pinned `version`, and `x-routing-id`. The routing id is the customer id where the call knows it (session,
@@ -9,11 +10,13 @@
 import type * as z from "zod/mini";
 import { toBase64, utf8 } from "../../core/crypto";
 import { proxyError, type ProxyError } from "../../core/errors";
+import { toMajorString } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
-import type { GatewayIO } from "../types";
-import type { JsonValue } from "../../core/model";
+import type { CreateOrderInput, CreatedOrder, GatewayIO, RefundInput, RefundLookup, StatusSnapshot } from "../types";
+import type { JsonValue, RefundHint } from "../../core/model";
 import type { JuspaySettings } from "./config";
+import { orderCurrency, toRefundHint, toSnapshot } from "./map";
 import {
   JuspayErrorSchema,
   JuspayMandateListSchema,
@@ -21,6 +24,8 @@ import {
   JuspayRevokeResponseSchema,
   JuspaySessionResponseSchema,
   JuspayUpdateResponseSchema,
+  UNIQUE_REQUEST_ID,
+  type JuspayOrder,
 } from "./wire";
 
 type Body =
@@ -167,4 +172,126 @@ export function revokeMandate(settings: JuspaySettings, io: GatewayIO, mandateId
     schema: JuspayRevokeResponseSchema,
     body: { form: { command: "revoke" } },
   });
+}
+
+/** Order Status (§4) as a snapshot; NOT_FOUND is `gateway_not_found`. */
+export async function fetchJuspayStatus(
+  settings: JuspaySettings,
+  io: GatewayIO,
+  orderId: string,
+): Promise<Result<StatusSnapshot, ProxyError>> {
+  const order = await getOrderStatus(settings, io, orderId);
+  return order.ok ? toSnapshot(order.value) : order;
+}
+
+/** Splits "First Last name" the way Juspay's `first_name` / `last_name` want it. */
+function nameParts(name: string | undefined): Record<string, string> {
+  if (!name) return {};
+  const [first, ...rest] = name.trim().split(/\s+/);
+  return { ...(first ? { first_name: first } : {}), ...(rest.length ? { last_name: rest.join(" ") } : {}) };
+}
+
+/**
+ * Session API (§5). The return URL is `PUBLIC_BASE_URL/return/juspay` exactly: Juspay appends `order_id`, `status`,
+ * `status_id` and the signature itself. Merchant metadata keys `udf1`…`udf10` become Juspay UDFs; other metadata
+ * stays in checkpost. `expire_after_seconds` is not sent (the spec documents no session expiry field).
+ */
+export async function createJuspayOrder(
+  settings: JuspaySettings,
+  input: CreateOrderInput,
+  io: GatewayIO,
+): Promise<Result<CreatedOrder, ProxyError>> {
+  if (!settings.paymentPageClientId) {
+    return err(proxyError("gateway_not_configured", { detail: "JUSPAY_PAYMENT_PAGE_CLIENT_ID is not set" }));
+  }
+  const customer = input.customer;
+  const udfs = Object.entries(input.metadata ?? {}).filter(([k]) => /^udf([1-9]|10)$/.test(k));
+  const body: Record<string, JsonValue> = {
+    order_id: input.orderId,
+    amount: toMajorString(input.amount),
+    currency: input.amount.currency,
+    payment_page_client_id: settings.paymentPageClientId,
+    action: "paymentPage",
+    return_url: input.returnUrl.toString(),
+    ...(customer?.id ? { customer_id: customer.id } : {}),
+    ...(customer?.email ? { customer_email: customer.email } : {}),
+    ...(customer?.phone ? { customer_phone: customer.phone } : {}),
+    ...nameParts(customer?.name),
+    ...(input.description ? { description: input.description } : {}),
+    ...Object.fromEntries(udfs),
+  };
+  const session = await createSession(settings, io, body, customer?.id ?? input.orderId);
+  if (!session.ok) return session;
+  const answer = session.value;
+  const bad = (field: string) =>
+    err(proxyError("gateway_bad_response", { log: { gateway: "juspay", operation: "session", field } }));
+  if (answer.order_id !== input.orderId) return bad("order_id");
+  let nextAction: CreatedOrder["nextAction"];
+  if (input.sdk) {
+    if (!answer.sdk_payload) return bad("sdk_payload");
+    nextAction = { type: "sdk", payload: answer.sdk_payload };
+  } else {
+    const url = answer.payment_links?.web;
+    if (!url || !/^https?:\/\//i.test(url)) return bad("payment_links.web");
+    nextAction = { type: "redirect", url };
+  }
+  const expiry = answer.payment_links?.expiry ? Date.parse(answer.payment_links.expiry) : NaN;
+  return ok({
+    gatewayOrderRef: answer.id ?? null,
+    gatewayStatus: answer.status ?? "NEW",
+    nextAction,
+    expiresAt: Number.isFinite(expiry) ? expiry : null,
+  });
+}
+
+function findRefund(order: JuspayOrder, uniqueRequestId: string): RefundHint | null {
+  const entry = (order.refunds ?? []).find((r) => r.unique_request_id === uniqueRequestId);
+  return entry ? toRefundHint(entry, orderCurrency(order)) : null;
+}
+
+/**
+ * Refund (§5). `unique_request_id` is validated, never derived here (the caller derives it deterministically). The
+ * answer is the order with the new entry in `refunds[]`, initially PENDING.
+ */
+export async function refundJuspay(
+  settings: JuspaySettings,
+  input: RefundInput,
+  io: GatewayIO,
+): Promise<Result<RefundHint, ProxyError>> {
+  if (!UNIQUE_REQUEST_ID.test(input.gatewayRefundId)) {
+    return err(
+      proxyError("validation_failed", {
+        fields: [{ path: "refund_id", message: "Juspay needs 1-20 characters of A-Z a-z 0-9" }],
+      }),
+    );
+  }
+  if (input.amount.minor <= 0) {
+    return err(proxyError("validation_failed", { fields: [{ path: "amount", message: "must be positive" }] }));
+  }
+  const order = await createRefund(settings, io, input.orderId, input.gatewayRefundId, toMajorString(input.amount));
+  if (!order.ok) return order;
+  const hint = findRefund(order.value, input.gatewayRefundId);
+  if (hint) return ok(hint);
+  // Accepted (2xx) but not listed: Juspay queues refunds as PENDING (§5); the status call will tell the rest.
+  io.log.warn("refund accepted without its refunds[] entry", { gateway: "juspay", order_id: input.orderId });
+  return ok({
+    gatewayRefundId: input.gatewayRefundId,
+    gatewayRefundRef: null,
+    status: "pending",
+    gatewayStatus: "PENDING",
+    amount: input.amount,
+  });
+}
+
+/** A refund's state is read from the order's `refunds[]` (§4). */
+export async function refundStatusJuspay(
+  settings: JuspaySettings,
+  input: RefundLookup,
+  io: GatewayIO,
+): Promise<Result<RefundHint, ProxyError>> {
+  const order = await getOrderStatus(settings, io, input.orderId);
+  if (!order.ok) return order;
+  if (order.value.status === "NOT_FOUND") return err(proxyError("gateway_not_found"));
+  const hint = findRefund(order.value, input.gatewayRefundId);
+  return hint ? ok(hint) : err(proxyError("gateway_not_found", { detail: "Juspay lists no refund with this id" }));
 }

@@ -9,7 +9,7 @@
  * - `JUSPAY_SDK_SIGNING_KEY` + `JUSPAY_SDK_KEY_ID` are needed only by the HyperSDK signing route; without them that
  *   route answers `404 gateway_not_configured` and everything else keeps working.
  */
-import { setting, type Env, type SettingName } from "../../env";
+import { setting, type SettingName, type Settings } from "../../settings";
 import { baseUrlSetting, missingSettings } from "../settings";
 
 export const JUSPAY_REQUIRED_SETTINGS = [
@@ -48,9 +48,9 @@ export type JuspaySetup =
   | { readonly state: "misconfigured"; readonly problems: readonly string[] }
   | { readonly state: "enabled"; readonly settings: JuspaySettings };
 
-const cache = new WeakMap<Env, JuspaySetup>();
+const cache = new WeakMap<Settings, JuspaySetup>();
 
-export function juspaySetup(env: Env): JuspaySetup {
+export function juspaySetup(env: Settings): JuspaySetup {
   let setup = cache.get(env);
   if (!setup) {
     setup = readSetup(env);
@@ -59,7 +59,7 @@ export function juspaySetup(env: Env): JuspaySetup {
   return setup;
 }
 
-function readSetup(env: Env): JuspaySetup {
+function readSetup(env: Settings): JuspaySetup {
   const missing = missingSettings(env, JUSPAY_REQUIRED_SETTINGS);
   if (missing.length) return { state: "disabled", missing };
   const problems: string[] = [];

@@ -1,12 +1,15 @@
 /**
  * Pure verifiers for what Juspay sends checkpost: the signed return redirect (juspay.md §3.4) and the Basic-auth
- * webhook (§7). No storage, no network, no clock; WebCrypto only.
+ * webhook (§7), each with the entry point the bound gateway calls (`verifyReturnLeg`, `verifyJuspayWebhook`). No
+ * storage, no network, no clock; WebCrypto only.
  */
 import { fromBase64, hmacSha256, secretsEqual, stringsEqual, toBase64, utf8 } from "../../core/crypto";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
-import { decodeUtf8 } from "../../core/body";
-import type { ReturnInput } from "../types";
+import { decodeUtf8, parseJsonBody } from "../../core/body";
+import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../types";
+import { toWebhookEvent } from "./map";
+import { JuspayWebhookSchema } from "./wire";
 
 export const SIGNATURE_ALGORITHM = "HMAC-SHA256";
 
@@ -133,6 +136,20 @@ export async function verifyJuspayReturn(
   return verifyReturnParams(params.value, responseKey);
 }
 
+/** The return leg as the generic route takes it: a verified redirect that names its order. */
+export async function verifyReturnLeg(
+  input: ReturnInput,
+  responseKey: string,
+): Promise<Result<VerifiedReturn, ProxyError>> {
+  const verified = await verifyJuspayReturn(input, responseKey);
+  if (!verified.ok) return verified;
+  const { orderId, status } = verified.value;
+  if (!orderId) {
+    return err(proxyError("validation_failed", { fields: [{ path: "order_id", message: "missing" }] }));
+  }
+  return ok({ orderId, gatewayStatus: status });
+}
+
 /**
  * Juspay webhooks carry only HTTP Basic credentials (§7: no body signature). Both the username and the password are
  * always compared, each in constant time over SHA-256 digests, so neither their values nor their lengths leak.
@@ -154,4 +171,25 @@ export async function verifyWebhookAuth(
   const [userOk, passOk] = await Promise.all([secretsEqual(user, username), secretsEqual(pass, password)]);
   if (!(userOk && passOk) || colon < 0) return err(proxyError("credentials_invalid", { log: { cause: "mismatch" } }));
   return ok(null);
+}
+
+/** A webhook: its Basic credentials first, then its JSON payload, translated (still a hint; see map.ts). */
+export async function verifyJuspayWebhook(
+  raw: RawWebhook,
+  username: string,
+  password: string,
+): Promise<Result<WebhookEvent, ProxyError>> {
+  const auth = await verifyWebhookAuth(raw.headers.get("authorization"), username, password);
+  if (!auth.ok) return auth;
+  const body = parseJsonBody(raw.bytes);
+  if (!body.ok) return body;
+  const payload = JuspayWebhookSchema.safeParse(body.value);
+  if (!payload.success) {
+    const fields = payload.error.issues.slice(0, 10).map((i) => ({
+      path: i.path.map(String).join(".") || "(body)",
+      message: i.message,
+    }));
+    return err(proxyError("malformed_body", { detail: "not a Juspay webhook payload", fields }));
+  }
+  return ok(toWebhookEvent(payload.data));
 }

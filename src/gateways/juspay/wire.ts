@@ -13,6 +13,9 @@ import * as z from "zod/mini";
  */
 export const JUSPAY_ORDER_ID = /^[A-Za-z0-9_-]{1,63}$/;
 
+/** `unique_request_id`: "shorter than 21 characters" and "no special characters" (juspay.md §5). */
+export const UNIQUE_REQUEST_ID = /^[A-Za-z0-9]{1,20}$/;
+
 /** A value shown to the merchant but never decided on: any scalar, and anything else is dropped. */
 const Shown = z.catch(z.nullish(z.union([z.string(), z.number(), z.boolean()])), null);
 /** Rupees: a JSON number in responses (`"amount": 1`); strings are accepted too and parsed exactly. */

@@ -1,14 +1,24 @@
 /**
- * Opens the layers Nimbbl may wrap a response or event in (nimbbl.md §1.3, §2), outermost first:
+ * The layers Nimbbl may wrap a response or event in (nimbbl.md §1.3, §2), outermost first, and their crypto:
  * `encrypted_response` (AES-256-GCM) → the v4 envelope (HMAC over the exact decoded bytes) → for the checkout
  * return only, a base64 `response` string and the checkout SDK's `{event_type, payload}` envelope.
- * Pure apart from WebCrypto. A layer that authenticates (decryption, v4 HMAC) marks the result `sealed`.
+ * A layer that authenticates (decryption, v4 HMAC) marks the result `sealed`. Pure apart from WebCrypto.
+ *
+ * - HMAC: SHA-256 keyed with the access secret's UTF-8 bytes (its `access_secret_` prefix kept), lowercase hex,
+ *   compared exactly and in constant time; the same primitive signs the per-field schemes of verify.ts.
+ * - v4 envelope: that HMAC over the EXACT base64-decoded payload bytes, never over a re-serialised copy (§1.3).
+ * - Encrypted: AES-256-GCM, key = SHA-256 of the secret without its prefix, `hex(nonce[16] ‖ ciphertext ‖ tag[16])`;
+ *   successful decryption is the authentication (§1.3). workerd's WebCrypto takes the 16-byte nonce as is (GHASH-
+ *   derived J0, as OpenSSL does): `test/nimbbl/verify.test.ts` checks it against a vector produced by OpenSSL.
  */
 import { proxyError, type ProxyError } from "../../core/errors";
-import { fromBase64 } from "../../core/crypto";
+import { fromBase64, fromHex, hmacSha256, sha256, stringsEqual, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
-import { decryptResponse, verifyV4Envelope } from "./verify";
-import { NimbblV4EnvelopeSchema } from "./wire";
+import { NimbblV4EnvelopeSchema, type NimbblV4Envelope } from "./wire";
+
+export const ACCESS_SECRET_PREFIX = "access_secret_";
+const NONCE_BYTES = 16;
+const TAG_BYTES = 16;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -105,4 +115,61 @@ export async function openEnvelopes(
     return ok({ event, sealed });
   }
   return err(malformed("too many nested layers"));
+}
+
+/** Lowercase hex HMAC-SHA256 keyed with the secret's UTF-8 bytes. */
+export async function hmacHex(secret: string, message: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  return toHex(await hmacSha256(secret, message));
+}
+
+function invalid(scheme: string, check: string): ProxyError {
+  return proxyError("signature_invalid", { log: { scheme, check } });
+}
+
+/** §1.3 / §2: returns the exact payload bytes the signature covers, for the caller to parse. */
+export async function verifyV4Envelope(
+  envelope: NimbblV4Envelope,
+  secret: string,
+): Promise<Result<Uint8Array<ArrayBuffer>, ProxyError>> {
+  // Webhooks name the field `signature`, callbacks `nimbbl_signature`; either must match the same HMAC.
+  const signature = envelope.signature ?? envelope.nimbbl_signature;
+  if (!signature) return err(proxyError("signature_missing", { log: { scheme: "v4" } }));
+  const bytes = fromBase64(envelope.payload);
+  if (!bytes) return err(invalid("v4", "payload_not_base64"));
+  // Exact and constant-time, like every Nimbbl signature (verify.ts `signatureMatches`).
+  if (!stringsEqual(await hmacHex(secret, bytes), signature)) return err(invalid("v4", "mac"));
+  return ok(bytes);
+}
+
+const aesKeys = new Map<string, Promise<CryptoKey>>();
+
+/** AES-256 key = SHA-256 of the access secret with its `access_secret_` prefix removed, one iteration (§1.3). */
+function aesKey(secret: string): Promise<CryptoKey> {
+  let key = aesKeys.get(secret);
+  if (!key) {
+    const bare = secret.startsWith(ACCESS_SECRET_PREFIX) ? secret.slice(ACCESS_SECRET_PREFIX.length) : secret;
+    key = sha256(bare).then((raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]));
+    if (aesKeys.size > 8) aesKeys.clear();
+    aesKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** Decrypts `hex(nonce[16] ‖ ciphertext ‖ tag[16])`; a wrong key or any altered byte fails the GCM tag. */
+export async function decryptResponse(
+  hex: string,
+  secret: string,
+): Promise<Result<Uint8Array<ArrayBuffer>, ProxyError>> {
+  const bytes = fromHex(hex);
+  if (!bytes || bytes.byteLength < NONCE_BYTES + TAG_BYTES) return err(invalid("encrypted", "not_hex"));
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: bytes.subarray(0, NONCE_BYTES), tagLength: TAG_BYTES * 8 },
+      await aesKey(secret),
+      bytes.subarray(NONCE_BYTES),
+    );
+    return ok(new Uint8Array(plain));
+  } catch {
+    return err(invalid("encrypted", "tag"));
+  }
 }

@@ -1,14 +1,22 @@
 /**
- * Nimbbl's statuses → checkpost's unified ones (nimbbl.md §4, seed 003), and the transaction enquiry → a status
- * snapshot. Pure: data in, data out. Every table is exhaustive over the values Nimbbl documents; anything else maps
+ * Nimbbl's statuses → checkpost's unified ones (nimbbl.md §4, seed 003), the transaction enquiry → a status
+ * snapshot, and verified webhooks → `WebhookEvent`. Pure: data in, data out. Every table is exhaustive over the values Nimbbl documents; anything else maps
  * to `pending`, never to success or failure.
  */
 import { fromMajor, formatTwoDecimals, type Money } from "../../core/money";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
-import type { StatusSnapshot } from "../types";
+import type { StatusSnapshot, WebhookEvent } from "../types";
 import type { RefundHint } from "../../core/model";
 import type { JsonValue } from "../../core/model";
-import type { NimbblAmount, NimbblEnquiryOrder, NimbblEnquiryResponse, NimbblEnquiryTransaction } from "./wire";
+import { isObject, type JsonObject } from "./envelope";
+import type {
+  NimbblAmount,
+  NimbblEnquiryOrder,
+  NimbblEnquiryResponse,
+  NimbblEnquiryTransaction,
+  NimbblSignedEvent,
+  SignedTuple,
+} from "./wire";
 
 /**
  * Payment (transaction) status [D10][D7]. `reversing` is not final at Nimbbl (it can end as
@@ -167,5 +175,83 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
         : null,
     },
     refunds: refunds.map((t) => refundHint(t, order.refund_details?.refundable_currency ?? order.currency)),
+  };
+}
+
+/*
+ * Verified webhooks → `WebhookEvent` (§2, §6.2). Dedupe keys are `nimbbl:<event_type>:<transaction_id>:<status>`.
+ */
+
+/** [S2 `WebhookEvents`], [S3], [D3]. */
+const PAYMENT_EVENTS = new Set([
+  "payment_success",
+  "payment_failed",
+  "payment_reversing",
+  "payment_reversal_failed",
+  "payment_reversed",
+]);
+export const REFUND_EVENTS = new Set(["refund_pending", "refund_success", "refund_failed"]);
+
+function dedupeKey(eventType: string, tuple: SignedTuple): string {
+  return `nimbbl:${eventType}:${tuple.transactionId}:${tuple.status}`;
+}
+
+/**
+ * `amount` stays null: the order total is not signed and `transaction_amount` includes fees, so an unregistered
+ * order takes its amount from the transaction enquiry only.
+ */
+export function paymentEvent(eventType: string, tuple: SignedTuple): WebhookEvent {
+  return {
+    // Pre-auth events (payment_authorized, capture_*, void_*) and unknown ones only make the order look again.
+    kind: PAYMENT_EVENTS.has(eventType) ? "payment" : "other",
+    eventType,
+    orderId: tuple.invoiceId,
+    dedupeKeys: [dedupeKey(eventType, tuple)],
+    gatewayStatus: tuple.status,
+    status: PAYMENT_EVENTS.has(eventType) ? mapPaymentStatus(tuple.status) : null,
+    amount: null,
+    refund: null,
+  };
+}
+
+export function refundEvent(signed: NimbblSignedEvent, eventType: string, tuple: SignedTuple): WebhookEvent {
+  const amount = fromMajor(tuple.amount, tuple.currency);
+  const requestId = signed.transaction["refund_request_id"];
+  return {
+    kind: "refund",
+    eventType,
+    orderId: tuple.invoiceId,
+    dedupeKeys: [dedupeKey(eventType, tuple)],
+    gatewayStatus: tuple.status,
+    status: null,
+    amount: null,
+    refund: {
+      gatewayRefundId: typeof requestId === "string" ? requestId : null,
+      gatewayRefundRef: tuple.transactionId,
+      status: mapRefundStatus(tuple.status),
+      gatewayStatus: tuple.status,
+      amount: amount.ok ? amount.value : null,
+    },
+  };
+}
+
+/**
+ * An event authenticated as a whole (decrypted or v4) whose inner object lacks the per-field shape, e.g. a compact
+ * v4 event: it only names the order, which the Durable Object then looks up at Nimbbl.
+ */
+export function minimalEvent(event: JsonObject, eventType: string): WebhookEvent {
+  const order = event["order"];
+  const invoice = (isObject(order) ? order["invoice_id"] : undefined) ?? event["invoice_id"];
+  const txn = typeof event["nimbbl_transaction_id"] === "string" ? event["nimbbl_transaction_id"] : "-";
+  const status = typeof event["status"] === "string" ? event["status"] : "-";
+  return {
+    kind: "other",
+    eventType,
+    orderId: typeof invoice === "string" && invoice !== "" ? invoice : null,
+    dedupeKeys: [`nimbbl:${eventType}:${txn}:${status}`],
+    gatewayStatus: status === "-" ? eventType : status,
+    status: null,
+    amount: null,
+    refund: null,
   };
 }

@@ -12,6 +12,7 @@ import { sha256, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
 import type { GatewayIO } from "../types";
+import type { NimbblSettings } from "./config";
 import { NimbblTokenResponseSchema } from "./wire";
 
 export const TOKEN_LIFETIME_MS = 20 * 60 * 1000;
@@ -19,12 +20,6 @@ export const TOKEN_REFRESH_MARGIN_MS = 3 * 60 * 1000;
 export const TOKEN_KV_PREFIX = "tok:nimbbl:";
 /** KV refuses an `expirationTtl` under 60 s. */
 const MIN_KV_TTL_S = 60;
-
-export interface TokenSettings {
-  readonly baseUrl: string;
-  readonly accessKey: string;
-  readonly accessSecret: string;
-}
 
 export interface CachedToken {
   readonly token: string;
@@ -66,7 +61,7 @@ function usable(token: CachedToken | null | undefined, now: number): token is Ca
 }
 
 /** A token good for at least the refresh margin: memory, then KV, then Nimbbl. */
-export async function getToken(settings: TokenSettings, io: GatewayIO): Promise<Result<CachedToken, ProxyError>> {
+export async function getToken(settings: NimbblSettings, io: GatewayIO): Promise<Result<CachedToken, ProxyError>> {
   const cacheKey = await tokenCacheKey(settings.accessKey);
   const inMemory = memory.get(cacheKey);
   if (usable(inMemory, io.now())) return ok(inMemory);
@@ -79,7 +74,7 @@ export async function getToken(settings: TokenSettings, io: GatewayIO): Promise<
 }
 
 async function loadOrGenerate(
-  settings: TokenSettings,
+  settings: NimbblSettings,
   io: GatewayIO,
   cacheKey: string,
 ): Promise<Result<CachedToken, ProxyError>> {
@@ -113,7 +108,7 @@ async function loadOrGenerate(
 }
 
 /** Forgets a token Nimbbl refused, unless another call already replaced it with a newer one. */
-export async function dropToken(settings: TokenSettings, io: GatewayIO, refused: string): Promise<void> {
+export async function dropToken(settings: NimbblSettings, io: GatewayIO, refused: string): Promise<void> {
   const cacheKey = await tokenCacheKey(settings.accessKey);
   if (memory.get(cacheKey)?.token === refused) memory.delete(cacheKey);
   const stored = CachedTokenSchema.safeParse(await io.kv.get(cacheKey, "json"));

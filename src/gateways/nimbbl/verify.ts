@@ -1,36 +1,57 @@
 /**
- * Nimbbl's authentication schemes (nimbbl.md §1, §2). Pure: no storage, no network, no clock; WebCrypto only.
+ * What Nimbbl sends checkpost, verified (nimbbl.md §1, §2): the customer's return leg and the webhook. Pure apart from
+ * WebCrypto: no storage, no network, no clock. The layers around a body (encrypted, v4, checkout SDK) are opened by
+ * envelope.ts; the verified values are translated by map.ts.
  *
- * - v3 per-field: HMAC-SHA256 keyed with the access secret's UTF-8 bytes (its `access_secret_` prefix kept) over six
- *   fields joined by `|`, lowercase hex, compared exactly and in constant time (§1.1). Payments and refunds differ
- *   only in which fields fill the six places (§2).
- * - v4 envelope: the same HMAC over the EXACT base64-decoded payload bytes, never over a re-serialised copy (§1.3).
- * - Encrypted: AES-256-GCM, key = SHA-256 of the secret without its prefix, `hex(nonce[16] ‖ ciphertext ‖ tag[16])`;
- *   successful decryption is the authentication (§1.3). workerd's WebCrypto takes the 16-byte nonce as is (GHASH-
- *   derived J0, as OpenSSL does): `test/nimbbl/verify.test.ts` checks it against a vector produced by OpenSSL.
+ * Signature schemes: v3 per-field, the HMAC of envelope.ts over six fields joined by `|` (§1.1; payments and refunds
+ * differ only in which fields fill the six places, §2), and payment-link events over five (§2).
+ *
+ * Return leg (§1, product.md §2 `GET|POST /return/nimbbl`): the checkout response arrives as a base64 JSON `response`
+ * query parameter (redirect), a JSON body, or a form body with a `response` field, possibly inside the checkout SDK's
+ * envelope, a v4 envelope or an encrypted one. The callback URL checkpost gave Nimbbl carries `order_id` and
+ * checkpost's own token `t` over it. Rules (§1.1, §6.1):
+ * - a response with a `transaction` must carry a valid v3 per-field signature with `signature_version: "v3"`;
+ * - it must be a `payment`, and its signed `invoice_id` must be the order the return URL names (`order_id`);
+ * - a top-level `nimbbl_transaction_id`, when present, must equal the signed one;
+ * - the outcome hint is the signed `transaction.status`, never the unsigned top-level `status`;
+ * - a response without a transaction (the customer closed the checkout: seed 003, "failed / null / new") has
+ *   nothing Nimbbl signed, so it is accepted only with checkpost's valid token `t` for `order_id`, which lets the
+ *   route ask Nimbbl what happened; nothing the browser said is used.
+ *
+ * Webhook (`POST /webhooks/nimbbl`, §2): Nimbbl sends no signature header, timestamp or webhook secret: the body
+ * authenticates itself with the access secret. Dispatch on the raw body, outermost first: `encrypted_response` →
+ * v4 envelope → legacy per-field, keyed on `event_type` (payment and refund formulas differ). `event_type` itself
+ * is not signed, so each family also checks the SIGNED `transaction_type`: a payment event must sign `payment`, a
+ * refund event a refund type. Relabelling a signed payment as `refund_success` therefore fails. The result is still
+ * a hint, confirmed S2S by the order's Durable Object before a final transition.
  *
  * Every failure is a 401 reason; `log` names the scheme and the failed check, never a value or the secret.
  */
 import { proxyError, type ProxyError } from "../../core/errors";
-import { fromBase64, fromHex, hmacSha256, sha256, stringsEqual, toHex } from "../../core/crypto";
+import { stringsEqual } from "../../core/crypto";
 import { formatTwoDecimals } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
-import type { NimbblAmount, NimbblSignedEvent, NimbblV4Envelope } from "./wire";
+import { verifyOrderToken } from "../../core/signing";
+import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../types";
+import {
+  decodeBase64Json,
+  decodeText,
+  hmacHex,
+  isObject,
+  openEnvelopes,
+  parseJsonObject,
+  type JsonObject,
+} from "./envelope";
+import { isRefundType, minimalEvent, paymentEvent, REFUND_EVENTS, refundEvent } from "./map";
+import {
+  NimbblPaymentLinkSchema,
+  NimbblSignedEventSchema,
+  type NimbblAmount,
+  type NimbblSignedEvent,
+  type SignedTuple,
+} from "./wire";
 
 export const SIGNATURE_VERSION = "v3";
-export const ACCESS_SECRET_PREFIX = "access_secret_";
-const NONCE_BYTES = 16;
-const TAG_BYTES = 16;
-
-/** The six signed values, in signing order; `amount` is already formatted with two decimals. */
-export interface SignedTuple {
-  readonly invoiceId: string;
-  readonly transactionId: string;
-  readonly amount: string;
-  readonly currency: string;
-  readonly status: string;
-  readonly type: string;
-}
 
 export type SignedKind = "payment" | "refund";
 
@@ -43,11 +64,6 @@ export type VersionPolicy = "required" | "missing_is_v3";
 
 export function tupleMessage(t: SignedTuple): string {
   return [t.invoiceId, t.transactionId, t.amount, t.currency, t.status, t.type].join("|");
-}
-
-/** Lowercase hex HMAC-SHA256 keyed with the secret's UTF-8 bytes. */
-export async function hmacHex(secret: string, message: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  return toHex(await hmacSha256(secret, message));
 }
 
 /** Exact, constant-time: an uppercase-hex copy of a valid signature is refused, as `hash_equals` refuses it. */
@@ -139,20 +155,6 @@ export async function verifyPerField(
   return ok(tuple.value);
 }
 
-/** §1.3 / §2: returns the exact payload bytes the signature covers, for the caller to parse. */
-export async function verifyV4Envelope(
-  envelope: NimbblV4Envelope,
-  secret: string,
-): Promise<Result<Uint8Array<ArrayBuffer>, ProxyError>> {
-  // Webhooks name the field `signature`, callbacks `nimbbl_signature`; either must match the same HMAC.
-  const signature = envelope.signature ?? envelope.nimbbl_signature;
-  if (!signature) return err(proxyError("signature_missing", { log: { scheme: "v4" } }));
-  const bytes = fromBase64(envelope.payload);
-  if (!bytes) return err(invalid("v4", "payload_not_base64"));
-  if (!(await signatureMatches(secret, bytes, signature))) return err(invalid("v4", "mac"));
-  return ok(bytes);
-}
-
 /** Payment-link events: `invoice_id | status | currency | amount2dp(amount_paid) | payment_link_hash` (§2). */
 export async function verifyPaymentLink(
   link: { invoice_id: string; status: string; currency: string; amount_paid: NimbblAmount; hash: string },
@@ -165,35 +167,168 @@ export async function verifyPaymentLink(
   return (await signatureMatches(secret, message, signature)) ? ok(null) : err(invalid("payment_link", "mac"));
 }
 
-const aesKeys = new Map<string, Promise<CryptoKey>>();
-
-/** AES-256 key = SHA-256 of the access secret with its `access_secret_` prefix removed, one iteration (§1.3). */
-function aesKey(secret: string): Promise<CryptoKey> {
-  let key = aesKeys.get(secret);
-  if (!key) {
-    const bare = secret.startsWith(ACCESS_SECRET_PREFIX) ? secret.slice(ACCESS_SECRET_PREFIX.length) : secret;
-    key = sha256(bare).then((raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]));
-    if (aesKeys.size > 8) aesKeys.clear();
-    aesKeys.set(secret, key);
-  }
-  return key;
+export interface CheckoutSecrets {
+  readonly accessSecret: string;
+  /** checkpost's `MERCHANT_WEBHOOK_SECRET` keys, for the return token `t`. */
+  readonly merchantSecrets: readonly string[];
 }
 
-/** Decrypts `hex(nonce[16] ‖ ciphertext ‖ tag[16])`; a wrong key or any altered byte fails the GCM tag. */
-export async function decryptResponse(
-  hex: string,
-  secret: string,
-): Promise<Result<Uint8Array<ArrayBuffer>, ProxyError>> {
-  const bytes = fromHex(hex);
-  if (!bytes || bytes.byteLength < NONCE_BYTES + TAG_BYTES) return err(invalid("encrypted", "not_hex"));
-  try {
-    const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: bytes.subarray(0, NONCE_BYTES), tagLength: TAG_BYTES * 8 },
-      await aesKey(secret),
-      bytes.subarray(NONCE_BYTES),
-    );
-    return ok(new Uint8Array(plain));
-  } catch {
-    return err(invalid("encrypted", "tag"));
+function returnRejected(
+  check: string,
+  reason: "signature_invalid" | "signature_missing" = "signature_invalid",
+): ProxyError {
+  return proxyError(reason, { log: { scheme: "nimbbl_return", check } });
+}
+
+/** The response object the browser carried, before any envelope is opened. */
+export function readCheckoutInput(input: ReturnInput): Result<JsonObject, ProxyError> {
+  const fromQuery = input.url.searchParams.get("response");
+  if (input.method === "GET" || input.body.byteLength === 0) {
+    if (fromQuery === null) return err(returnRejected("response_missing", "signature_missing"));
+    return decodeBase64Json(fromQuery);
   }
+  const type = (input.contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "application/json" || type.endsWith("+json")) return parseJsonObject(input.body);
+  if (type === "application/x-www-form-urlencoded") {
+    const text = decodeText(input.body);
+    if (!text.ok) return text;
+    const response = new URLSearchParams(text.value).get("response");
+    if (response === null) return err(returnRejected("response_missing", "signature_missing"));
+    return decodeBase64Json(response);
+  }
+  return err(proxyError("unsupported_media_type", { detail: "send JSON or a form with a response field" }));
+}
+
+/** `order_id` and `t` from the callback URL; a token that is present must be valid for that order. */
+async function returnTarget(
+  url: URL,
+  merchantSecrets: readonly string[],
+): Promise<Result<{ orderId: string | null; tokenValid: boolean }, ProxyError>> {
+  const orderId = url.searchParams.get("order_id");
+  const token = url.searchParams.get("t");
+  if (token === null) return ok({ orderId, tokenValid: false });
+  if (orderId === null || !(await verifyOrderToken(merchantSecrets, "return", "nimbbl", orderId, token))) {
+    return err(proxyError("return_token_invalid", { log: { scheme: "nimbbl_return", check: "token" } }));
+  }
+  return ok({ orderId, tokenValid: true });
+}
+
+function invoiceOf(event: JsonObject): string | null {
+  const order = event["order"];
+  const nested = isObject(order) ? order["invoice_id"] : undefined;
+  const value = nested ?? event["invoice_id"];
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+export async function verifyCheckoutReturn(
+  input: ReturnInput,
+  secrets: CheckoutSecrets,
+): Promise<Result<VerifiedReturn, ProxyError>> {
+  const target = await returnTarget(input.url, secrets.merchantSecrets);
+  if (!target.ok) return target;
+  const { orderId: named, tokenValid } = target.value;
+  const raw = readCheckoutInput(input);
+  if (!raw.ok) return raw;
+  const opened = await openEnvelopes(raw.value, secrets.accessSecret, { checkout: true });
+  if (!opened.ok) return opened;
+  const { event, sealed } = opened.value;
+
+  if (!isObject(event["transaction"])) {
+    // Nothing Nimbbl signed names a payment: only checkpost's own token can tie this return to an order.
+    const invoice = invoiceOf(event);
+    if (sealed && invoice !== null) {
+      if (named !== null && named !== invoice) return err(returnRejected("invoice_mismatch"));
+      return ok({ orderId: invoice, gatewayStatus: null });
+    }
+    if (!tokenValid || named === null) return err(returnRejected("unsigned_without_token", "signature_missing"));
+    if (invoice !== null && invoice !== named) return err(returnRejected("invoice_mismatch"));
+    return ok({ orderId: named, gatewayStatus: null });
+  }
+
+  const parsed = NimbblSignedEventSchema.safeParse(event);
+  if (!parsed.success) return err(returnRejected("shape"));
+  const signed = parsed.data;
+  // Inside a verified v4 or encrypted envelope a per-field signature is checked when present (§2), not required.
+  const checkFields = !sealed || signed.transaction.signature !== undefined;
+  const tuple = checkFields
+    ? await verifyPerField(signed, secrets.accessSecret, "payment", sealed ? "missing_is_v3" : "required")
+    : null;
+  if (tuple && !tuple.ok) return tuple;
+  const invoiceId = tuple ? tuple.value.invoiceId : signed.order.invoice_id;
+  const transactionId = tuple ? tuple.value.transactionId : signed.transaction.transaction_id;
+  if (signed.transaction.transaction_type !== "payment") return err(returnRejected("not_a_payment"));
+  if (signed.nimbbl_transaction_id !== undefined && signed.nimbbl_transaction_id !== transactionId) {
+    return err(returnRejected("transaction_id_mismatch"));
+  }
+  if (named !== null && named !== invoiceId) return err(returnRejected("invoice_mismatch"));
+  return ok({ orderId: invoiceId, gatewayStatus: tuple ? tuple.value.status : (signed.transaction.status ?? null) });
+}
+
+const PAYMENT_LINK_PREFIX = "payment_link_";
+
+function webhookRejected(check: string): ProxyError {
+  return proxyError("signature_invalid", { log: { scheme: "nimbbl_webhook", check } });
+}
+
+export async function verifyNimbblWebhook(raw: RawWebhook, secret: string): Promise<Result<WebhookEvent, ProxyError>> {
+  const body = parseJsonObject(raw.bytes);
+  if (!body.ok) return body;
+  const opened = await openEnvelopes(body.value, secret, { checkout: false });
+  if (!opened.ok) return opened;
+  const { event, sealed } = opened.value;
+  const eventType = event["event_type"];
+  // SDK 4.x refuses an event without a type: it cannot tell which formula signs it (§2).
+  if (typeof eventType !== "string" || eventType === "") {
+    return err(proxyError("signature_unsupported", { log: { scheme: "nimbbl_webhook", check: "event_type" } }));
+  }
+  if (eventType.startsWith(PAYMENT_LINK_PREFIX)) return paymentLinkEvent(event, eventType, secret, sealed);
+  const kind: SignedKind = REFUND_EVENTS.has(eventType) ? "refund" : "payment";
+  const parsed = NimbblSignedEventSchema.safeParse(event);
+  if (!parsed.success) return sealed ? ok(minimalEvent(event, eventType)) : err(webhookRejected("shape"));
+  const signed = parsed.data;
+  let tuple: Result<SignedTuple, ProxyError>;
+  if (!sealed || signed.transaction.signature !== undefined) {
+    // Legacy events must carry the per-field signature; inside a verified envelope it is checked when present,
+    // and a failure there rejects the event (§2).
+    tuple = await verifyPerField(signed, secret, kind, "missing_is_v3");
+    if (!tuple.ok) return tuple;
+  } else {
+    tuple = kind === "refund" ? refundTuple(signed) : paymentTuple(signed);
+    if (!tuple.ok) return ok(minimalEvent(event, eventType));
+  }
+  if (isRefundType(tuple.value.type) !== (kind === "refund")) return err(webhookRejected("transaction_type"));
+  return ok(kind === "refund" ? refundEvent(signed, eventType, tuple.value) : paymentEvent(eventType, tuple.value));
+}
+
+/** Payment links are not created through checkpost: authenticated, acknowledged, not stored (orderId null). */
+async function paymentLinkEvent(
+  event: JsonObject,
+  eventType: string,
+  secret: string,
+  sealed: boolean,
+): Promise<Result<WebhookEvent, ProxyError>> {
+  const other: WebhookEvent = {
+    kind: "other",
+    eventType,
+    orderId: null,
+    dedupeKeys: [],
+    gatewayStatus: eventType,
+    status: null,
+    amount: null,
+    refund: null,
+  };
+  if (sealed) return ok(other);
+  const link = NimbblPaymentLinkSchema.safeParse(isObject(event["payment_link"]) ? event["payment_link"] : event);
+  if (!link.success) return err(webhookRejected("payment_link_shape"));
+  const hash = link.data.payment_link_hash ?? link.data.hash;
+  const signature =
+    (typeof event["signature"] === "string" ? event["signature"] : undefined) ??
+    (typeof event["nimbbl_signature"] === "string" ? event["nimbbl_signature"] : undefined) ??
+    link.data.signature ??
+    link.data.nimbbl_signature;
+  if (hash === undefined || signature === undefined) {
+    return err(proxyError("signature_missing", { log: { scheme: "payment_link" } }));
+  }
+  const verified = await verifyPaymentLink({ ...link.data, hash }, signature, secret);
+  return verified.ok ? ok(other) : verified;
 }

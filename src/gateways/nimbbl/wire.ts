@@ -160,3 +160,13 @@ export const NimbblPaymentLinkSchema = z.looseObject({
   signature: z.optional(z.string()),
   nimbbl_signature: z.optional(z.string()),
 });
+
+/** The six signed values, in signing order; `amount` is already formatted with two decimals. */
+export interface SignedTuple {
+  readonly invoiceId: string;
+  readonly transactionId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly status: string;
+  readonly type: string;
+}

@@ -8,6 +8,7 @@ import { errorStatus, proxyError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor, type Money } from "../../core/money";
 import { orderToken } from "../../core/signing";
+import { confirmedLook } from "../../gateways/look";
 import type { CreatedOrder } from "../../gateways/types";
 import { orderStub } from "../../storage/order-object";
 import { type OrderRef } from "../../core/model";
@@ -169,28 +170,25 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
   const query = orThrow(parseOrFail(RefreshQuerySchema, request.query));
   const stub = orderStub(rc.env, ref);
   if (query.refresh === "true") {
-    const snapshot = await client.fetchStatus(ref.orderId, gatewayIO(rc));
-    if (!snapshot.ok) {
-      const known = await stub.get(ref);
-      if (snapshot.error.reason === "gateway_not_found" && !known) throw new HttpError(proxyError("order_not_found"));
-      // The gateway could not answer now: nothing changes, and the alarm asks again until it does (product.md §7).
-      if (known && TRANSIENT.has(snapshot.error.reason)) {
-        await stub.requestReconcile(ref, `refresh: ${snapshot.error.reason}`);
+    const looked = await confirmedLook({
+      gateway: client,
+      ref,
+      io: gatewayIO(rc),
+      source: "api",
+      observe: (input) => stub.observe(ref, input),
+    });
+    if (!looked.ok) {
+      const { stage, error } = looked.error;
+      if (stage === "unanswered") {
+        const known = await stub.get(ref);
+        if (error.reason === "gateway_not_found" && !known) throw new HttpError(proxyError("order_not_found"));
+        // The gateway could not answer now: nothing changes, and the alarm asks again until it does (product.md §7).
+        if (known && TRANSIENT.has(error.reason)) await stub.requestReconcile(ref, `refresh: ${error.reason}`);
       }
-      throw new HttpError(snapshot.error);
+      // An answer about another order (`other_order`) is `order_mismatch`, and nothing is recorded.
+      throw new HttpError(error);
     }
-    if (snapshot.value.orderId !== ref.orderId) throw new HttpError(proxyError("order_mismatch"));
-    const observed = orThrow(
-      await stub.observe(ref, {
-        source: "api",
-        confirmed: true,
-        gatewayStatus: snapshot.value.gatewayStatus,
-        status: snapshot.value.status,
-        amount: snapshot.value.amount,
-        gatewayOrderRef: snapshot.value.gatewayOrderRef,
-        details: snapshot.value.details,
-      }),
-    );
+    const observed = orThrow(looked.value.observed);
     return json({ ...observed.order, refunds: await stub.refunds(ref) });
   }
   const [order, refunds] = await Promise.all([stub.get(ref), stub.refunds(ref)]);

@@ -8,6 +8,7 @@
 import { proxyError } from "../../core/errors";
 import type { PublicOrder } from "../../core/order";
 import { orderToken, signRedirectParams } from "../../core/signing";
+import { confirmedLook } from "../../gateways/look";
 import { orderStub } from "../../storage/order-object";
 import { readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
@@ -34,33 +35,29 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
   const ref = { gateway: adapter.id, orderId };
   const stub = orderStub(rc.env, ref);
 
-  const snapshot = await client.fetchStatus(orderId, gatewayIO(rc));
-  if (!snapshot.ok) {
-    // No state change; the alarm confirms the order once the gateway answers again.
-    await stub.requestReconcile(ref, `return leg: ${snapshot.error.reason}`);
-    rc.log.warn("return leg status call failed", {
-      gateway: adapter.id,
-      order_id: orderId,
-      reason: snapshot.error.reason,
-    });
-    throw new HttpError(snapshot.error);
+  const looked = await confirmedLook({
+    gateway: client,
+    ref,
+    io: gatewayIO(rc),
+    source: "return",
+    note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
+    observe: (input) => stub.observe(ref, input),
+  });
+  if (!looked.ok) {
+    const { stage, error } = looked.error;
+    switch (stage) {
+      case "unanswered":
+        // No state change; the alarm confirms the order once the gateway answers again.
+        await stub.requestReconcile(ref, `return leg: ${error.reason}`);
+        rc.log.warn("return leg status call failed", { gateway: adapter.id, order_id: orderId, reason: error.reason });
+        break;
+      case "other_order":
+        rc.log.error("gateway status answered for another order", { gateway: adapter.id, order_id: orderId });
+        break;
+    }
+    throw new HttpError(error);
   }
-  if (snapshot.value.orderId !== orderId) {
-    rc.log.error("gateway status answered for another order", { gateway: adapter.id, order_id: orderId });
-    throw new HttpError(proxyError("order_mismatch"));
-  }
-  const observed = orThrow(
-    await stub.observe(ref, {
-      source: "return",
-      confirmed: true,
-      gatewayStatus: snapshot.value.gatewayStatus,
-      status: snapshot.value.status,
-      amount: snapshot.value.amount,
-      gatewayOrderRef: snapshot.value.gatewayOrderRef,
-      details: snapshot.value.details,
-      note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
-    }),
-  );
+  const observed = orThrow(looked.value.observed);
   return resultRedirect(observed.order, rc, new URL(request.url));
 }
 

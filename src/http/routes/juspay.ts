@@ -1,19 +1,27 @@
 /**
- * Juspay-only routes (product.md §2), registered by the adapter. `/v1/*` is bearer-authenticated by the router before
- * these run; `/handleJuspayResponse` is public, like the seeds' endpoint it replaces (seed 000).
+ * Juspay-only routes (product.md §2), listed in `router.ts` like every other route. `/v1/*` is bearer-authenticated
+ * by the router before these run; `/handleJuspayResponse` is public, like the seeds' endpoint it replaces (seed 000).
+ * Juspay's own language (its API calls, status table, mandate shape, HyperSDK signing) stays in `gateways/juspay/`;
+ * this file is the HTTP and storage side of those routes.
  */
 import { proxyError } from "../../core/errors";
 import { fromMinor, toMajorString, type Money } from "../../core/money";
 import { isFinalPayment } from "../../core/status";
-import { readBody } from "../../http/body";
 import { parseJsonBody, decodeUtf8 } from "../../core/body";
-import { HttpError, orThrow, type AppRequest, type AppRouter, type RequestContext } from "../../http/context";
-import { gatewayIO, invalidOrderId } from "../../http/gateway-context";
-import { json } from "../../http/respond";
-import { ORDER_ID_PATTERN } from "../../http/schemas";
-import { parseOrFail } from "../../http/validate";
-import { orderStub } from "../../storage/order-object";
 import { type OrderRef } from "../../core/model";
+import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
+import { fetchJuspayStatus, listMandates, revokeMandate, updateOrder } from "../../gateways/juspay/client";
+import { confirmedLook } from "../../gateways/look";
+import { juspayMoney, publicMandate, seedMessage } from "../../gateways/juspay/map";
+import { signSdkPayload } from "../../gateways/juspay/sdk";
+import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
+import { orderStub } from "../../storage/order-object";
+import { readBody } from "../body";
+import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
+import { gatewayIO, invalidOrderId, requireGateway } from "../gateway-context";
+import { json } from "../respond";
+import { ORDER_ID_PATTERN } from "../schemas";
+import { parseOrFail } from "../validate";
 import {
   JuspayCustomerIdSchema,
   JuspayMandateIdSchema,
@@ -21,13 +29,7 @@ import {
   JuspaySdkSignedPayloadSchema,
   JuspayUpdateOrderSchema,
   UDF_KEYS,
-} from "./api";
-import { listMandates, revokeMandate, updateOrder } from "./client";
-import { juspaySetup, type JuspaySettings } from "./config";
-import { JUSPAY_ORDER_ID } from "./wire";
-import { fetchJuspayStatus } from "./gateway";
-import { juspayMoney, publicMandate, seedMessage } from "./map";
-import { signSdkPayload } from "./sdk";
+} from "./juspay-schemas";
 
 function requireJuspay(rc: RequestContext): JuspaySettings {
   const setup = juspaySetup(rc.env);
@@ -72,28 +74,28 @@ const REVIEW_MESSAGE = "order payment under review: the amount does not match th
  * `order_status` stays Juspay's raw status as in the seeds; `status` adds checkpost's unified one, and an amount that
  * does not match the registered order turns the message into a review notice instead of "done successfully".
  */
-async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const settings = requireJuspay(rc);
+export async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Promise<Response> {
+  // Juspay's bound gateway: its `fetchStatus` is `fetchJuspayStatus` with these settings (gateways/juspay/gateway.ts).
+  const { client } = requireGateway("juspay", rc);
   const orderId = await responseOrderId(request);
   if (orderId === null) {
     const message = "order_id not present or cannot be empty";
     throw new HttpError(proxyError("validation_failed", { detail: message, fields: [{ path: "order_id", message }] }));
   }
   const ref = juspayRef(orderId);
-  const snapshot = orThrow(await fetchJuspayStatus(settings, gatewayIO(rc), orderId));
-  if (snapshot.orderId !== orderId) throw new HttpError(proxyError("order_mismatch"));
-  const observed = orThrow(
-    await orderStub(rc.env, ref).observe(ref, {
-      source: "api",
-      confirmed: true,
-      gatewayStatus: snapshot.gatewayStatus,
-      status: snapshot.status,
-      amount: snapshot.amount,
-      gatewayOrderRef: snapshot.gatewayOrderRef,
-      details: snapshot.details,
-      note: "handleJuspayResponse",
-    }),
-  );
+  const stub = orderStub(rc.env, ref);
+  const looked = await confirmedLook({
+    gateway: client,
+    ref,
+    io: gatewayIO(rc),
+    source: "api",
+    note: "handleJuspayResponse",
+    observe: (input) => stub.observe(ref, input),
+  });
+  // Unanswered: the gateway's error as is; another order's answer: `order_mismatch`. Nothing is recorded either way.
+  if (!looked.ok) throw new HttpError(looked.error.error);
+  const { snapshot } = looked.value;
+  const observed = orThrow(looked.value.observed);
   return json({
     order_id: orderId,
     order_status: snapshot.gatewayStatus,
@@ -111,7 +113,7 @@ async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Pr
  * - Juspay is updated first, then the registered amount: if the gateway refuses, nothing changed; in the short
  *   window between the two, a payment is compared with the old amount and goes to review, never to succeeded.
  */
-async function updateJuspayOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
+export async function updateJuspayOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
   const ref = juspayRef(request.params["order_id"]);
   const body = orThrow(parseOrFail(JuspayUpdateOrderSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))));
@@ -161,7 +163,7 @@ async function updateJuspayOrder(request: AppRequest, rc: RequestContext): Promi
   return json(order);
 }
 
-async function listCustomerMandates(request: AppRequest, rc: RequestContext): Promise<Response> {
+export async function listCustomerMandates(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
   const customerId = pathParam(request, "customer_id", JuspayCustomerIdSchema);
   const list = orThrow(await listMandates(settings, gatewayIO(rc), customerId));
@@ -169,7 +171,7 @@ async function listCustomerMandates(request: AppRequest, rc: RequestContext): Pr
   return json({ customer_id: customerId, mandates: items.map(publicMandate) });
 }
 
-async function revokeJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
+export async function revokeJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
   const mandateId = pathParam(request, "mandate_id", JuspayMandateIdSchema);
   const bytes = orThrow(await readBody(request));
@@ -188,7 +190,7 @@ async function revokeJuspayMandate(request: AppRequest, rc: RequestContext): Pro
  * registers the order's amount (the SDK will create the order at Juspay, so the return leg must be able to check it)
  * and marks that an attempt is coming, so reconciliation watches it. Timestamps are epoch milliseconds, as strings.
  */
-async function signedSdkPayload(request: AppRequest, rc: RequestContext): Promise<Response> {
+export async function signedSdkPayload(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
   const sdk = settings.sdk;
   if (!sdk) {
@@ -255,13 +257,4 @@ async function signedSdkPayload(request: AppRequest, rc: RequestContext): Promis
     throw new HttpError(proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY is not usable" }));
   }
   return json({ type: body.type, [field]: text, payload: text, signature, merchantKeyId: sdk.keyId });
-}
-
-export function registerJuspayRoutes(router: AppRouter): void {
-  router
-    .post("/handleJuspayResponse", handleJuspayResponse)
-    .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
-    .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
-    .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)
-    .post("/v1/juspay/sdk/signed-payload", signedSdkPayload);
 }

@@ -1,10 +1,9 @@
 /**
- * Request schemas of Juspay's own routes and their OpenAPI description (`/openapi.json` is generated from these
- * same objects, so the document cannot drift from what is enforced).
+ * Request schemas of Juspay's own routes (`routes/juspay.ts`). `/openapi.json` is generated from these same objects
+ * (`JUSPAY_OPERATIONS` in `operations.ts`), so the document cannot drift from what is enforced.
  */
 import * as z from "zod/mini";
-import type { ApiOperation } from "../../http/api";
-import { CurrencySchema, CustomerSchema, MinorAmountSchema, OrderIdSchema } from "../../http/schemas";
+import { CurrencySchema, CustomerSchema, MinorAmountSchema, OrderIdSchema } from "../schemas";
 
 const UDF_KEYS = ["udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"] as const;
 const UdfValueSchema = z
@@ -69,57 +68,3 @@ export type JuspaySdkSignedPayloadBody = z.infer<typeof JuspaySdkSignedPayloadSc
 export const HandleJuspayResponseSchema = z.object({
   order_id: z.optional(z.string()).check(z.describe("Also accepted as orderId, in JSON or a form body")),
 });
-
-const merchantErrors = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Not configured" };
-
-export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
-  {
-    method: "post",
-    path: "/handleJuspayResponse",
-    summary: "The seeds' contract: Order Status S2S for order_id → {order_id, order_status, message}",
-    tag: "browser",
-    auth: "none",
-    body: HandleJuspayResponseSchema,
-    responses: { "200": "Order status", "400": "order_id missing", "404": "Unknown order", "502": "Gateway error" },
-  },
-  {
-    method: "post",
-    path: "/v1/orders/juspay/{order_id}/update",
-    summary: "Juspay Update Order (amount, UDFs), only while no payment attempt has started",
-    tag: "merchant",
-    auth: "bearer",
-    body: JuspayUpdateOrderSchema,
-    responses: {
-      "200": "The updated order",
-      ...merchantErrors,
-      "409": "A payment attempt has started, or the order is final",
-      "502": "Gateway error",
-    },
-  },
-  {
-    method: "get",
-    path: "/v1/juspay/customers/{customer_id}/mandates",
-    summary: "A customer's Juspay mandates, including revoked, expired and failed ones",
-    tag: "merchant",
-    auth: "bearer",
-    responses: { "200": "Mandates", ...merchantErrors, "502": "Gateway error" },
-  },
-  {
-    method: "post",
-    path: "/v1/juspay/mandates/{mandate_id}/revoke",
-    summary: "Revoke a Juspay mandate",
-    tag: "merchant",
-    auth: "bearer",
-    body: JuspayRevokeMandateSchema,
-    responses: { "200": "Revoked", ...merchantErrors, "502": "Gateway error" },
-  },
-  {
-    method: "post",
-    path: "/v1/juspay/sdk/signed-payload",
-    summary: "A HyperSDK signaturePayload / orderDetails signed RSA-SHA256 with the merchant key",
-    tag: "merchant",
-    auth: "bearer",
-    body: JuspaySdkSignedPayloadSchema,
-    responses: { "200": "Payload, signature and merchantKeyId", ...merchantErrors, "409": "Order conflict" },
-  },
-];

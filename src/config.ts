@@ -5,6 +5,7 @@
  */
 import { setting, type Settings } from "./settings";
 import { parseLogLevel, type LogLevel } from "./core/log";
+import { parsePublicRateLimit, type RateLimitTier } from "./core/rate-limit";
 
 export interface Config {
   readonly publicBaseUrl: URL | null;
@@ -16,6 +17,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** `GATEWAY_TIMEOUT_MS`; null: `callGateway`'s default. */
   readonly gatewayTimeoutMs: number | null;
+  /** `PUBLIC_RATE_LIMIT`: requests per minute per client address on the public routes (core/rate-limit.ts); null: off. */
+  readonly publicRateLimit: RateLimitTier | null;
   /** Human-readable problems, by setting name. Never contains a secret's value. */
   readonly problems: readonly string[];
 }
@@ -60,6 +63,12 @@ function timeoutSetting(env: Settings, problems: string[]): number | null {
   return null;
 }
 
+function rateLimitSetting(env: Settings, problems: string[]): RateLimitTier | null {
+  const parsed = parsePublicRateLimit(setting(env, "PUBLIC_RATE_LIMIT"));
+  if (parsed.problem) problems.push(parsed.problem);
+  return parsed.tier;
+}
+
 function readConfig(env: Settings): Config {
   const problems: string[] = [];
   const publicBaseUrl = urlSetting(env, "PUBLIC_BASE_URL", problems);
@@ -81,6 +90,7 @@ function readConfig(env: Settings): Config {
     merchantSecrets,
     logLevel: parseLogLevel(setting(env, "LOG_LEVEL")),
     gatewayTimeoutMs: timeoutSetting(env, problems),
+    publicRateLimit: rateLimitSetting(env, problems),
     problems,
   };
 }

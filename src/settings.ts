@@ -18,6 +18,8 @@ export interface Settings {
   MAX_REFUNDS_PER_ORDER?: string;
   /** Timeout of each outbound gateway call in milliseconds (default 10000; 100-60000). Tests set it low. */
   GATEWAY_TIMEOUT_MS?: string;
+  /** Requests per minute per client IP on the return legs and `/handleJuspayResponse`: 30, 60 (default), 120, 300, 600 or off. */
+  PUBLIC_RATE_LIMIT?: string;
 
   JUSPAY_BASE_URL?: string;
   JUSPAY_MERCHANT_ID?: string;

@@ -10,6 +10,7 @@ import {
   signedSdkPayload,
   updateJuspayOrder,
 } from "./routes/juspay";
+import { limitByClientIp } from "./rate-limit";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
 import { createRefund, getRefund } from "./routes/refunds";
@@ -37,12 +38,13 @@ export function buildRouter(): AppRouter {
     .get("/v1/deliveries", listDeliveries)
     .get("/v1/deliveries/:id", getDelivery)
     .post("/v1/deliveries/:id/retry", retryDelivery)
-    .get("/return/:gateway", handleReturn)
-    .post("/return/:gateway", handleReturn)
+    // Public routes that can cause a gateway call: limited per client IP first (rate-limit.ts). Webhooks are not.
+    .get("/return/:gateway", limitByClientIp("return"), handleReturn)
+    .post("/return/:gateway", limitByClientIp("return"), handleReturn)
     .post("/webhooks/:gateway", handleWebhook)
     .get("/status/:gateway/:order_id", statusPage)
     // Juspay's own routes (product.md §2).
-    .post("/handleJuspayResponse", handleJuspayResponse)
+    .post("/handleJuspayResponse", limitByClientIp("juspay_response"), handleJuspayResponse)
     .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
     .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
     .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)

@@ -3,11 +3,12 @@ import { GATEWAYS, gatewaySetup } from "../../gateways";
 import type { GatewayId } from "../../core/model";
 import type { AppRequest, RequestContext } from "../context";
 import { openApiDocument } from "../openapi";
+import { rateLimitProblems } from "../rate-limit";
 import { json } from "../respond";
 
 export function healthz(_request: AppRequest, rc: RequestContext): Response {
   const gateways: Record<string, unknown> = {};
-  const problems = [...rc.config.problems];
+  const problems = [...rc.config.problems, ...rateLimitProblems(rc.env, rc.config)];
   for (const id of Object.keys(GATEWAYS) as GatewayId[]) {
     const setup = gatewaySetup(rc.env, id);
     if (setup.state === "enabled") gateways[id] = { enabled: true };

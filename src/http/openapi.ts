@@ -5,6 +5,8 @@ import { CORE_OPERATIONS, JUSPAY_OPERATIONS } from "./operations";
 
 let cached: string | null = null;
 
+const RETRY_AFTER = { description: "Seconds to wait before trying again", schema: { type: "integer" } };
+
 function jsonSchema(schema: z.ZodMiniType): unknown {
   return z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
 }
@@ -39,6 +41,7 @@ export function openApiDocument(): string {
             ? {
                 description,
                 content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+                ...(status === "429" ? { headers: { "Retry-After": RETRY_AFTER } } : {}),
               }
             : { description },
         ]),

@@ -130,6 +130,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     responses: {
       "303": "To MERCHANT_RETURN_URL with the signed result, or to the status page",
       "401": "Invalid signature",
+      "429": "Over PUBLIC_RATE_LIMIT from this address",
       "502": "Gateway unavailable",
     },
   },
@@ -167,7 +168,13 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     tag: "browser",
     auth: "none",
     body: HandleJuspayResponseSchema,
-    responses: { "200": "Order status", "400": "order_id missing", "404": "Unknown order", "502": "Gateway error" },
+    responses: {
+      "200": "Order status",
+      "400": "order_id missing",
+      "404": "Unknown order",
+      "429": "Over PUBLIC_RATE_LIMIT from this address",
+      "502": "Gateway error",
+    },
   },
   {
     method: "post",

@@ -23,8 +23,24 @@ export function worker(): WorkerEntry {
   return (exports as unknown as { default: WorkerEntry }).default;
 }
 
+/**
+ * A client address for one request, picked at random in 10.0.0.0/8: each request a customer of its own, so the
+ * per-IP limit of the public routes (src/http/rate-limit.ts, 60 a minute as deployed) never couples suites or
+ * tests. The rate-limit suite sends its own addresses from other ranges (TEST-NET-3, 2001:db8::/32).
+ */
+export function someClientIp(): string {
+  const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${c}`;
+}
+
+/** `CF-Connecting-IP`, as Cloudflare sets it on every request, unless the test sets one. */
+export function withClientIp(request: Request): Request {
+  if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", someClientIp());
+  return request;
+}
+
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return worker().fetch(new Request(new URL(path, BASE), init));
+  return worker().fetch(withClientIp(new Request(new URL(path, BASE), init)));
 }
 
 /** A `/v1` call with the primary API key. */
@@ -54,7 +70,7 @@ export async function callWithEnv(
   }
   const ctx = createExecutionContext();
   const request = new Request(new URL(path, BASE), { ...init, headers, body: body ?? null, redirect: "manual" });
-  const res = await checkpost.fetch(request, { ...env, ...overrides } as unknown as Env, ctx);
+  const res = await checkpost.fetch(withClientIp(request), { ...env, ...overrides } as unknown as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -10,7 +10,7 @@ import { MAX_BODY_BYTES } from "../../src/http/body";
 import { GATEWAY_IDS, orderObjectName, type GatewayId } from "../../src/core/model";
 import { TEST_BINDINGS } from "../bindings";
 import { DRIVER_LIST } from "../drivers";
-import { api, worker } from "../helpers";
+import { api, withClientIp, worker } from "../helpers";
 import { auditTrail, orderView } from "./support";
 
 /** Runs per property: enough to find shallow bugs, small enough for `npm test` (product.md §7, issue 9). */
@@ -227,7 +227,7 @@ export async function expectNoOrders(ids: Iterable<[GatewayId, string]>): Promis
 /** Sends a fuzzed request (if the Fetch API could build it) and checks the answer is safe. */
 export async function sendSafely(req: Request | null, label: string): Promise<Response | null> {
   if (!req) return null;
-  const res = await worker().fetch(req);
+  const res = await worker().fetch(withClientIp(req));
   await expectSafeAnswer(res.clone(), label);
   return res;
 }

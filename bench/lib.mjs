@@ -82,6 +82,10 @@ export function benchBindings() {
   vars.PUBLIC_BASE_URL = "https://checkpost.bench";
   // Request logging off while measuring (product.md §6): `warn` drops the per-request `info` line.
   vars.LOG_LEVEL = "warn";
+  // The per-IP limit off (src/core/rate-limit.ts): every request here comes from 127.0.0.1, which would be refused
+  // after 60 return legs a minute, and these runtimes are started without wrangler.toml's [[ratelimits]] (Miniflare's
+  // local limiter is a SQLite-backed object, not what Cloudflare runs, so its cost would not be production's).
+  vars.PUBLIC_RATE_LIMIT = "off";
   return vars;
 }
 

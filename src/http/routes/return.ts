@@ -5,6 +5,7 @@
  * and currency) → 303 to `MERCHANT_RETURN_URL` with checkpost's signed result, or to the hosted status page.
  * The status shown is always the one established server-to-server; the redirect target never comes from the request.
  */
+import { sha256, toHex } from "../../core/crypto";
 import { proxyError } from "../../core/errors";
 import type { PublicOrder } from "../../core/order";
 import { orderToken, signRedirectParams } from "../../core/signing";
@@ -41,6 +42,7 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
     trusted: false,
     note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
     timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
+    triggerKey: await returnLegKey(method, new URL(request.url), body),
   });
   switch (answer.kind) {
     case "observed":
@@ -65,6 +67,19 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
       throw new HttpError(error);
     }
   }
+}
+
+/** What identifies one return leg as it arrived, so that its replays are counted on one audit row. */
+async function returnLegKey(method: string, url: URL, body: Uint8Array): Promise<string> {
+  const digest = await sha256(concatBytes(new TextEncoder().encode(`${method}\n${url.search}\n`), body));
+  return `return:${toHex(digest).slice(0, 32)}`;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
 }
 
 /** 303 to the merchant's return URL with the signed result, or to the hosted status page. */

@@ -36,6 +36,8 @@ export interface ObserveResult {
   readonly order: PublicOrder;
   readonly outcome: ObservationOutcome | "duplicate_event";
   readonly changed: boolean;
+  /** The audit row that records this input (absent for a repeat, which its first row counts). */
+  readonly auditSeq?: number;
 }
 
 export interface CreateState {
@@ -236,7 +238,7 @@ export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): Observ
   if (input.confirmed) for (const hint of input.refunds ?? []) applyRefundHint(tx, hint, input.source, true);
   const after = loadOrder(tx.sql) ?? folded.order;
   planPaymentLook(tx, after, folded.outcome === "needs_confirmation");
-  return { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null };
+  return { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null, auditSeq: seq };
 }
 
 /**

@@ -155,6 +155,7 @@ export class OrderObject extends DurableObject<Env> {
     return lookFor(
       {
         sql: this.sql,
+        step: (fn) => this.apply(fn),
         gate: this.gate,
         setup: gatewaySetup(env, ref.gateway),
         io: gatewayIO(env, orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId })),

@@ -15,7 +15,9 @@ import { isFinalPayment, type InputSource } from "../../core/status";
 import { confirmedLook, type LookFailure, type Looked } from "../../gateways/look";
 import type { GatewayIO, GatewaySetup } from "../../gateways/types";
 import type { ObserveResult } from "./payments";
-import { orderFor } from "./record";
+import type { OrderTx } from "./context";
+import { remember, seenBefore } from "./dedupe";
+import { auditOrder, orderFor } from "./record";
 
 export const UNTRUSTED_LOOK_GAP_MS = 2_000;
 
@@ -35,15 +37,15 @@ export class LookGate {
     return this.inflight !== null;
   }
 
-  /** Runs `look`, or joins the one in flight. */
-  run(look: () => Promise<LookResult>, now: number): Promise<LookResult> {
-    if (this.inflight) return this.inflight;
+  /** Runs `look`, or joins the one in flight (`joined`: this caller's input was not the one observed). */
+  async run(look: () => Promise<LookResult>, now: number): Promise<{ result: LookResult; joined: boolean }> {
+    if (this.inflight) return { result: await this.inflight, joined: true };
     this.lastStart = now;
     const running = look().finally(() => {
       if (this.inflight === running) this.inflight = null;
     });
     this.inflight = running;
-    return running;
+    return { result: await running, joined: false };
   }
 }
 
@@ -58,6 +60,13 @@ export interface LookRequest {
   readonly knownOnly?: boolean;
   /** A final order is answered from its state (`/handleJuspayResponse`). */
   readonly finalFromState?: boolean;
+  /** The calling Worker's `GATEWAY_TIMEOUT_MS`: the request's deadline travels with it into the object. */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * What identifies this input (a digest of the return leg as it arrived): its first arrival is in the audit trail
+   * even when it was answered from state or joined another look; a replay adds no row, its first row counts it.
+   */
+  readonly triggerKey?: string | undefined;
 }
 
 export type LookAnswer =
@@ -72,6 +81,8 @@ export type LookAnswer =
 
 export interface LookDeps {
   readonly sql: SqlStorage;
+  /** Runs `fn` in one transaction (the shell's `apply`). */
+  step<T>(fn: (tx: OrderTx) => T): T;
   readonly gate: LookGate;
   readonly setup: GatewaySetup;
   readonly io: GatewayIO;
@@ -87,16 +98,29 @@ export interface LookDeps {
 export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookRequest, now: number): Promise<LookAnswer> {
   const order = orderFor(deps.sql, ref);
   if (request.knownOnly && !order) return { kind: "unknown" };
+  const key = request.triggerKey;
+  // A replay of an input seen before is counted on its first row, whatever it gets now.
+  const fresh = key === undefined || deps.step((tx) => seenBefore(tx, [key])).kind === "new";
+  const record = (outcome: string) => {
+    if (!fresh || key === undefined) return;
+    deps.step((tx) => {
+      const current = orderFor(tx.sql, ref);
+      if (!current) return;
+      const seq = auditOrder(tx, current, { source: request.source, kind: "look", outcome, detail: note(request) });
+      remember(tx, [key], null, seq);
+    });
+  };
   if (order && !request.trusted) {
     const settled = order.status === "succeeded" && !order.requires_review;
     if (settled || (request.finalFromState && isFinalPayment(order.status))) {
+      record("answered_from_state");
       return { kind: "held", order: toPublicOrder(order) };
     }
   }
   if (!request.trusted && !deps.gate.busy() && now < deps.gate.earliestUntrusted()) {
-    return order
-      ? { kind: "held", order: toPublicOrder(order) }
-      : { kind: "busy", retryAfterMs: deps.gate.earliestUntrusted() - now };
+    if (!order) return { kind: "busy", retryAfterMs: deps.gate.earliestUntrusted() - now };
+    record("answered_from_state");
+    return { kind: "held", order: toPublicOrder(order) };
   }
   if (deps.setup.state !== "enabled") {
     return {
@@ -105,17 +129,28 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
     };
   }
   const gateway = deps.setup.gateway;
-  const looked = await deps.gate.run(
+  const { result, joined } = await deps.gate.run(
     () =>
       confirmedLook({
         gateway,
         ref,
-        io: deps.io,
+        io: request.timeoutMs === undefined ? deps.io : { ...deps.io, timeoutMs: request.timeoutMs },
         source: request.source,
         note: request.note,
         observe: (input) => deps.observe(input),
       }),
     now,
   );
-  return looked.ok ? { kind: "observed", result: looked.value.observed } : { kind: "failed", failure: looked.error };
+  if (!result.ok) return { kind: "failed", failure: result.error };
+  const observed = result.value.observed;
+  if (joined) record("joined_look");
+  else if (fresh && key !== undefined && observed.auditSeq !== undefined) {
+    const seq = observed.auditSeq;
+    deps.step((tx) => remember(tx, [key], null, seq));
+  }
+  return { kind: "observed", result: observed };
+}
+
+function note(request: LookRequest): Record<string, string> {
+  return request.note ? { note: request.note } : {};
 }

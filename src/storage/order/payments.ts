@@ -36,6 +36,8 @@ export interface ObserveResult {
   readonly order: PublicOrder;
   readonly outcome: ObservationOutcome | "duplicate_event";
   readonly changed: boolean;
+  /** The audit row that records this input (absent for a repeat, which its first row counts). */
+  readonly auditSeq?: number;
 }
 
 export interface CreateState {
@@ -77,6 +79,15 @@ export function register(
         proxyError("amount_mismatch", { detail: "the gateway already reported another amount for this order" }),
       );
     }
+  }
+  if (existing && (isFinalPayment(existing.status) || existing.requires_review) && existing.amount_confirmed !== true) {
+    // Money may have moved with an amount no status call confirmed: registering now must not certify one.
+    auditOrder(tx, existing, { source: "api", kind: "register", outcome: "unconfirmed", detail: asked });
+    return err(
+      proxyError("amount_unconfirmed", {
+        detail: `the order is already ${existing.requires_review ? "under review" : existing.status} and the gateway never confirmed its amount`,
+      }),
+    );
   }
   const order: OrderRecord = {
     ...(existing ?? newOrder(ref.gateway, ref.orderId, tx.now)),
@@ -227,7 +238,7 @@ export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): Observ
   if (input.confirmed) for (const hint of input.refunds ?? []) applyRefundHint(tx, hint, input.source, true);
   const after = loadOrder(tx.sql) ?? folded.order;
   planPaymentLook(tx, after, folded.outcome === "needs_confirmation");
-  return { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null };
+  return { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null, auditSeq: seq };
 }
 
 /**

@@ -90,7 +90,7 @@ async function lookAtThePayment(
   now: number,
 ): Promise<boolean> {
   // Through the look budget: a request's look in flight is joined rather than repeated.
-  const look = await deps.gate.run(
+  const { result: look } = await deps.gate.run(
     () =>
       confirmedLook({
         gateway,

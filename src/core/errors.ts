@@ -27,6 +27,11 @@ export const ERROR_TABLE = {
   gateway_not_configured: { status: 404, code: "gateway_not_configured", title: "This gateway is not configured" },
   rate_limited: { status: 429, code: "rate_limited", title: "Too many requests: try again later" },
   order_not_found: { status: 404, code: "order_not_found", title: "No such order" },
+  status_page_not_configured: {
+    status: 404,
+    code: "status_page_not_configured",
+    title: "The hosted status page is off on this deployment",
+  },
   order_conflict: { status: 409, code: "order_conflict", title: "The order already exists with other details" },
   order_mismatch: { status: 422, code: "order_mismatch", title: "The gateway's answer is for another order" },
   amount_mismatch: { status: 422, code: "amount_mismatch", title: "The amount does not match the order" },

@@ -136,7 +136,8 @@ export function nimbblUser(customer: Customer | null): Record<string, string> | 
 export function callbackUrl(input: CreateOrderInput): string {
   const url = new URL(input.returnUrl);
   url.searchParams.set("order_id", input.orderId);
-  url.searchParams.set("t", input.returnToken);
+  // Without a token (no CHECKPOST_SECRET) only a response Nimbbl signed can verify the return (verify.ts).
+  if (input.returnToken !== null) url.searchParams.set("t", input.returnToken);
   return url.toString();
 }
 

@@ -144,6 +144,8 @@ export function metaInfo(
 
 /** The pay / SDK-order body (phonepe.md §2), or why PhonePe would refuse it. Undefined fields are left out. */
 export function payRequest(input: CreateOrderInput): Result<Record<string, JsonValue>, ProxyError> {
+  // The route checks first (`needsReturnToken`); without the token the customer's return could never verify.
+  if (input.returnToken === null) return err(proxyError("gateway_not_configured", { detail: "no return token" }));
   if (input.amount.currency !== "INR") {
     return err(proxyError("currency_unsupported", { detail: "PhonePe takes INR only" }));
   }

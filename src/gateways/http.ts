@@ -5,6 +5,11 @@
  * other 4xx → `gateway_rejected` carrying the gateway's own error code; a 2xx whose body is not JSON (HTML error
  * pages, truncated bodies, wrong content type) → `gateway_bad_response`.
  *
+ * Redirects are never followed (`redirect: "manual"`, product.md §3): a gateway API never redirects, so a 3xx means
+ * something between checkpost and the gateway is wrong (a hijacked name, a proxy, a base URL with the wrong scheme),
+ * and following it would hand the request — `Authorization`, and for token requests the client secret in the body —
+ * to whatever the `Location` names. A 3xx is `gateway_unavailable`, logged with the target's host only, never retried.
+ *
  * Retries: a call the caller marks `idempotent` (status reads, token requests) is sent once more, after a short
  * jittered pause, when it failed in a way a second try can fix at once: no connection, or a 5xx. Never after a
  * timeout (the caller's time budget is spent), a 429 (retrying makes the overload worse) or any 4xx. Creates and
@@ -72,6 +77,7 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
       method: call.method,
       headers: call.headers,
       ...(call.body !== undefined ? { body: call.body } : {}),
+      redirect: "manual",
       signal: AbortSignal.timeout(call.timeoutMs ?? io.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
     text = await response.text();
@@ -88,6 +94,11 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
   const parsed = parseJson(text);
   const code = parsed.ok && call.errorCode ? call.errorCode(parsed.value) : null;
   const meta = { gateway: call.gateway, operation: call.operation, http_status: response.status, gateway_code: code };
+  if (response.status >= 300 && response.status < 400) {
+    log(response.status, "redirect");
+    io.log.warn("gateway answered a redirect, not followed", { ...meta, location_host: locationHost(response, call) });
+    return failed(proxyError("gateway_unavailable", { log: { ...meta, cause: "redirect" } }));
+  }
   if (response.status >= 500 || response.status === 429) {
     log(response.status, "unavailable");
     const retryAfter = Number(response.headers.get("retry-after"));
@@ -119,6 +130,17 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
   }
   log(response.status, null);
   return { ok: true, result: ok({ status: response.status, body: parsed.value, headers: response.headers }) };
+}
+
+/** Where a redirect pointed, for the operator: the host only (a URL may carry ids), or null when unreadable. */
+function locationHost(response: Response, call: GatewayCall): string | null {
+  const location = response.headers.get("location");
+  if (location === null) return null;
+  try {
+    return new URL(location, call.url).host.slice(0, 100);
+  } catch {
+    return null;
+  }
 }
 
 function parseJson(text: string): Result<unknown, null> {

@@ -192,7 +192,8 @@ async function soak() {
     for (const o of orders) {
       const acked = deliveries.filter((d) => d.orderId === o.orderId && d.acked).length;
       const trail = await auditTrail(api, o);
-      const recorded = trail.filter((e) => e.source === "webhook").length;
+      // A repeated delivery is counted on its first row (`repeats`), not given a row of its own.
+      const recorded = trail.filter((e) => e.source === "webhook").reduce((n, e) => n + 1 + (e.repeats ?? 0), 0);
       if (recorded < acked) failures.push(`${o.gateway} ${o.orderId}: ${acked} acknowledged, ${recorded} recorded`);
     }
 

@@ -35,6 +35,11 @@ export const ERROR_TABLE = {
   order_conflict: { status: 409, code: "order_conflict", title: "The order already exists with other details" },
   order_mismatch: { status: 422, code: "order_mismatch", title: "The gateway's answer is for another order" },
   amount_mismatch: { status: 422, code: "amount_mismatch", title: "The amount does not match the order" },
+  amount_unconfirmed: {
+    status: 409,
+    code: "amount_unconfirmed",
+    title: "The gateway never confirmed this order's amount, so it cannot be registered after the fact",
+  },
   order_not_updatable: { status: 409, code: "order_not_updatable", title: "The order can no longer be updated" },
   currency_unsupported: { status: 422, code: "currency_unsupported", title: "The gateway does not take this currency" },
   // Idempotency and refunds

@@ -16,6 +16,11 @@ export interface OrderRecord {
   readonly currency: Currency | null;
   /** True when the amount was registered by the merchant through checkpost; false when taken from the gateway. */
   readonly amount_verified: boolean;
+  /**
+   * For an order not registered through checkpost: whether its amount came from a status call (true) or only from an
+   * unconfirmed input such as a webhook. Absent in orders stored before it existed (read as false).
+   */
+  readonly amount_confirmed?: boolean;
   readonly requires_review: boolean;
   readonly review_reason: string | null;
   readonly gateway_status: string | null;
@@ -65,6 +70,8 @@ export interface Observation {
   readonly gatewayStatus: string;
   readonly status: PaymentStatus;
   readonly amount: Money | null;
+  /** The gateway gave an amount checkpost cannot read exactly (e.g. `100.005` rupees): never settles the order. */
+  readonly amountUnreadable?: boolean;
   readonly gatewayOrderRef?: string | null;
   readonly details?: Readonly<Record<string, JsonValue>>;
 }
@@ -115,7 +122,8 @@ export function newOrder(gateway: GatewayId, orderId: string, now: number): Orde
 }
 
 /** Why a confirmed amount cannot settle this order, or null when it can. */
-function amountProblem(order: OrderRecord, amount: Money | null): string | null {
+function amountProblem(order: OrderRecord, amount: Money | null, unreadable: boolean): string | null {
+  if (unreadable) return "amount_unreadable";
   if (!order.amount_verified || order.amount === null || order.currency === null) return null;
   if (amount === null) return "amount_missing";
   if (amount.currency !== order.currency) return "currency_mismatch";
@@ -130,7 +138,9 @@ function amountProblem(order: OrderRecord, amount: Money | null): string | null 
  * - A confirmed success whose amount or currency differs from the registered one never makes the order
  *   `succeeded`: the order is flagged `requires_review` instead, once (product.md §3).
  * - An order not registered through checkpost takes its amount from the first observation that carries one and stays
- *   `amount_verified: false`.
+ *   `amount_verified: false`; `amount_confirmed` says whether a status call gave it.
+ * - An amount the gateway gave that checkpost cannot read exactly (`amountUnreadable`) never makes the order
+ *   `succeeded`: it is flagged `requires_review` (`amount_unreadable`), registered or not.
  */
 export function foldObservation(order: OrderRecord, obs: Observation, now: number): Folded {
   const from = order.status;
@@ -142,7 +152,7 @@ export function foldObservation(order: OrderRecord, obs: Observation, now: numbe
   };
   const unverifiedAmount =
     !order.amount_verified && obs.amount && (obs.confirmed || order.amount === null)
-      ? { amount: obs.amount.minor, currency: obs.amount.currency }
+      ? { amount: obs.amount.minor, currency: obs.amount.currency, amount_confirmed: obs.confirmed }
       : {};
 
   const decision = decidePaymentTransition(from, obs.status, obs.confirmed);
@@ -153,7 +163,7 @@ export function foldObservation(order: OrderRecord, obs: Observation, now: numbe
   }
 
   if (decision.to === "succeeded") {
-    const problem = amountProblem(order, obs.amount);
+    const problem = amountProblem(order, obs.amount, obs.amountUnreadable === true);
     if (problem !== null) {
       const first = !order.requires_review;
       return {

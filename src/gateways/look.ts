@@ -51,6 +51,7 @@ export async function confirmedLook<T>(options: LookOptions<T>): Promise<Result<
     gatewayStatus: snapshot.gatewayStatus,
     status: snapshot.status,
     amount: snapshot.amount,
+    ...(snapshot.amountUnreadable ? { amountUnreadable: true } : {}),
     gatewayOrderRef: snapshot.gatewayOrderRef,
     details: snapshot.details,
     ...(options.note ? { note: options.note } : {}),

@@ -72,6 +72,8 @@ export interface StatusSnapshot {
   readonly status: PaymentStatus;
   /** The amount to compare with the registered one (the order total, not a fee-inclusive charge). */
   readonly amount: Money | null;
+  /** The gateway gave an amount that cannot be read exactly (`amount` is then null): the order goes to review. */
+  readonly amountUnreadable?: boolean;
   readonly gatewayOrderRef: string | null;
   /** Gateway facts surfaced on the unified order: error codes, a mandate block, refund details. No secrets. */
   readonly details: Readonly<Record<string, JsonValue>>;

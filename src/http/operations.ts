@@ -10,7 +10,7 @@ import {
   JuspaySdkSignedPayloadSchema,
   JuspayUpdateOrderSchema,
 } from "./routes/juspay-schemas";
-import { RefundRequestSchema } from "./routes/refunds";
+import { MarkFailedSchema, RefundRequestSchema } from "./routes/refunds";
 import { CreateOrderSchema, DeliveriesQuerySchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
 
 const problem = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Unknown gateway or order" };
@@ -84,11 +84,22 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
   {
     method: "get",
     path: "/v1/orders/{gateway}/{order_id}/refunds/{refund_id}",
-    summary: "One refund; refresh=true asks the gateway first",
+    summary:
+      "One refund; refresh=true asks the gateway first (a refund the gateway does not show is still 200, gateway_status not_found)",
     tag: "merchant",
     auth: "bearer",
     query: RefreshQuerySchema,
     responses: { "200": "Refund", ...problem, "502": "Gateway unavailable" },
+  },
+  {
+    method: "post",
+    path: "/v1/orders/{gateway}/{order_id}/refunds/{refund_id}/mark-failed",
+    summary:
+      "The merchant's decision that a refund under review never happened: releases its amount (Idempotency-Key header required)",
+    tag: "merchant",
+    auth: "bearer",
+    body: MarkFailedSchema,
+    responses: { "200": "The failed refund", ...problem, "409": "The refund is not pending under review" },
   },
   {
     method: "get",

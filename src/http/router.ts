@@ -12,7 +12,7 @@ import {
 } from "./routes/juspay";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
-import { createRefund, getRefund } from "./routes/refunds";
+import { createRefund, getRefund, markRefundFailed } from "./routes/refunds";
 import { handleReturn } from "./routes/return";
 import { statusPage } from "./routes/status-page";
 import { handleWebhook } from "./routes/webhook";
@@ -34,6 +34,7 @@ export function buildRouter(): AppRouter {
     .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
     .post("/v1/orders/:gateway/:order_id/refunds", createRefund)
     .get("/v1/orders/:gateway/:order_id/refunds/:refund_id", getRefund)
+    .post("/v1/orders/:gateway/:order_id/refunds/:refund_id/mark-failed", markRefundFailed)
     .get("/v1/deliveries", listDeliveries)
     .get("/v1/deliveries/:id", getDelivery)
     .post("/v1/deliveries/:id/retry", retryDelivery)

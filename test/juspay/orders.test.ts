@@ -218,6 +218,7 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
     ["VOIDED", "order status VOIDED", "failed"],
   ])("answers %s with the seeds' message", async (status, message, unified) => {
     const id = newOrderId("hjr");
+    await registerOrder(id, 10000);
     await simOrder(id, { status });
     const res = await handle(JSON.stringify({ order_id: id }));
     expect(res.status).toBe(200);
@@ -227,6 +228,7 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
 
   it("takes orderId from a form body too", async () => {
     const id = newOrderId("hjr");
+    await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const res = await handle(`orderId=${id}`, "application/x-www-form-urlencoded");
     expect(await res.json()).toMatchObject({ order_id: id, order_status: "CHARGED" });
@@ -250,8 +252,45 @@ describe("POST /handleJuspayResponse (the seeds' contract)", () => {
     expect(body.message).not.toBe("order payment done successfully");
   });
 
-  it("answers 404 for an order Juspay does not know", async () => {
-    await expectProblem(await handle(JSON.stringify({ order_id: newOrderId("none") })), 404, "gateway_not_found");
+  it("answers 404 for a registered order Juspay does not know", async () => {
+    const id = newOrderId("none");
+    await registerOrder(id, 10000);
+    await expectProblem(await handle(JSON.stringify({ order_id: id })), 404, "gateway_not_found");
+  });
+
+  it("spends no gateway call and stores nothing for 20 order ids checkpost never saw", async () => {
+    const ids = Array.from({ length: 20 }, () => newOrderId("oracle"));
+    for (const id of ids) await simOrder(id, { status: "CHARGED" });
+    for (const id of ids) await expectProblem(await handle(JSON.stringify({ order_id: id })), 404, "order_not_found");
+    for (const id of ids) expect(await gatewayCalls("juspay", `/orders/${id}`)).toHaveLength(0);
+    for (const id of ids.slice(0, 3)) {
+      await expectProblem(await api(`/v1/orders/juspay/${id}`), 404, "order_not_found");
+    }
+  });
+
+  it("answers a final order from checkpost's state, with no gateway call, however often it is asked", async () => {
+    const id = newOrderId("final");
+    await registerOrder(id, 10000);
+    await simOrder(id, { status: "CHARGED" });
+    expect(await (await handle(JSON.stringify({ order_id: id }))).json()).toMatchObject({ status: "succeeded" });
+    const calls = (await gatewayCalls("juspay", `/orders/${id}`)).length;
+    for (let i = 0; i < 10; i++) {
+      expect(await (await handle(JSON.stringify({ order_id: id }))).json()).toMatchObject({
+        order_status: "CHARGED",
+        message: "order payment done successfully",
+        status: "succeeded",
+      });
+    }
+    expect(await gatewayCalls("juspay", `/orders/${id}`)).toHaveLength(calls);
+  });
+
+  it("makes at most one status call per 2 seconds for a pending order, however often it is asked", async () => {
+    const id = newOrderId("burst");
+    await registerOrder(id, 10000);
+    await simOrder(id, { status: "PENDING_VBV" });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => handle(JSON.stringify({ order_id: id }))));
+    for (const res of answers) expect(res.status).toBe(200);
+    expect((await gatewayCalls("juspay", `/orders/${id}`)).length).toBeLessThanOrEqual(2);
   });
 });
 

@@ -159,13 +159,13 @@ describe("settings", () => {
     ["the pinned version", "2025-05-01", "2025-05-01"],
     ["the default when unset", "", "2024-06-24"],
   ])("sends %s in the version header", async (_name, setting, expected) => {
+    // A call the Worker makes with its own settings (status looks run inside the order's object).
     const id = newOrderId("ver");
-    await simOrder(id, { status: "NEW" });
-    await callWithEnv({ JUSPAY_API_VERSION: setting }, "/handleJuspayResponse", {
+    await callWithEnv({ JUSPAY_API_VERSION: setting }, "/v1/orders", {
       method: "POST",
-      json: { order_id: id },
+      json: { gateway: "juspay", order_id: id, amount: 100, currency: "INR" },
     });
-    const [sent] = await gatewayCalls("juspay", `/orders/${id}`);
+    const sent = (await gatewayCalls("juspay", "/session")).find((c) => c.body.includes(id));
     expect(sent?.headers["version"]).toBe(expected);
   });
 

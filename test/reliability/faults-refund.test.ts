@@ -17,6 +17,8 @@ interface RefundBody {
   gateway_reference: string | null;
   status: string;
   failure_code?: string | null;
+  requires_review?: boolean;
+  review_reason?: string | null;
 }
 
 /** A paid order checkpost knows as succeeded. */
@@ -36,7 +38,7 @@ async function getRefund(driver: Driver, orderId: string, refundId: string): Pro
 
 describe.each(DRIVER_LIST)("$gateway refunds under gateway faults", (driver) => {
   it.each(FAULTS)(
-    "answers a refund hit by $name with 202 pending, never sends it again, and resolves it later",
+    "answers a refund hit by $name with 202 pending, never sends it again, and later resolves it or flags it for review",
     async (c: FaultCase) => {
       const orderId = await paidOrder(driver);
       await addFault(driver.gateway, driver.refund(orderId), c.fault, null);
@@ -73,16 +75,29 @@ describe.each(DRIVER_LIST)("$gateway refunds under gateway faults", (driver) => 
           async () => (await getRefund(driver, orderId, pending.refund_id)).status === "succeeded",
         );
       } else {
-        // The gateway never got it: once it has not appeared for 30 minutes, it failed and its amount is released.
+        // The gateway never got it, but unknown is never failed: once it has not appeared for 30 minutes it is
+        // flagged for review, still pending, its amount still reserved.
         await runInDurableObject(objectOf(driver.gateway, orderId), (_o: OrderObject, state) => {
           state.storage.sql.exec("UPDATE refunds SET created_at = created_at - ?", 31 * 60 * 1000);
         });
         await alarmUntil(
           driver.gateway,
           orderId,
-          async () => (await getRefund(driver, orderId, pending.refund_id)).status === "failed",
+          async () => (await getRefund(driver, orderId, pending.refund_id)).requires_review === true,
         );
-        expect((await getRefund(driver, orderId, pending.refund_id)).failure_code).toBe("not_received_by_gateway");
+        expect(await getRefund(driver, orderId, pending.refund_id)).toMatchObject({
+          status: "pending",
+          review_reason: "not_found_at_gateway",
+        });
+        await expectProblem(
+          await api(refundPath(driver, orderId), {
+            method: "POST",
+            json: { amount: 6001 },
+            headers: { "idempotency-key": `k-after-${orderId}` },
+          }),
+          422,
+          "refund_exceeds_available",
+        );
       }
       expect(await driver.calls(driver.refund(orderId), orderId)).toBe(1);
     },

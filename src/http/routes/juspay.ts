@@ -11,7 +11,6 @@ import { parseJsonBody, decodeUtf8 } from "../../core/body";
 import { type OrderRef } from "../../core/model";
 import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
 import { fetchJuspayStatus, listMandates, revokeMandate, updateOrder } from "../../gateways/juspay/client";
-import { confirmedLook } from "../../gateways/look";
 import { juspayMoney, publicMandate, seedMessage } from "../../gateways/juspay/map";
 import { signSdkPayload } from "../../gateways/juspay/sdk";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
@@ -75,33 +74,47 @@ const REVIEW_MESSAGE = "order payment under review: the amount does not match th
  * does not match the registered order turns the message into a review notice instead of "done successfully".
  */
 export async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Promise<Response> {
-  // Juspay's bound gateway: its `fetchStatus` is `fetchJuspayStatus` with these settings (gateways/juspay/gateway.ts).
-  const { client } = requireGateway("juspay", rc);
+  requireGateway("juspay", rc);
   const orderId = await responseOrderId(request);
   if (orderId === null) {
     const message = "order_id not present or cannot be empty";
     throw new HttpError(proxyError("validation_failed", { detail: message, fields: [{ path: "order_id", message }] }));
   }
   const ref = juspayRef(orderId);
-  const stub = orderStub(rc.env, ref);
-  const looked = await confirmedLook({
-    gateway: client,
-    ref,
-    io: gatewayIO(rc),
+  // Public, so it spends no gateway call on an attacker's behalf (product.md §2): an order checkpost does not know is
+  // 404 with no call and nothing stored, a final one is answered from checkpost's state, and any other gets a look
+  // through the order's look budget.
+  const answer = await orderStub(rc.env, ref).look(ref, {
     source: "api",
+    trusted: false,
     note: "handleJuspayResponse",
-    observe: (input) => stub.observe(ref, input),
+    knownOnly: true,
+    finalFromState: true,
+    timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
   });
-  // Unanswered: the gateway's error as is; another order's answer: `order_mismatch`. Nothing is recorded either way.
-  if (!looked.ok) throw new HttpError(looked.error.error);
-  const { snapshot } = looked.value;
-  const observed = orThrow(looked.value.observed);
-  return json({
-    order_id: orderId,
-    order_status: snapshot.gatewayStatus,
-    message: observed.order.requires_review ? REVIEW_MESSAGE : seedMessage(snapshot.gatewayStatus),
-    status: observed.order.requires_review ? "requires_review" : observed.order.status,
-  });
+  switch (answer.kind) {
+    case "unknown":
+      throw new HttpError(proxyError("order_not_found"));
+    case "busy":
+      throw new HttpError(
+        proxyError("rate_limited", { retryAfter: Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) }),
+      );
+    case "failed":
+      // Unanswered: the gateway's error as is; another order's answer: `order_mismatch`. Nothing is recorded.
+      throw new HttpError(answer.failure.error);
+    case "held":
+    case "observed": {
+      const order = answer.kind === "held" ? answer.order : answer.result.order;
+      // Juspay's raw status as checkpost last confirmed it; an order no status call has seen yet is NEW there.
+      const gatewayStatus = order.gateway_status ?? "NEW";
+      return json({
+        order_id: orderId,
+        order_status: gatewayStatus,
+        message: order.requires_review ? REVIEW_MESSAGE : seedMessage(gatewayStatus),
+        status: order.requires_review ? "requires_review" : order.status,
+      });
+    }
+  }
 }
 
 /**

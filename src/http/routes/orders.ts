@@ -8,7 +8,6 @@ import { errorStatus, proxyError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor, type Money } from "../../core/money";
 import { orderToken } from "../../core/signing";
-import { confirmedLook } from "../../gateways/look";
 import type { CreatedOrder } from "../../gateways/types";
 import { orderStub } from "../../storage/order-object";
 import { type OrderRef } from "../../core/model";
@@ -166,19 +165,18 @@ async function createAtGateway(
 }
 
 export async function getOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const { ref, client } = requireOrder(request, rc);
+  const { ref } = requireOrder(request, rc);
   const query = orThrow(parseOrFail(RefreshQuerySchema, request.query));
   const stub = orderStub(rc.env, ref);
   if (query.refresh === "true") {
-    const looked = await confirmedLook({
-      gateway: client,
-      ref,
-      io: gatewayIO(rc),
+    // The merchant's own call: it joins a look in flight but is not held back by the look budget's gap.
+    const answer = await stub.look(ref, {
       source: "api",
-      observe: (input) => stub.observe(ref, input),
+      trusted: true,
+      timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
     });
-    if (!looked.ok) {
-      const { stage, error } = looked.error;
+    if (answer.kind === "failed") {
+      const { stage, error } = answer.failure;
       if (stage === "unanswered") {
         const known = await stub.get(ref);
         if (error.reason === "gateway_not_found" && !known) throw new HttpError(proxyError("order_not_found"));
@@ -188,8 +186,8 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
       // An answer about another order (`other_order`) is `order_mismatch`, and nothing is recorded.
       throw new HttpError(error);
     }
-    const observed = orThrow(looked.value.observed);
-    return json({ ...observed.order, refunds: await stub.refunds(ref) });
+    if (answer.kind !== "observed") throw new HttpError(proxyError("internal"));
+    return json({ ...answer.result.order, refunds: await stub.refunds(ref) });
   }
   const [order, refunds] = await Promise.all([stub.get(ref), stub.refunds(ref)]);
   if (!order) throw new HttpError(proxyError("order_not_found"));

@@ -8,11 +8,10 @@
 import { proxyError } from "../../core/errors";
 import type { PublicOrder } from "../../core/order";
 import { orderToken, signRedirectParams } from "../../core/signing";
-import { confirmedLook } from "../../gateways/look";
 import { orderStub } from "../../storage/order-object";
 import { readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
-import { gatewayIO, isValidOrderId, requireGateway } from "../gateway-context";
+import { isValidOrderId, requireGateway } from "../gateway-context";
 
 export async function handleReturn(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { adapter, client } = requireGateway(request.params["gateway"], rc);
@@ -35,30 +34,37 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
   const ref = { gateway: adapter.id, orderId };
   const stub = orderStub(rc.env, ref);
 
-  const looked = await confirmedLook({
-    gateway: client,
-    ref,
-    io: gatewayIO(rc),
+  // Through the order's look budget (storage/order/looks.ts): a replay of this leg for a succeeded order, or one
+  // within 2 s of the last look, is answered from checkpost's state with no gateway call.
+  const answer = await stub.look(ref, {
     source: "return",
+    trusted: false,
     note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
-    observe: (input) => stub.observe(ref, input),
+    timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
   });
-  if (!looked.ok) {
-    const { stage, error } = looked.error;
-    switch (stage) {
-      case "unanswered":
+  switch (answer.kind) {
+    case "observed":
+      return resultRedirect(answer.result.order, rc, new URL(request.url));
+    case "held":
+      return resultRedirect(answer.order, rc, new URL(request.url));
+    case "busy":
+      throw new HttpError(
+        proxyError("rate_limited", { retryAfter: Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) }),
+      );
+    case "unknown":
+      throw new HttpError(proxyError("order_not_found"));
+    case "failed": {
+      const { stage, error } = answer.failure;
+      if (stage === "unanswered") {
         // No state change; the alarm confirms the order once the gateway answers again.
         await stub.requestReconcile(ref, `return leg: ${error.reason}`);
         rc.log.warn("return leg status call failed", { gateway: adapter.id, order_id: orderId, reason: error.reason });
-        break;
-      case "other_order":
+      } else {
         rc.log.error("gateway status answered for another order", { gateway: adapter.id, order_id: orderId });
-        break;
+      }
+      throw new HttpError(error);
     }
-    throw new HttpError(error);
   }
-  const observed = orThrow(looked.value.observed);
-  return resultRedirect(observed.order, rc, new URL(request.url));
 }
 
 /** 303 to the merchant's return URL with the signed result, or to the hosted status page. */

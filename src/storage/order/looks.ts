@@ -58,6 +58,8 @@ export interface LookRequest {
   readonly knownOnly?: boolean;
   /** A final order is answered from its state (`/handleJuspayResponse`). */
   readonly finalFromState?: boolean;
+  /** The calling Worker's `GATEWAY_TIMEOUT_MS`: the request's deadline travels with it into the object. */
+  readonly timeoutMs?: number | undefined;
 }
 
 export type LookAnswer =
@@ -110,7 +112,7 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
       confirmedLook({
         gateway,
         ref,
-        io: deps.io,
+        io: request.timeoutMs === undefined ? deps.io : { ...deps.io, timeoutMs: request.timeoutMs },
         source: request.source,
         note: request.note,
         observe: (input) => deps.observe(input),

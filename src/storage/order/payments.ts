@@ -78,6 +78,15 @@ export function register(
       );
     }
   }
+  if (existing && (isFinalPayment(existing.status) || existing.requires_review) && existing.amount_confirmed !== true) {
+    // Money may have moved with an amount no status call confirmed: registering now must not certify one.
+    auditOrder(tx, existing, { source: "api", kind: "register", outcome: "unconfirmed", detail: asked });
+    return err(
+      proxyError("amount_unconfirmed", {
+        detail: `the order is already ${existing.requires_review ? "under review" : existing.status} and the gateway never confirmed its amount`,
+      }),
+    );
+  }
   const order: OrderRecord = {
     ...(existing ?? newOrder(ref.gateway, ref.orderId, tx.now)),
     amount: input.amount.minor,

@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { addFault, clearFaults, createdOrder, DRIVER_LIST, type CallSelector, type Driver } from "../drivers";
 import { captureLogs, expectProblem, gatewayCalls } from "../helpers";
-import { callShort, orderView } from "./support";
+import { callShort, orderView } from "../reliability/support";
 
 const REDIRECTS = [301, 302, 303, 307, 308] as const;
 

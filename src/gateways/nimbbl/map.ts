@@ -179,7 +179,11 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
 }
 
 /*
- * Verified webhooks → `WebhookEvent` (§2, §6.2). Dedupe keys are `nimbbl:<event_type>:<transaction_id>:<status>`.
+ * Verified webhooks → `WebhookEvent` (§2, §6.2). Dedupe keys come only from what the signature covers (product.md §2):
+ * `nimbbl:<transaction_type>:<transaction_id>:<status>`, all three from the signed tuple. §6.2's key starts with
+ * `event_type`, but a legacy event's `event_type` is not signed (§2: it only picks the formula), so anyone holding one
+ * signed body could post it under any number of made-up types, each a "new" event. The same signed tuple is the same
+ * event whatever it is labelled, and whichever envelope carried it (legacy, v4, encrypted).
  */
 
 /** [S2 `WebhookEvents`], [S3], [D3]. */
@@ -192,8 +196,8 @@ const PAYMENT_EVENTS = new Set([
 ]);
 export const REFUND_EVENTS = new Set(["refund_pending", "refund_success", "refund_failed"]);
 
-function dedupeKey(eventType: string, tuple: SignedTuple): string {
-  return `nimbbl:${eventType}:${tuple.transactionId}:${tuple.status}`;
+function dedupeKey(tuple: SignedTuple): string {
+  return `nimbbl:${tuple.type}:${tuple.transactionId}:${tuple.status}`;
 }
 
 /**
@@ -206,7 +210,7 @@ export function paymentEvent(eventType: string, tuple: SignedTuple): WebhookEven
     kind: PAYMENT_EVENTS.has(eventType) ? "payment" : "other",
     eventType,
     orderId: tuple.invoiceId,
-    dedupeKeys: [dedupeKey(eventType, tuple)],
+    dedupeKeys: [dedupeKey(tuple)],
     gatewayStatus: tuple.status,
     status: PAYMENT_EVENTS.has(eventType) ? mapPaymentStatus(tuple.status) : null,
     amount: null,
@@ -221,7 +225,7 @@ export function refundEvent(signed: NimbblSignedEvent, eventType: string, tuple:
     kind: "refund",
     eventType,
     orderId: tuple.invoiceId,
-    dedupeKeys: [dedupeKey(eventType, tuple)],
+    dedupeKeys: [dedupeKey(tuple)],
     gatewayStatus: tuple.status,
     status: null,
     amount: null,
@@ -237,7 +241,8 @@ export function refundEvent(signed: NimbblSignedEvent, eventType: string, tuple:
 
 /**
  * An event authenticated as a whole (decrypted or v4) whose inner object lacks the per-field shape, e.g. a compact
- * v4 event: it only names the order, which the Durable Object then looks up at Nimbbl.
+ * v4 event: it only names the order, which the Durable Object then looks up at Nimbbl. Its `event_type` was inside
+ * what the envelope authenticated, so the key may use it.
  */
 export function minimalEvent(event: JsonObject, eventType: string): WebhookEvent {
   const order = event["order"];

@@ -70,7 +70,10 @@ export interface StatusSnapshot {
   readonly orderId: string;
   readonly gatewayStatus: string;
   readonly status: PaymentStatus;
-  /** The amount to compare with the registered one (the order total, not a fee-inclusive charge). */
+  /**
+   * The amount to compare with the registered one: what the gateway says the order is paid for (Nimbbl: the capture,
+   * net of its own fee and discount lines), never a fee-inclusive charge.
+   */
   readonly amount: Money | null;
   /** The gateway gave an amount that cannot be read exactly (`amount` is then null): the order goes to review. */
   readonly amountUnreadable?: boolean;

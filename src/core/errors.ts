@@ -113,6 +113,11 @@ export interface ProxyError {
   readonly reason: ErrorReason;
   /** Safe for the wire: says what is wrong without echoing input or secrets. */
   readonly detail?: string;
+  /**
+   * Set when `detail` quotes a gateway's own error code (`core/gateway-code.ts`): gateway-supplied text, which
+   * http/respond.ts shows on `/v1` answers only and drops everywhere else.
+   */
+  readonly gatewayCode?: string;
   readonly fields?: readonly FieldIssue[];
   /** For the operator's log line only. Must not hold secrets, credentials or whole payloads. */
   readonly log?: Readonly<Record<string, string | number | boolean | null>>;

@@ -2,7 +2,8 @@
  * The one way adapters call a gateway: a timeout on every call, and every way a call can go wrong turned into a
  * `ProxyError` the caller can act on (issue 9's fault matrix): network failure, timeout, 5xx and 429 →
  * `gateway_unavailable`/`gateway_timeout` (502/504); 401/403 → `gateway_auth_failed`; 404 → `gateway_not_found`;
- * other 4xx → `gateway_rejected` carrying the gateway's own error code; a 2xx whose body is not JSON (HTML error
+ * other 4xx → `gateway_rejected` carrying the gateway's own error code (`core/gateway-code.ts`: marked as
+ * gateway-supplied, so only `/v1` answers quote it); a 2xx whose body is not JSON (HTML error
  * pages, truncated bodies, wrong content type) → `gateway_bad_response`.
  *
  * Redirects are never followed (`redirect: "manual"`, product.md §3): a gateway API never redirects, so a 3xx means
@@ -19,6 +20,7 @@
  * The timeout is the call's own, else `GatewayIO.timeoutMs` (the `GATEWAY_TIMEOUT_MS` setting), else 10 s.
  */
 import { proxyError, type ProxyError } from "../core/errors";
+import { gatewayCodeDetail } from "../core/gateway-code";
 import { err, ok, type Result } from "../core/result";
 import type { GatewayIO } from "./types";
 
@@ -92,7 +94,8 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
     );
   }
   const parsed = parseJson(text);
-  const code = parsed.ok && call.errorCode ? call.errorCode(parsed.value) : null;
+  // The gateway's own code: logged (bounded), and quoted in a `/v1` answer only when it looks like a code.
+  const code = parsed.ok && call.errorCode ? (call.errorCode(parsed.value)?.slice(0, 100) ?? null) : null;
   const meta = { gateway: call.gateway, operation: call.operation, http_status: response.status, gateway_code: code };
   if (response.status >= 300 && response.status < 400) {
     log(response.status, "redirect");
@@ -113,15 +116,11 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
   }
   if (response.status === 404) {
     log(response.status, "not_found");
-    return failed(
-      proxyError("gateway_not_found", { log: meta, ...(code ? { detail: `gateway error code ${code}` } : {}) }),
-    );
+    return failed(proxyError("gateway_not_found", { log: meta, ...gatewayCodeDetail(code) }));
   }
   if (response.status >= 400) {
     log(response.status, "rejected");
-    return failed(
-      proxyError("gateway_rejected", { log: meta, ...(code ? { detail: `gateway error code ${code}` } : {}) }),
-    );
+    return failed(proxyError("gateway_rejected", { log: meta, ...gatewayCodeDetail(code) }));
   }
   const contentType = response.headers.get("content-type") ?? "";
   if (!parsed.ok || !/\bjson\b/i.test(contentType)) {

@@ -170,6 +170,15 @@ export function publicMandate(mandate: JuspayListedMandate): Record<string, Json
   };
 }
 
+/**
+ * Juspay's status as a public answer may show it (`/handleJuspayResponse`'s `order_status`, the seeds' contract):
+ * one of the statuses juspay.md §4 documents (the table above), else `UNKNOWN`. An undocumented value is text from
+ * the gateway that checkpost never vetted, and public answers carry none (only `/v1` shows the raw status).
+ */
+export function publicJuspayStatus(status: string): JuspayStatus | "UNKNOWN" {
+  return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? (status as JuspayStatus) : "UNKNOWN";
+}
+
 /** The messages of the seeds' `/handleJuspayResponse` (seed 000), verbatim. */
 export function seedMessage(status: string): string {
   switch (status) {

@@ -7,7 +7,7 @@
  * Each gateway also says how to call its simulated API directly (the floors for routes that wait on a gateway):
  * the same status or refund call checkpost makes, with the same credentials, through the same workerd entry point.
  */
-import { createHmac } from "node:crypto";
+import { createHmac, hkdfSync } from "node:crypto";
 import { benchBindings } from "./lib.mjs";
 
 const B = benchBindings();
@@ -71,13 +71,14 @@ async function register(client, gateway, orderId, amount) {
 
 /**
  * checkpost's return token `t` for an order, which `POST /v1/orders` puts in the return URL it hands the gateway:
- * base64url(HMAC-SHA256(first MERCHANT_WEBHOOK_SECRET key, "checkpost:return:v1:<gateway>:<order id>"))
- * (src/core/signing.ts `orderToken`). Minted here because these orders are only registered (see `register`); if
- * the format changes, every valid return leg of the bench answers 401 and the run fails.
+ * base64url(HMAC-SHA256(HKDF-SHA-256(first CHECKPOST_SECRET key, salt "", info "checkpost/v1/return-token"),
+ * "<gateway>:<order id>")) (src/core/signing.ts `orderToken`). Minted here because these orders are only registered
+ * (see `register`); if the format changes, every valid return leg of the bench answers 401 and the run fails.
  */
 function returnToken(gateway, orderId) {
-  const key = Buffer.from((B.MERCHANT_WEBHOOK_SECRET ?? "").split(/\s+/)[0].slice("whsec_".length), "base64");
-  return createHmac("sha256", key).update(`checkpost:return:v1:${gateway}:${orderId}`).digest("base64url");
+  const ikm = Buffer.from((B.CHECKPOST_SECRET ?? "").split(/\s+/)[0], "base64");
+  const key = Buffer.from(hkdfSync("sha256", ikm, Buffer.alloc(0), "checkpost/v1/return-token", 32));
+  return createHmac("sha256", key).update(`${gateway}:${orderId}`).digest("base64url");
 }
 
 /** The return URL checkpost gives PhonePe and Nimbbl (`PUBLIC_BASE_URL/return/<gateway>?order_id=…&t=…`). */

@@ -71,6 +71,7 @@ async function main() {
       E2E_SIM_URL: `http://localhost:${ports.sim}`,
       E2E_API_KEY: vars.PROXY_API_KEYS.split(",")[0],
       E2E_WHSEC: vars.MERCHANT_WEBHOOK_SECRET.split(/\s+/)[0],
+      E2E_CHECKPOST_SECRET: vars.CHECKPOST_SECRET.split(/\s+/)[0],
       E2E_CHROMIUM: CHROMIUM,
       E2E_SHOTS: shots,
     });

@@ -3,18 +3,30 @@
  * `npm start`: runs checkpost (port 8787) and the gateway simulator with the demo merchant (port 8788) locally in
  * workerd via wrangler dev, with persisted local Durable Object and KV storage under .wrangler/state, and prints the
  * one URL to open: the demo merchant. On a fresh clone it creates .dev.vars from .dev.vars.example (simulator-only
- * values).
+ * values) with a freshly generated `CHECKPOST_SECRET`; an older .dev.vars without one gets one appended.
  */
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { demoMerchantVars, parseEnvFile, startStack, writeEnvFile } from "./local-stack.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const devVars = join(root, ".dev.vars");
+/** A new `CHECKPOST_SECRET`: 32 random bytes, base64 (product.md §1). */
+const newCheckpostSecret = () => randomBytes(32).toString("base64");
 if (!existsSync(devVars)) {
-  copyFileSync(join(root, ".dev.vars.example"), devVars);
-  console.log("created .dev.vars from .dev.vars.example (simulator credentials only)");
+  const example = readFileSync(join(root, ".dev.vars.example"), "utf8");
+  writeFileSync(devVars, example.replace(/^CHECKPOST_SECRET=.*$/m, `CHECKPOST_SECRET=${newCheckpostSecret()}`), {
+    mode: 0o600,
+  });
+  console.log("created .dev.vars from .dev.vars.example (simulator credentials only, a new CHECKPOST_SECRET)");
+} else if (!parseEnvFile(devVars).CHECKPOST_SECRET) {
+  appendFileSync(
+    devVars,
+    `\n# Added by npm start: keys checkpost's own tokens.\nCHECKPOST_SECRET=${newCheckpostSecret()}\n`,
+  );
+  console.log("added a new CHECKPOST_SECRET to .dev.vars (PhonePe return legs and the status page need it)");
 }
 
 const CHECKPOST_PORT = Number(process.env.CHECKPOST_PORT ?? 8787);

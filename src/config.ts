@@ -6,6 +6,7 @@
 import { setting, type Settings } from "./settings";
 import { parseLogLevel, type LogLevel } from "./core/log";
 import { parsePublicRateLimit, type RateLimitTier } from "./core/rate-limit";
+import { parseCheckpostSecret, type TokenSecrets } from "./core/signing";
 
 export interface Config {
   readonly publicBaseUrl: URL | null;
@@ -14,6 +15,8 @@ export interface Config {
   readonly apiKeys: readonly string[];
   /** Raw `whsec_…` keys in order; the first signs. */
   readonly merchantSecrets: readonly string[];
+  /** `CHECKPOST_SECRET`'s keys (checkpost's own tokens); empty: PhonePe return legs and the status page are off. */
+  readonly tokenSecrets: TokenSecrets;
   readonly logLevel: LogLevel;
   /** `GATEWAY_TIMEOUT_MS`; null: `callGateway`'s default. */
   readonly gatewayTimeoutMs: number | null;
@@ -69,6 +72,14 @@ function rateLimitSetting(env: Settings, problems: string[]): RateLimitTier | nu
   return parsed.tier;
 }
 
+/** `CHECKPOST_SECRET`, or no keys and one problem line that says what is off (never the value). */
+function tokenSecretsSetting(env: Settings, problems: string[]): TokenSecrets {
+  const parsed = parseCheckpostSecret(setting(env, "CHECKPOST_SECRET") ?? "");
+  if ("keys" in parsed) return parsed.keys;
+  problems.push(`CHECKPOST_SECRET ${parsed.problem}: PhonePe return legs and the status page are off`);
+  return [];
+}
+
 function readConfig(env: Settings): Config {
   const problems: string[] = [];
   const publicBaseUrl = urlSetting(env, "PUBLIC_BASE_URL", problems);
@@ -88,6 +99,7 @@ function readConfig(env: Settings): Config {
       .map((k) => k.trim())
       .filter(Boolean),
     merchantSecrets,
+    tokenSecrets: tokenSecretsSetting(env, problems),
     logLevel: parseLogLevel(setting(env, "LOG_LEVEL")),
     gatewayTimeoutMs: timeoutSetting(env, problems),
     publicRateLimit: rateLimitSetting(env, problems),

@@ -12,6 +12,8 @@ export interface Settings {
   PROXY_API_KEYS?: string;
   /** Secret: space-separated `whsec_…` keys; the first signs. */
   MERCHANT_WEBHOOK_SECRET?: string;
+  /** Secret only checkpost holds: base64 of ≥ 32 random bytes (space-separated to rotate); keys its own tokens. */
+  CHECKPOST_SECRET?: string;
   /** `debug | info | warn | error | silent`; `warn` turns per-request logging off (benchmarks). */
   LOG_LEVEL?: string;
   /** Most refunds one order may have (default 10). */

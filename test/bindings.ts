@@ -8,6 +8,8 @@ export const TEST_BINDINGS = {
   MERCHANT_WEBHOOK_URL: "http://sim.test/merchant/webhooks",
   PROXY_API_KEYS: "test-key-primary,test-key-secondary",
   MERCHANT_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2Vjb25kLWtleS1mb3Itcm90YXRpb24=",
+  // Only checkpost holds it: keys its own tokens (return `t`, status page link). A second key, as during rotation.
+  CHECKPOST_SECRET: "NtzMkhmA3qRpQiYeUPuVUeerhV+5lgA1f1dzxAVcxbM= ANTTpyUECOCUayk6KWa9evhYmZNAfoDeo2hawiHqcdM=",
   LOG_LEVEL: "info",
 
   JUSPAY_BASE_URL: "http://sim.test/juspay",

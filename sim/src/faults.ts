@@ -44,6 +44,8 @@ export async function faultResponse(fault: Fault, real?: Response): Promise<Resp
       })();
       return new Response(readable, { status: 200, headers: { "content-type": "application/json" } });
     }
+    case "redirect":
+      return new Response(null, { status: fault.status ?? 302, headers: { location: fault.location } });
     case "reset":
       // The closest a Worker gets to a connection reset: an error the caller sees as a network failure.
       throw new Error("simulated connection reset");

@@ -34,6 +34,10 @@ async function addAttempt(order: SimOrder, status: string, b: Record<string, unk
     id: nextTxnId(order),
     type: "payment",
     status: "new",
+    // What the customer paid: the order total plus fees minus discounts, or a `transaction_amount` the test sets. Nimbbl
+    // documents that the captured `transaction_amount` "is the final amount paid and can differ from `total_amount`"
+    // (nimbbl.md §1.1 "Binding to the merchant's order", §3 transaction enquiry fields); a capture for another amount
+    // is signed and reported exactly like any other (§1.1, §3).
     paise: toPaise(b["transaction_amount"]) ?? order.totalPaise + additional - offer,
     currency: str(b["currency"]) ?? order.currency,
     additionalPaise: additional,

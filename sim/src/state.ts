@@ -25,6 +25,11 @@ export type Fault =
   | { readonly kind: "timeout"; readonly ms?: number }
   | { readonly kind: "slow_body"; readonly ms: number }
   | { readonly kind: "reset" }
+  /**
+   * A 3xx pointing elsewhere (a hijacked DNS name, a misconfigured proxy, an http→https hop): a client that follows
+   * it sends the request, credentials and body included, to `location`.
+   */
+  | { readonly kind: "redirect"; readonly status?: 301 | 302 | 303 | 307 | 308; readonly location: string }
   /** Let the request through to the handler, then answer with this fault anyway (the gateway did the work). */
   | { readonly kind: "after_success"; readonly then: Exclude<Fault, { kind: "after_success" }> };
 

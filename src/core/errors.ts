@@ -27,6 +27,11 @@ export const ERROR_TABLE = {
   gateway_not_configured: { status: 404, code: "gateway_not_configured", title: "This gateway is not configured" },
   rate_limited: { status: 429, code: "rate_limited", title: "Too many requests: try again later" },
   order_not_found: { status: 404, code: "order_not_found", title: "No such order" },
+  status_page_not_configured: {
+    status: 404,
+    code: "status_page_not_configured",
+    title: "The hosted status page is off on this deployment",
+  },
   order_conflict: { status: 409, code: "order_conflict", title: "The order already exists with other details" },
   order_mismatch: { status: 422, code: "order_mismatch", title: "The gateway's answer is for another order" },
   amount_mismatch: { status: 422, code: "amount_mismatch", title: "The amount does not match the order" },
@@ -108,6 +113,11 @@ export interface ProxyError {
   readonly reason: ErrorReason;
   /** Safe for the wire: says what is wrong without echoing input or secrets. */
   readonly detail?: string;
+  /**
+   * Set when `detail` quotes a gateway's own error code (`core/gateway-code.ts`): gateway-supplied text, which
+   * http/respond.ts shows on `/v1` answers only and drops everywhere else.
+   */
+  readonly gatewayCode?: string;
   readonly fields?: readonly FieldIssue[];
   /** For the operator's log line only. Must not hold secrets, credentials or whole payloads. */
   readonly log?: Readonly<Record<string, string | number | boolean | null>>;

@@ -2,8 +2,14 @@
  * The one way adapters call a gateway: a timeout on every call, and every way a call can go wrong turned into a
  * `ProxyError` the caller can act on (issue 9's fault matrix): network failure, timeout, 5xx and 429 →
  * `gateway_unavailable`/`gateway_timeout` (502/504); 401/403 → `gateway_auth_failed`; 404 → `gateway_not_found`;
- * other 4xx → `gateway_rejected` carrying the gateway's own error code; a 2xx whose body is not JSON (HTML error
+ * other 4xx → `gateway_rejected` carrying the gateway's own error code (`core/gateway-code.ts`: marked as
+ * gateway-supplied, so only `/v1` answers quote it); a 2xx whose body is not JSON (HTML error
  * pages, truncated bodies, wrong content type) → `gateway_bad_response`.
+ *
+ * Redirects are never followed (`redirect: "manual"`, product.md §3): a gateway API never redirects, so a 3xx means
+ * something between checkpost and the gateway is wrong (a hijacked name, a proxy, a base URL with the wrong scheme),
+ * and following it would hand the request — `Authorization`, and for token requests the client secret in the body —
+ * to whatever the `Location` names. A 3xx is `gateway_unavailable`, logged with the target's host only, never retried.
  *
  * Retries: a call the caller marks `idempotent` (status reads, token requests) is sent once more, after a short
  * jittered pause, when it failed in a way a second try can fix at once: no connection, or a 5xx. Never after a
@@ -14,6 +20,7 @@
  * The timeout is the call's own, else `GatewayIO.timeoutMs` (the `GATEWAY_TIMEOUT_MS` setting), else 10 s.
  */
 import { proxyError, type ProxyError } from "../core/errors";
+import { gatewayCodeDetail } from "../core/gateway-code";
 import { err, ok, type Result } from "../core/result";
 import type { GatewayIO } from "./types";
 
@@ -72,6 +79,7 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
       method: call.method,
       headers: call.headers,
       ...(call.body !== undefined ? { body: call.body } : {}),
+      redirect: "manual",
       signal: AbortSignal.timeout(call.timeoutMs ?? io.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
     text = await response.text();
@@ -86,8 +94,14 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
     );
   }
   const parsed = parseJson(text);
-  const code = parsed.ok && call.errorCode ? call.errorCode(parsed.value) : null;
+  // The gateway's own code: logged (bounded), and quoted in a `/v1` answer only when it looks like a code.
+  const code = parsed.ok && call.errorCode ? (call.errorCode(parsed.value)?.slice(0, 100) ?? null) : null;
   const meta = { gateway: call.gateway, operation: call.operation, http_status: response.status, gateway_code: code };
+  if (response.status >= 300 && response.status < 400) {
+    log(response.status, "redirect");
+    io.log.warn("gateway answered a redirect, not followed", { ...meta, location_host: locationHost(response, call) });
+    return failed(proxyError("gateway_unavailable", { log: { ...meta, cause: "redirect" } }));
+  }
   if (response.status >= 500 || response.status === 429) {
     log(response.status, "unavailable");
     const retryAfter = Number(response.headers.get("retry-after"));
@@ -102,15 +116,11 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
   }
   if (response.status === 404) {
     log(response.status, "not_found");
-    return failed(
-      proxyError("gateway_not_found", { log: meta, ...(code ? { detail: `gateway error code ${code}` } : {}) }),
-    );
+    return failed(proxyError("gateway_not_found", { log: meta, ...gatewayCodeDetail(code) }));
   }
   if (response.status >= 400) {
     log(response.status, "rejected");
-    return failed(
-      proxyError("gateway_rejected", { log: meta, ...(code ? { detail: `gateway error code ${code}` } : {}) }),
-    );
+    return failed(proxyError("gateway_rejected", { log: meta, ...gatewayCodeDetail(code) }));
   }
   const contentType = response.headers.get("content-type") ?? "";
   if (!parsed.ok || !/\bjson\b/i.test(contentType)) {
@@ -119,6 +129,17 @@ async function callOnce(io: GatewayIO, call: GatewayCall): Promise<Attempt> {
   }
   log(response.status, null);
   return { ok: true, result: ok({ status: response.status, body: parsed.value, headers: response.headers }) };
+}
+
+/** Where a redirect pointed, for the operator: the host only (a URL may carry ids), or null when unreadable. */
+function locationHost(response: Response, call: GatewayCall): string | null {
+  const location = response.headers.get("location");
+  if (location === null) return null;
+  try {
+    return new URL(location, call.url).host.slice(0, 100);
+  } catch {
+    return null;
+  }
 }
 
 function parseJson(text: string): Result<unknown, null> {

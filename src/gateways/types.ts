@@ -70,7 +70,10 @@ export interface StatusSnapshot {
   readonly orderId: string;
   readonly gatewayStatus: string;
   readonly status: PaymentStatus;
-  /** The amount to compare with the registered one (the order total, not a fee-inclusive charge). */
+  /**
+   * The amount to compare with the registered one: what the gateway says the order is paid for (Nimbbl: the capture,
+   * net of its own fee and discount lines), never a fee-inclusive charge.
+   */
   readonly amount: Money | null;
   /** The gateway gave an amount that cannot be read exactly (`amount` is then null): the order goes to review. */
   readonly amountUnreadable?: boolean;
@@ -88,8 +91,11 @@ export interface CreateOrderInput {
   readonly metadata: Readonly<Record<string, string>> | null;
   /** `PUBLIC_BASE_URL/return/<gateway>`; the adapter adds what its gateway needs. */
   readonly returnUrl: URL;
-  /** checkpost's own token over the order (see `http/tokens.ts`), for gateways whose redirect is unsigned. */
-  readonly returnToken: string;
+  /**
+   * checkpost's own token over the order (`core/signing.ts` `orderToken`), for gateways whose redirect is unsigned;
+   * null when `CHECKPOST_SECRET` is unusable (a gateway with `needsReturnToken` is then never asked to create).
+   */
+  readonly returnToken: string | null;
   /** Ask for the SDK variant instead of a redirect, where the gateway has one. */
   readonly sdk: boolean;
   readonly expireAfterSeconds: number | null;
@@ -135,6 +141,8 @@ export interface GatewayAdapter {
   readonly amountUnit: AmountUnit;
   /** Settings without which the gateway is disabled (its routes answer 404 `gateway_not_configured`). */
   readonly requiredSettings: readonly SettingName[];
+  /** The return leg can only be verified with checkpost's own token `t` (PhonePe: its redirect is unsigned). */
+  readonly needsReturnToken: boolean;
   /** How long after an order is created a pending payment may still change at the gateway (reconciliation window). */
   readonly pollWindowMs: number;
   /** Binds the settings. Never throws: problems are returned, start-up never fails on configuration. */

@@ -2,8 +2,16 @@
  * THE place that turns an expected failure into a response (style.md §8.3): `application/problem+json` per RFC 9457,
  * `{type, title, status, code, detail?, errors?, request_id}`, or a short HTML page on browser-facing routes when the
  * client accepts `text/html`. Nothing here echoes input, secrets or payloads.
+ *
+ * Gateway-supplied text is decided here too, because only here is the audience known: a problem whose `detail`
+ * quotes a gateway's error code (`ProxyError.gatewayCode`, set by the gateway side) keeps it on `/v1` answers — the
+ * merchant's backend, which can act on it — and only while the code is still 1–64 characters of `[A-Za-z0-9_.:-]`
+ * (checked again: it may come back from storage, e.g. an idempotent replay). On every other route (return legs, the
+ * status page, `/handleJuspayResponse`, webhooks) the customer's browser or an unauthenticated caller is reading, so
+ * the detail is dropped and only checkpost's own code and title remain.
  */
 import { ERROR_TABLE, errorStatus, problemDocument, type ProxyError } from "../core/errors";
+import { safeGatewayCode } from "../core/gateway-code";
 import type { StoredAnswer } from "../core/idempotency";
 
 const BROWSER_PREFIXES = ["/return/", "/status/"];
@@ -17,11 +25,26 @@ function wantsHtml(request: Request): boolean {
   return /\btext\/html\b/i.test(accept);
 }
 
-export function problemResponse(error: ProxyError, request: Request, requestId: string): Response {
+/** Whether the answer goes to the merchant's backend (`/v1`, API-key authenticated). */
+function isMerchantApi(pathname: string): boolean {
+  return pathname.startsWith("/v1/");
+}
+
+/** The error as this audience may see it: without gateway-supplied text outside `/v1`, or when it is not a code. */
+export function forAudience(error: ProxyError, merchantApi: boolean): ProxyError {
+  if (error.gatewayCode === undefined) return error;
+  if (merchantApi && safeGatewayCode(error.gatewayCode) !== null) return error;
+  const { detail: _detail, gatewayCode: _code, ...rest } = error;
+  return rest;
+}
+
+export function problemResponse(original: ProxyError, request: Request, requestId: string): Response {
+  const pathname = new URL(request.url).pathname;
+  const error = forAudience(original, isMerchantApi(pathname));
   const row = ERROR_TABLE[error.reason];
   const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
   if (error.retryAfter !== undefined) headers.set("retry-after", String(error.retryAfter));
-  if (isBrowserRoute(new URL(request.url).pathname) && wantsHtml(request)) {
+  if (isBrowserRoute(pathname) && wantsHtml(request)) {
     headers.set("content-type", "text/html; charset=utf-8");
     return new Response(problemPage(row.status, row.title, requestId), { status: row.status, headers });
   }
@@ -68,7 +91,8 @@ export function renderAnswer(answer: StoredAnswer, replayed: boolean): Response 
         ? { status: answer.outcome === "accepted" ? 201 : 202, body: JSON.stringify(answer.refund) }
         : {
             status: errorStatus(answer.error),
-            body: JSON.stringify(problemDocument(answer.error, answer.requestId)),
+            // Stored answers are `/v1` answers (refunds); the gateway's code is checked again on the way out.
+            body: JSON.stringify(problemDocument(forAudience(answer.error, true), answer.requestId)),
           };
   return new Response(rendered.body, {
     status: rendered.status,

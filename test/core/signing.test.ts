@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { canonicalParams, orderToken, signRedirectParams, verifyOrderToken } from "../../src/core/signing";
+import {
+  canonicalParams,
+  orderToken,
+  parseCheckpostSecret,
+  signRedirectParams,
+  verifyOrderToken,
+} from "../../src/core/signing";
 import { authenticateApiKey } from "../../src/http/auth";
+import { CHECKPOST_KEYS, checkpostToken, parsedTokenSecrets } from "../tokens";
 
 const KEY = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER = "whsec_c2Vjb25kLWtleS1mb3Itcm90YXRpb24=";
@@ -47,23 +54,55 @@ describe("the signed return redirect", () => {
 });
 
 describe("checkpost's order tokens", () => {
+  // Keyed by CHECKPOST_SECRET (test/bindings.ts): the first and the second, rotated, key.
+  const [FIRST, SECOND] = parsedTokenSecrets() as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+
   it("verifies a token it minted for the same purpose, gateway and order", async () => {
-    const t = (await orderToken([KEY], "return", "phonepe", "MO1")) ?? "";
-    expect(await verifyOrderToken([KEY], "return", "phonepe", "MO1", t)).toBe(true);
+    const t = (await orderToken([FIRST], "return", "phonepe", "MO1")) ?? "";
+    expect(await verifyOrderToken([FIRST], "return", "phonepe", "MO1", t)).toBe(true);
   });
   it("refuses the token for another order, gateway or purpose", async () => {
-    const t = (await orderToken([KEY], "return", "phonepe", "MO1")) ?? "";
-    expect(await verifyOrderToken([KEY], "return", "phonepe", "MO2", t)).toBe(false);
-    expect(await verifyOrderToken([KEY], "return", "nimbbl", "MO1", t)).toBe(false);
-    expect(await verifyOrderToken([KEY], "status", "phonepe", "MO1", t)).toBe(false);
+    const t = (await orderToken([FIRST], "return", "phonepe", "MO1")) ?? "";
+    expect(await verifyOrderToken([FIRST], "return", "phonepe", "MO2", t)).toBe(false);
+    expect(await verifyOrderToken([FIRST], "return", "nimbbl", "MO1", t)).toBe(false);
+    expect(await verifyOrderToken([FIRST], "status", "phonepe", "MO1", t)).toBe(false);
   });
   it("accepts a token minted with an older key while keys rotate", async () => {
-    const t = (await orderToken([OTHER], "return", "phonepe", "MO1")) ?? "";
-    expect(await verifyOrderToken([KEY, OTHER], "return", "phonepe", "MO1", t)).toBe(true);
-    expect(await verifyOrderToken([KEY], "return", "phonepe", "MO1", t)).toBe(false);
+    const t = (await orderToken([SECOND], "return", "phonepe", "MO1")) ?? "";
+    expect(await verifyOrderToken([FIRST, SECOND], "return", "phonepe", "MO1", t)).toBe(true);
+    expect(await verifyOrderToken([FIRST], "return", "phonepe", "MO1", t)).toBe(false);
   });
   it("refuses an empty token", async () => {
-    expect(await verifyOrderToken([KEY], "return", "phonepe", "MO1", "")).toBe(false);
+    expect(await verifyOrderToken([FIRST], "return", "phonepe", "MO1", "")).toBe(false);
+  });
+  it("mints exactly HMAC(HKDF-SHA-256(secret, info = the purpose's label), gateway:order_id), as documented", async () => {
+    expect(await orderToken([FIRST, SECOND], "return", "phonepe", "MO1")).toBe(
+      await checkpostToken("return", "phonepe", "MO1", CHECKPOST_KEYS[0]),
+    );
+    expect(await orderToken([FIRST], "status", "nimbbl", "o-2")).toBe(await checkpostToken("status", "nimbbl", "o-2"));
+  });
+  it("mints nothing and verifies nothing without a CHECKPOST_SECRET", async () => {
+    expect(await orderToken([], "return", "phonepe", "MO1")).toBeNull();
+    const t = await checkpostToken("return", "phonepe", "MO1");
+    expect(await verifyOrderToken([], "return", "phonepe", "MO1", t)).toBe(false);
+  });
+});
+
+describe("CHECKPOST_SECRET", () => {
+  it("takes one or more base64 values of at least 32 bytes, space-separated, the first first", () => {
+    const parsed = parseCheckpostSecret(CHECKPOST_KEYS.join(" "));
+    expect("keys" in parsed && parsed.keys.map((k) => k.byteLength)).toEqual([32, 32]);
+  });
+  it.each([
+    ["missing", "", "is not set"],
+    ["short (31 bytes)", btoa("x".repeat(31)), "key #1 is not base64 of at least 32 bytes"],
+    ["not base64", "not*base64*at*all*but*long*enough*to*pass*a*length*check", "key #1"],
+    ["one bad rotated key", `${CHECKPOST_KEYS[0]} ${btoa("short")}`, "key #2"],
+    ["a whsec_ key", KEY, "key #1"],
+  ])("is unusable when %s, and the problem never holds the value", (_name, raw, problem) => {
+    const parsed = parseCheckpostSecret(raw);
+    expect("problem" in parsed && parsed.problem).toContain(problem);
+    if ("problem" in parsed && raw) expect(parsed.problem).not.toContain(raw.split(" ").at(-1));
   });
 });
 

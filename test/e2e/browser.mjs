@@ -2,7 +2,7 @@
  * Shared by the browser tests (run by scripts/e2e.mjs, which sets the E2E_* variables): Debian's chromium driven by
  * playwright-core, a fresh profile per file, a phone-sized window, screenshots in test-results/e2e/.
  */
-import { createHmac } from "node:crypto";
+import { createHmac, hkdfSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ export const env = {
   sim: process.env.E2E_SIM_URL ?? "",
   apiKey: process.env.E2E_API_KEY ?? "",
   whsec: process.env.E2E_WHSEC ?? "",
+  checkpostSecret: process.env.E2E_CHECKPOST_SECRET ?? "",
   shots: process.env.E2E_SHOTS ?? "test-results/e2e",
 };
 
@@ -86,11 +87,13 @@ export async function checkpostApi(path, init = {}) {
 }
 
 /**
- * The status page link checkpost builds for an order: `?t=` is base64url HMAC-SHA256, keyed by the first `whsec_`
- * key's bytes, of `checkpost:status:v1:<gateway>:<order_id>` (src/core/signing.ts).
+ * The status page link checkpost builds for an order: `?t=` is base64url HMAC-SHA256 of `<gateway>:<order_id>`,
+ * keyed by HKDF-SHA-256 of the first `CHECKPOST_SECRET` key with an empty salt and the label
+ * `checkpost/v1/status-token` (src/core/signing.ts).
  */
 export function statusPageUrl(gateway, orderId) {
-  const key = Buffer.from(env.whsec.slice("whsec_".length), "base64");
-  const t = createHmac("sha256", key).update(`checkpost:status:v1:${gateway}:${orderId}`).digest("base64url");
+  const ikm = Buffer.from(env.checkpostSecret, "base64");
+  const key = Buffer.from(hkdfSync("sha256", ikm, Buffer.alloc(0), "checkpost/v1/status-token", 32));
+  const t = createHmac("sha256", key).update(`${gateway}:${orderId}`).digest("base64url");
   return `${env.checkpost.replace("127.0.0.1", "localhost")}/status/${gateway}/${orderId}?t=${t}`;
 }

@@ -8,8 +8,8 @@ import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/core/log";
 import { GATEWAYS } from "../../src/gateways";
 import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
-import { TEST_BINDINGS } from "../bindings";
 import { api, expectProblem, gatewayCalls, sim, uniqueOrderId } from "../helpers";
+import { checkpostToken } from "../tokens";
 import { ACCESS_KEY, createOrder, countCalls, outcome } from "./support";
 
 function gateway(): ConfiguredGateway {
@@ -29,16 +29,9 @@ async function createCall(orderId: string): Promise<any> {
   return { ...mine[0], json: JSON.parse(mine[0].body) };
 }
 
-/** checkpost's return token, computed here from its documented form: HMAC(whsec key, `checkpost:return:v1:…`). */
-async function expectedToken(orderId: string): Promise<string> {
-  const secret = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0] ?? "";
-  const raw = Uint8Array.from(atob(secret.slice("whsec_".length)), (c) => c.charCodeAt(0));
-  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`checkpost:return:v1:nimbbl:${orderId}`));
-  return btoa(String.fromCharCode(...new Uint8Array(mac)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+/** checkpost's return token, computed here from its documented form (test/tokens.ts). */
+function expectedToken(orderId: string): Promise<string> {
+  return checkpostToken("return", "nimbbl", orderId);
 }
 
 describe("POST /v1/orders with gateway nimbbl", () => {

@@ -153,6 +153,62 @@ describe("merchant token", () => {
   });
 });
 
+/**
+ * KV as it fails in production: the operation rejects (an outage, `KV PUT failed: 429 Too Many Requests` past the
+ * one-write-per-second-per-key limit). Each listed operation throws; the others go to the real local KV.
+ */
+function failingKv(...failing: ("get" | "put" | "delete")[]): KVNamespace {
+  const real = env.KV;
+  const fail = (op: string) => () =>
+    Promise.reject(new Error(`KV ${op.toUpperCase()} failed: 503 Service Unavailable`));
+  return {
+    get: failing.includes("get") ? fail("get") : real.get.bind(real),
+    put: failing.includes("put") ? fail("put") : real.put.bind(real),
+    delete: failing.includes("delete") ? fail("delete") : real.delete.bind(real),
+  } as unknown as KVNamespace;
+}
+
+function ioWith(kv: KVNamespace): GatewayIO {
+  return { ...io(), kv };
+}
+
+describe("the token cache when KV fails", () => {
+  it("a KV outage on every read and write fails no Nimbbl call: the token is fetched once and used from memory", async () => {
+    const { accessKey, gateway } = merchant();
+    const broken = ioWith(failingKv("get", "put", "delete"));
+    const orderId = uniqueOrderId("nbkv");
+    const created = await gateway.createOrder(
+      {
+        orderId,
+        amount: { minor: 1250, currency: "INR" },
+        customer: null,
+        description: null,
+        metadata: null,
+        returnUrl: new URL("https://checkpost.test/return/nimbbl"),
+        returnToken: "t",
+        sdk: false,
+        expireAfterSeconds: null,
+      },
+      broken,
+    );
+    expect(created.ok).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await gateway.fetchStatus(orderId, broken)).ok).toBe(true);
+    expect(await countCalls("generate-token", accessKey)).toBe(1);
+    expect(await env.KV.get(await kvKeyFor(accessKey))).toBeNull();
+  });
+
+  it("a refused token whose KV delete fails is never taken back from KV: the one retry gets a new token", async () => {
+    const { accessKey, gateway } = merchant();
+    const orderId = await orderAt(gateway);
+    const stale = await env.KV.get(await kvKeyFor(accessKey));
+    expect(stale).not.toBeNull();
+    await sim(`/__control/nimbbl/merchants/${accessKey}`, { method: "POST", json: { expire_tokens: true } });
+    expect((await gateway.fetchStatus(orderId, ioWith(failingKv("delete")))).ok).toBe(true);
+    expect(await countCalls("generate-token", accessKey)).toBe(2);
+    expect(await countCalls("transaction-enquiry", orderId)).toBe(2);
+  });
+});
+
 describe("configuration", () => {
   it("treats a malformed NIMBBL_BASE_URL as misconfigured, naming the setting", () => {
     const e: Env = { ...env, NIMBBL_BASE_URL: "api.nimbbl.tech/api" };

@@ -144,13 +144,15 @@ describe("the enquiry as a snapshot", () => {
   });
 
   it("compares the original amount when Nimbbl converted the currency", () => {
-    const snap = snapshotFromEnquiry(
-      enquiry(["succeeded"], {
-        total_amount: 1000,
-        currency: "INR",
-        currency_conversion: { original_currency: "USD", converted_currency: "INR", original_total_amount: 10 },
-      }),
-    );
+    const body = enquiry(["succeeded"], {
+      total_amount: 1000,
+      currency: "INR",
+      currency_conversion: { original_currency: "USD", converted_currency: "INR", original_total_amount: 10 },
+    });
+    // The capture is in the converted currency (§4) and, as the amount compared is now the capture, matches the
+    // converted total: the fixture's default 12.50 would be a capture for less than the order.
+    Object.assign(body.transaction?.[0] ?? {}, { transaction_amount: 1000, transaction_currency: "INR" });
+    const snap = snapshotFromEnquiry(body);
     expect(snap.amount).toEqual({ minor: 1000, currency: "USD" });
   });
 
@@ -175,6 +177,67 @@ describe("the enquiry as a snapshot", () => {
         amount: { minor: 500, currency: "INR" },
       },
     ]);
+  });
+});
+
+describe("the amount compared is what the deciding attempt captured", () => {
+  const snap = (txn: Record<string, unknown>, order: Record<string, unknown> = {}) =>
+    snapshotFromEnquiry({
+      transaction: [
+        { nimbbl_transaction_id: "o_1-0", transaction_type: "payment", payment_status: "succeeded", ...txn },
+      ],
+      order: { invoice_id: "inv1", status: "completed", total_amount: 12.5, currency: "INR", ...order },
+    } as NimbblEnquiryResponse);
+
+  it("takes transaction_amount in transaction_currency, not the order total checkpost sent", () => {
+    expect(snap({ transaction_amount: 10, transaction_currency: "INR" }).amount).toEqual({
+      minor: 1000,
+      currency: "INR",
+    });
+    expect(snap({ transaction_amount: 12.5, transaction_currency: "USD" }).amount).toEqual({
+      minor: 1250,
+      currency: "USD",
+    });
+  });
+
+  it("takes Nimbbl's convenience fee and offer discount back out of the capture", () => {
+    expect(snap({ transaction_amount: "14.50", additional_charges: 2 }).amount).toEqual({
+      minor: 1250,
+      currency: "INR",
+    });
+    expect(snap({ transaction_amount: "11.50", offer_discount: "1.00" }).amount).toEqual({
+      minor: 1250,
+      currency: "INR",
+    });
+  });
+
+  it("marks an amount it cannot read exactly as unreadable, with no amount", () => {
+    for (const txn of [
+      { transaction_amount: 12.505 },
+      { transaction_amount: "12.50.1" },
+      { transaction_amount: 12.5, additional_charges: "0.001" },
+      { transaction_amount: 12.5, transaction_currency: "XYZ" },
+      { transaction_amount: 1, additional_charges: 2 },
+    ]) {
+      const s = snap(txn);
+      expect(s.amount, JSON.stringify(txn)).toBeNull();
+      expect(s.amountUnreadable, JSON.stringify(txn)).toBe(true);
+    }
+  });
+
+  it("has no amount, and nothing unreadable, when the attempt states none", () => {
+    const s = snap({});
+    expect(s.amount).toBeNull();
+    expect(s.amountUnreadable).toBeUndefined();
+  });
+
+  it("compares the capture itself when it does not match Nimbbl's converted total", () => {
+    const conv = { original_currency: "USD", converted_currency: "INR", original_total_amount: 10 };
+    const s = snap(
+      { transaction_amount: 900, transaction_currency: "INR" },
+      { total_amount: 1000, currency_conversion: conv },
+    );
+    expect(s.amount).toEqual({ minor: 90_000, currency: "INR" });
   });
 });
 

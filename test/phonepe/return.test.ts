@@ -61,7 +61,7 @@ describe("GET /return/phonepe", () => {
     expect(redirectParams(res)).toMatchObject({ order_id: orderId, status: "succeeded", amount: "49900" });
   });
 
-  it("accepts a token minted under the second, rotated MERCHANT_WEBHOOK_SECRET key", async () => {
+  it("accepts a token minted under the second, rotated CHECKPOST_SECRET key", async () => {
     const orderId = newOrderId();
     await createOrder(orderId);
     const res = await returnLeg(orderId, await returnToken(orderId, 1));

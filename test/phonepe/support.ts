@@ -1,12 +1,13 @@
 /**
  * Helpers for the PhonePe tests. Expected header values and return tokens are computed here with WebCrypto straight
- * from the documented algorithms (phonepe.md §5; the `t` token's HMAC in src/core/signing.ts's documentation),
- * never by calling the verifiers or signers under test.
+ * from the documented algorithms (phonepe.md §5; the `t` token in test/tokens.ts, from src/core/signing.ts's
+ * documentation), never by calling the verifiers or signers under test.
  */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
 import { api, gatewayCalls, sim, uniqueOrderId, type RecordedCall } from "../helpers";
+import { CHECKPOST_KEYS, checkpostToken, parsedTokenSecrets } from "../tokens";
 import { createLogger } from "../../src/core/log";
 import type { PhonePeSettings } from "../../src/gateways/phonepe/config";
 import { phonepeGateway } from "../../src/gateways/phonepe/gateway";
@@ -49,18 +50,9 @@ export function callbackHeader(
   return sha256Hex(`${username}:${password}`);
 }
 
-/** checkpost's return token: base64url HMAC-SHA256(whsec key bytes, `checkpost:return:v1:phonepe:<orderId>`). */
-export async function returnToken(orderId: string, keyIndex = 0): Promise<string> {
-  const whsec = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[keyIndex] ?? "";
-  const raw = Uint8Array.from(atob(whsec.slice("whsec_".length)), (c) => c.charCodeAt(0));
-  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`checkpost:return:v1:phonepe:${orderId}`)),
-  );
-  return btoa(String.fromCharCode(...mac))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+/** checkpost's return token under the `keyIndex`th `CHECKPOST_SECRET` key (computed independently: test/tokens.ts). */
+export function returnToken(orderId: string, keyIndex = 0): Promise<string> {
+  return checkpostToken("return", "phonepe", orderId, CHECKPOST_KEYS[keyIndex] ?? "");
 }
 
 /** The KV key the token cache must use: `tok:phonepe:` + hex SHA-256 of `authUrl\nclientId\nclientVersion`. */
@@ -86,7 +78,7 @@ export function freshSettings(overrides: Partial<PhonePeSettings> = {}): PhonePe
     },
     webhookUsername: TEST_BINDINGS.PHONEPE_WEBHOOK_USERNAME,
     webhookPassword: TEST_BINDINGS.PHONEPE_WEBHOOK_PASSWORD,
-    merchantSecrets: TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" "),
+    tokenSecrets: parsedTokenSecrets(),
     ...overrides,
   };
 }

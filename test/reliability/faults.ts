@@ -49,6 +49,13 @@ export const FAULTS: readonly FaultCase[] = [
     retryable: false,
     reached: true,
   },
+  {
+    name: "a redirect elsewhere",
+    fault: { kind: "redirect", status: 307, location: "http://attacker.test/redirected" },
+    status: 502,
+    retryable: false,
+    reached: false,
+  },
   { name: "a truncated body", fault: { kind: "truncated" }, status: 502, retryable: false, reached: true },
   { name: "a slow body", fault: { kind: "slow_body", ms: LATE }, status: 504, retryable: false, reached: true },
 ];

@@ -31,8 +31,8 @@ const REVIEWED: readonly { file: string; text: RegExp; why: string }[] = [
   },
   {
     file: "gateways/nimbbl/token.ts",
-    text: /token === refused/,
-    why: "compares two tokens checkpost fetched itself: the cached one and the one Nimbbl just refused",
+    text: /token (===|!==) refused(Tokens\.get)?/,
+    why: "compares two tokens checkpost fetched itself: the cached (memory or KV) one and the one Nimbbl refused",
   },
 ];
 

@@ -29,6 +29,7 @@ async function secrets(): Promise<string[]> {
     ...B.PROXY_API_KEYS.split(","),
     ...whsec,
     ...whsec.map((k) => k.slice("whsec_".length)),
+    ...B.CHECKPOST_SECRET.split(" "),
     ...perGateway.flat(),
   ];
 }

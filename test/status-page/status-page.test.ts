@@ -1,24 +1,16 @@
 /**
  * The hosted status page (`GET /status/:gateway/:order_id?t=…`, product.md §2). Orders are moved through the PhonePe
  * simulator and confirmed with `?refresh=true`; the page token is computed here with WebCrypto from its documented
- * construction (src/core/signing.ts: base64url HMAC-SHA256 of `checkpost:status:v1:<gateway>:<order_id>` under the
- * first `whsec_` key), never by calling checkpost's signer.
+ * construction (test/tokens.ts, after src/core/signing.ts: HKDF of the first `CHECKPOST_SECRET` key per purpose),
+ * never by calling checkpost's signer.
  */
 import { describe, expect, it } from "vitest";
-import { TEST_BINDINGS } from "../bindings";
 import { api, call } from "../helpers";
 import { createOrder, newOrderId, simJson } from "../phonepe/support";
+import { checkpostToken } from "../tokens";
 
-async function orderToken(purpose: string, orderId: string): Promise<string> {
-  const whsec = TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0] ?? "";
-  const raw = Uint8Array.from(atob(whsec.slice("whsec_".length)), (c) => c.charCodeAt(0));
-  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const message = new TextEncoder().encode(`checkpost:${purpose}:v1:phonepe:${orderId}`);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
-  return btoa(String.fromCharCode(...mac))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+function orderToken(purpose: "return" | "status", orderId: string): Promise<string> {
+  return checkpostToken(purpose, "phonepe", orderId);
 }
 
 const statusToken = (orderId: string) => orderToken("status", orderId);

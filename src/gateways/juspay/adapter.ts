@@ -17,6 +17,8 @@ export const juspayAdapter: GatewayAdapter = {
   id: "juspay",
   amountUnit: "major",
   requiredSettings: JUSPAY_REQUIRED_SETTINGS,
+  // Juspay signs its own redirect (juspay.md §3): no token of checkpost's is needed.
+  needsReturnToken: false,
   // A failed transaction can still turn CHARGED (conflicted transaction; auto-refund after ~10 minutes by default),
   // pre-auth holds wait for capture, and retries on the same order id are possible (juspay.md §4): two days of polls.
   pollWindowMs: 2 * 24 * 60 * 60 * 1000,

@@ -134,11 +134,15 @@ export function toSnapshot(order: JuspayOrder): Result<StatusSnapshot, ProxyErro
   // NOT_FOUND (40) is "order unknown to Juspay" (§4), whatever HTTP status carried it.
   if (order.status === "NOT_FOUND") return err(proxyError("gateway_not_found", { detail: "Juspay: NOT_FOUND" }));
   const currency = orderCurrency(order);
+  const amount = juspayMoney(order.amount, currency);
+  // An amount Juspay gave that is not exact rupees and paise (`100.005`, an unknown currency) settles nothing.
+  const unreadable = amount === null && order.amount !== null && order.amount !== undefined;
   return ok({
     orderId: order.order_id,
     gatewayStatus: order.status,
     status: mapJuspayStatus(order.status),
-    amount: juspayMoney(order.amount, currency),
+    amount,
+    ...(unreadable ? { amountUnreadable: true } : {}),
     gatewayOrderRef: order.id ?? null,
     details: orderDetails(order),
     refunds: (order.refunds ?? []).map((r) => toRefundHint(r, currency)),
@@ -164,6 +168,15 @@ export function publicMandate(mandate: JuspayListedMandate): Record<string, Json
     payment_method_type: shown(mandate.payment_info?.payment_method_type),
     payment_method: shown(mandate.payment_info?.payment_method),
   };
+}
+
+/**
+ * Juspay's status as a public answer may show it (`/handleJuspayResponse`'s `order_status`, the seeds' contract):
+ * one of the statuses juspay.md §4 documents (the table above), else `UNKNOWN`. An undocumented value is text from
+ * the gateway that checkpost never vetted, and public answers carry none (only `/v1` shows the raw status).
+ */
+export function publicJuspayStatus(status: string): JuspayStatus | "UNKNOWN" {
+  return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? (status as JuspayStatus) : "UNKNOWN";
 }
 
 /** The messages of the seeds' `/handleJuspayResponse` (seed 000), verbatim. */

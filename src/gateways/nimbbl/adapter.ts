@@ -22,13 +22,14 @@ export const nimbblAdapter: GatewayAdapter = {
   id: "nimbbl",
   amountUnit: "major",
   requiredSettings: NIMBBL_REQUIRED_SETTINGS,
+  needsReturnToken: false,
   pollWindowMs: POLL_WINDOW_MS,
   configure(env, config) {
     const missing = missingSettings(env, this.requiredSettings);
     if (missing.length) return disabled(missing);
     const read = nimbblSettings(env);
     if ("problems" in read) return { state: "misconfigured", problems: read.problems };
-    return { state: "enabled", gateway: nimbblGateway(read.settings, config.merchantSecrets) };
+    return { state: "enabled", gateway: nimbblGateway(read.settings, config.tokenSecrets) };
   },
   mapStatus: mapGatewayStatus,
   isValidOrderId: (id) => /^[A-Za-z0-9_-]{1,63}$/.test(id),

@@ -16,6 +16,7 @@
  * a timeout is never resolved by sending again blindly. Nothing here touches storage (the token cache aside).
  */
 import { proxyError, type ProxyError } from "../../core/errors";
+import { gatewayCodeDetail } from "../../core/gateway-code";
 import { CURRENCY_EXPONENTS, fromMajor, toMajorNumber, toMajorString, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway, type GatewayReply } from "../http";
@@ -72,8 +73,8 @@ export async function nimbblRequest(
       io.log.warn("nimbbl answered an error body", { operation: call.operation, gateway_code: code });
       return err(
         proxyError("gateway_rejected", {
-          detail: `gateway error code ${code}`,
-          log: { gateway: "nimbbl", operation: call.operation, gateway_code: code },
+          ...gatewayCodeDetail(code),
+          log: { gateway: "nimbbl", operation: call.operation, gateway_code: code.slice(0, 100) },
         }),
       );
     }
@@ -136,7 +137,8 @@ export function nimbblUser(customer: Customer | null): Record<string, string> | 
 export function callbackUrl(input: CreateOrderInput): string {
   const url = new URL(input.returnUrl);
   url.searchParams.set("order_id", input.orderId);
-  url.searchParams.set("t", input.returnToken);
+  // Without a token (no CHECKPOST_SECRET) only a response Nimbbl signed can verify the return (verify.ts).
+  if (input.returnToken !== null) url.searchParams.set("t", input.returnToken);
   return url.toString();
 }
 

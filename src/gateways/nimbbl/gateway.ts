@@ -2,14 +2,15 @@
  * Nimbbl with its settings bound: the `ConfiguredGateway` the generic return, webhook, order and reconciliation code
  * calls. Nothing but the binding: verification is in verify.ts, S2S calls in client.ts, tokens in token.ts.
  */
+import type { TokenSecrets } from "../../core/signing";
 import type { ConfiguredGateway } from "../types";
 import { createNimbblOrder, fetchNimbblStatus, nimbblRefundStatus, refundNimbbl } from "./client";
 import type { NimbblSettings } from "./config";
 import { verifyCheckoutReturn, verifyNimbblWebhook } from "./verify";
 
-export function nimbblGateway(settings: NimbblSettings, merchantSecrets: readonly string[]): ConfiguredGateway {
+export function nimbblGateway(settings: NimbblSettings, tokenSecrets: TokenSecrets): ConfiguredGateway {
   return {
-    verifyReturn: (input) => verifyCheckoutReturn(input, { accessSecret: settings.accessSecret, merchantSecrets }),
+    verifyReturn: (input) => verifyCheckoutReturn(input, { accessSecret: settings.accessSecret, tokenSecrets }),
     verifyWebhook: (raw) => verifyNimbblWebhook(raw, settings.accessSecret),
     fetchStatus: (orderId, io) => fetchNimbblStatus(settings, orderId, io),
     createOrder: (input, io) => createNimbblOrder(settings, input, io),

@@ -3,7 +3,7 @@
  * snapshot, and verified webhooks → `WebhookEvent`. Pure: data in, data out. Every table is exhaustive over the values Nimbbl documents; anything else maps
  * to `pending`, never to success or failure.
  */
-import { fromMajor, formatTwoDecimals, type Money } from "../../core/money";
+import { fromMajor, formatTwoDecimals, sameMoney, type Money } from "../../core/money";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
 import type { StatusSnapshot, WebhookEvent } from "../types";
 import type { RefundHint } from "../../core/model";
@@ -88,17 +88,46 @@ export function amountText(value: NimbblAmount | null | undefined): string | nul
   return text.ok ? text.value : null;
 }
 
+/** The amount compared with the registered one, or why there is none: absent, or given but not readable exactly. */
+export type CapturedAmount =
+  { readonly kind: "amount"; readonly money: Money } | { readonly kind: "absent" } | { readonly kind: "unreadable" };
+
+/** An optional decimal field in minor units of `currency`: 0 when absent, null when given but inexact. */
+function minorOrZero(value: NimbblAmount | null | undefined, currency: string): number | null {
+  if (value === undefined || value === null) return 0;
+  const money = fromMajor(value, currency);
+  return money.ok ? money.value.minor : null;
+}
+
 /**
- * The amount to compare with the registered one: the ORDER total, not `transaction_amount`, which includes
- * convenience fees and offer discounts [D1][D12]. When Nimbbl converted the currency, the merchant registered the
- * original amount, so `currency_conversion.original_*` is the one to compare.
+ * What the deciding attempt captured, as the amount to compare with the registered one (§3 transaction enquiry,
+ * [D7]): `transaction_amount` in `transaction_currency`, never the order's `total_amount`, which only echoes what
+ * checkpost itself sent at create-order and proves nothing about the payment. The capture is "the final amount paid"
+ * and differs from the order total by Nimbbl's own `additional_charges` (a convenience fee on top) and
+ * `offer_discount` [D1][D12], so those lines are taken back out: a capture they do not explain differs from the
+ * order and goes to review. When Nimbbl converted the currency (§4 `currency_conversion`), the capture is in the
+ * converted currency: it must equal the converted `total_amount`, and the amount compared is then
+ * `original_total_amount` in the original currency, which is what the merchant registered; otherwise the capture
+ * itself is compared (and differs). Any of these fields given but not readable exactly is `unreadable`.
  */
-export function orderAmount(order: NimbblEnquiryOrder): Money | null {
+export function capturedAmount(order: NimbblEnquiryOrder, attempt: NimbblEnquiryTransaction | null): CapturedAmount {
+  if (!attempt || attempt.transaction_amount === undefined) return { kind: "absent" };
+  const currency = attempt.transaction_currency ?? order.currency;
+  const paid = fromMajor(attempt.transaction_amount, currency);
+  const fee = minorOrZero(attempt.additional_charges, currency);
+  const discount = minorOrZero(attempt.offer_discount, currency);
+  if (!paid.ok || fee === null || discount === null) return { kind: "unreadable" };
+  const net = paid.value.minor - fee + discount;
+  if (net < 0 || !Number.isSafeInteger(net)) return { kind: "unreadable" };
+  const captured: Money = { minor: net, currency: paid.value.currency };
   const conv = order.currency_conversion;
-  const money = conv
-    ? fromMajor(conv.original_total_amount, conv.original_currency)
-    : fromMajor(order.total_amount, order.currency);
-  return money.ok ? money.value : null;
+  if (!conv) return { kind: "amount", money: captured };
+  const total = fromMajor(order.total_amount, order.currency);
+  const original = fromMajor(conv.original_total_amount, conv.original_currency);
+  if (!total.ok || !original.ok) return { kind: "unreadable" };
+  return sameMoney(total.value, captured)
+    ? { kind: "amount", money: original.value }
+    : { kind: "amount", money: captured };
 }
 
 export function refundDetails(order: { refund_details?: NimbblEnquiryOrder["refund_details"] }): JsonValue {
@@ -148,11 +177,13 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
   const refunds = all.filter((t) => isRefundType(t.transaction_type));
   const attempt = decidingAttempt(payments);
   const gatewayStatus = attempt ? (attempt.payment_status ?? "") : `${ORDER_STATUS_PREFIX}${order.status}`;
+  const captured = capturedAmount(order, attempt);
   return {
     orderId: order.invoice_id,
     gatewayStatus,
     status: mapGatewayStatus(gatewayStatus),
-    amount: orderAmount(order),
+    amount: captured.kind === "amount" ? captured.money : null,
+    ...(captured.kind === "unreadable" ? { amountUnreadable: true } : {}),
     gatewayOrderRef: order.order_id ?? null,
     details: {
       order_status: order.status,
@@ -179,7 +210,11 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
 }
 
 /*
- * Verified webhooks → `WebhookEvent` (§2, §6.2). Dedupe keys are `nimbbl:<event_type>:<transaction_id>:<status>`.
+ * Verified webhooks → `WebhookEvent` (§2, §6.2). Dedupe keys come only from what the signature covers (product.md §2):
+ * `nimbbl:<transaction_type>:<transaction_id>:<status>`, all three from the signed tuple. §6.2's key starts with
+ * `event_type`, but a legacy event's `event_type` is not signed (§2: it only picks the formula), so anyone holding one
+ * signed body could post it under any number of made-up types, each a "new" event. The same signed tuple is the same
+ * event whatever it is labelled, and whichever envelope carried it (legacy, v4, encrypted).
  */
 
 /** [S2 `WebhookEvents`], [S3], [D3]. */
@@ -192,8 +227,8 @@ const PAYMENT_EVENTS = new Set([
 ]);
 export const REFUND_EVENTS = new Set(["refund_pending", "refund_success", "refund_failed"]);
 
-function dedupeKey(eventType: string, tuple: SignedTuple): string {
-  return `nimbbl:${eventType}:${tuple.transactionId}:${tuple.status}`;
+function dedupeKey(tuple: SignedTuple): string {
+  return `nimbbl:${tuple.type}:${tuple.transactionId}:${tuple.status}`;
 }
 
 /**
@@ -206,7 +241,7 @@ export function paymentEvent(eventType: string, tuple: SignedTuple): WebhookEven
     kind: PAYMENT_EVENTS.has(eventType) ? "payment" : "other",
     eventType,
     orderId: tuple.invoiceId,
-    dedupeKeys: [dedupeKey(eventType, tuple)],
+    dedupeKeys: [dedupeKey(tuple)],
     gatewayStatus: tuple.status,
     status: PAYMENT_EVENTS.has(eventType) ? mapPaymentStatus(tuple.status) : null,
     amount: null,
@@ -221,7 +256,7 @@ export function refundEvent(signed: NimbblSignedEvent, eventType: string, tuple:
     kind: "refund",
     eventType,
     orderId: tuple.invoiceId,
-    dedupeKeys: [dedupeKey(eventType, tuple)],
+    dedupeKeys: [dedupeKey(tuple)],
     gatewayStatus: tuple.status,
     status: null,
     amount: null,
@@ -237,7 +272,8 @@ export function refundEvent(signed: NimbblSignedEvent, eventType: string, tuple:
 
 /**
  * An event authenticated as a whole (decrypted or v4) whose inner object lacks the per-field shape, e.g. a compact
- * v4 event: it only names the order, which the Durable Object then looks up at Nimbbl.
+ * v4 event: it only names the order, which the Durable Object then looks up at Nimbbl. Its `event_type` was inside
+ * what the envelope authenticated, so the key may use it.
  */
 export function minimalEvent(event: JsonObject, eventType: string): WebhookEvent {
   const order = event["order"];

@@ -5,6 +5,10 @@
  * (`tok:nimbbl:<sha256(access key)>`; neither the key nor the secret is ever part of a KV key or value), refreshed
  * three minutes before it expires (at 17 of 20 minutes), fetched once per isolate at a time (single-flight), and
  * dropped when the gateway answers 401/403 (the caller then retries once, as the .NET SDK does [S3]).
+ *
+ * KV is only a cache: a read, write or delete that throws (an outage, the one-write-per-second-per-key limit) is
+ * logged and treated as a miss or a skipped write, never as a failed gateway call; the token is then fetched and
+ * used from isolate memory, as PhonePe's token cache does (phonepe/token.ts).
  */
 import * as z from "zod/mini";
 import { proxyError, type ProxyError } from "../../core/errors";
@@ -37,6 +41,8 @@ const CachedTokenSchema = z.object({
 
 const memory = new Map<string, CachedToken>();
 const inflight = new Map<string, Promise<Result<CachedToken, ProxyError>>>();
+/** The last token Nimbbl refused, per cache key: never taken back from KV, even if deleting it there failed. */
+const refusedTokens = new Map<string, string>();
 
 /** The KV key for an access key: a hash, so the key itself never appears in storage listings. */
 export async function tokenCacheKey(accessKey: string): Promise<string> {
@@ -78,8 +84,8 @@ async function loadOrGenerate(
   io: GatewayIO,
   cacheKey: string,
 ): Promise<Result<CachedToken, ProxyError>> {
-  const stored = CachedTokenSchema.safeParse(await io.kv.get(cacheKey, "json"));
-  if (stored.success && usable(stored.data, io.now())) {
+  const stored = CachedTokenSchema.safeParse(await readKv(io, cacheKey));
+  if (stored.success && usable(stored.data, io.now()) && stored.data.token !== refusedTokens.get(cacheKey)) {
     memory.set(cacheKey, stored.data);
     return ok(stored.data);
   }
@@ -103,14 +109,41 @@ async function loadOrGenerate(
   const token: CachedToken = { token: parsed.data.token, expiresAt, refreshAt: expiresAt - TOKEN_REFRESH_MARGIN_MS };
   memory.set(cacheKey, token);
   const ttl = Math.ceil((expiresAt - now) / 1000);
-  if (ttl >= MIN_KV_TTL_S) await io.kv.put(cacheKey, JSON.stringify(token), { expirationTtl: ttl });
+  if (ttl >= MIN_KV_TTL_S) await writeKv(io, cacheKey, token, ttl);
   return ok(token);
+}
+
+/** What KV holds for the key, or null when it holds nothing or the read threw (logged: a miss, not a failure). */
+async function readKv(io: GatewayIO, cacheKey: string): Promise<unknown> {
+  try {
+    return await io.kv.get(cacheKey, "json");
+  } catch (error) {
+    io.log.warn("nimbbl token cache read failed", { error: error instanceof Error ? error.name : "unknown" });
+    return null;
+  }
+}
+
+/** Best effort: a failed write only costs another isolate a token request. */
+async function writeKv(io: GatewayIO, cacheKey: string, token: CachedToken, ttl: number): Promise<void> {
+  try {
+    await io.kv.put(cacheKey, JSON.stringify(token), { expirationTtl: ttl });
+  } catch (error) {
+    io.log.warn("nimbbl token cache write failed", { error: error instanceof Error ? error.name : "unknown" });
+  }
 }
 
 /** Forgets a token Nimbbl refused, unless another call already replaced it with a newer one. */
 export async function dropToken(settings: NimbblSettings, io: GatewayIO, refused: string): Promise<void> {
   const cacheKey = await tokenCacheKey(settings.accessKey);
   if (memory.get(cacheKey)?.token === refused) memory.delete(cacheKey);
-  const stored = CachedTokenSchema.safeParse(await io.kv.get(cacheKey, "json"));
-  if (stored.success && stored.data.token === refused) await io.kv.delete(cacheKey);
+  if (refusedTokens.size >= 64 && !refusedTokens.has(cacheKey)) refusedTokens.clear();
+  refusedTokens.set(cacheKey, refused);
+  const stored = CachedTokenSchema.safeParse(await readKv(io, cacheKey));
+  if (!stored.success || stored.data.token !== refused) return;
+  try {
+    await io.kv.delete(cacheKey);
+  } catch (error) {
+    // This isolate skips it (`refusedTokens`); another may read it once, be refused too, and drop it itself.
+    io.log.warn("nimbbl token cache delete failed", { error: error instanceof Error ? error.name : "unknown" });
+  }
 }

@@ -31,7 +31,7 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { stringsEqual } from "../../core/crypto";
 import { formatTwoDecimals } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
-import { verifyOrderToken } from "../../core/signing";
+import { verifyOrderToken, type TokenSecrets } from "../../core/signing";
 import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../types";
 import {
   decodeBase64Json,
@@ -169,8 +169,8 @@ export async function verifyPaymentLink(
 
 export interface CheckoutSecrets {
   readonly accessSecret: string;
-  /** checkpost's `MERCHANT_WEBHOOK_SECRET` keys, for the return token `t`. */
-  readonly merchantSecrets: readonly string[];
+  /** checkpost's `CHECKPOST_SECRET` keys, for the return token `t`; empty: no token can be checked. */
+  readonly tokenSecrets: TokenSecrets;
 }
 
 function returnRejected(
@@ -199,15 +199,18 @@ export function readCheckoutInput(input: ReturnInput): Result<JsonObject, ProxyE
   return err(proxyError("unsupported_media_type", { detail: "send JSON or a form with a response field" }));
 }
 
-/** `order_id` and `t` from the callback URL; a token that is present must be valid for that order. */
+/**
+ * `order_id` and `t` from the callback URL; a token that is present must be valid for that order. Without a usable
+ * `CHECKPOST_SECRET` a token cannot be checked and counts as absent: a response Nimbbl signed still verifies.
+ */
 async function returnTarget(
   url: URL,
-  merchantSecrets: readonly string[],
+  tokenSecrets: TokenSecrets,
 ): Promise<Result<{ orderId: string | null; tokenValid: boolean }, ProxyError>> {
   const orderId = url.searchParams.get("order_id");
   const token = url.searchParams.get("t");
-  if (token === null) return ok({ orderId, tokenValid: false });
-  if (orderId === null || !(await verifyOrderToken(merchantSecrets, "return", "nimbbl", orderId, token))) {
+  if (token === null || !tokenSecrets.length) return ok({ orderId, tokenValid: false });
+  if (orderId === null || !(await verifyOrderToken(tokenSecrets, "return", "nimbbl", orderId, token))) {
     return err(proxyError("return_token_invalid", { log: { scheme: "nimbbl_return", check: "token" } }));
   }
   return ok({ orderId, tokenValid: true });
@@ -224,7 +227,7 @@ export async function verifyCheckoutReturn(
   input: ReturnInput,
   secrets: CheckoutSecrets,
 ): Promise<Result<VerifiedReturn, ProxyError>> {
-  const target = await returnTarget(input.url, secrets.merchantSecrets);
+  const target = await returnTarget(input.url, secrets.tokenSecrets);
   if (!target.ok) return target;
   const { orderId: named, tokenValid } = target.value;
   const raw = readCheckoutInput(input);

@@ -17,6 +17,7 @@ export const phonepeAdapter: GatewayAdapter = {
   id: "phonepe",
   amountUnit: "minor",
   requiredSettings: PHONEPE_REQUIRED_SETTINGS,
+  needsReturnToken: true,
   pollWindowMs: 2 * 24 * 60 * 60 * 1000,
   configure(env, config): GatewaySetup {
     const missing = missingSettings(env, this.requiredSettings);

@@ -144,6 +144,8 @@ export function metaInfo(
 
 /** The pay / SDK-order body (phonepe.md §2), or why PhonePe would refuse it. Undefined fields are left out. */
 export function payRequest(input: CreateOrderInput): Result<Record<string, JsonValue>, ProxyError> {
+  // The route checks first (`needsReturnToken`); without the token the customer's return could never verify.
+  if (input.returnToken === null) return err(proxyError("gateway_not_configured", { detail: "no return token" }));
   if (input.amount.currency !== "INR") {
     return err(proxyError("currency_unsupported", { detail: "PhonePe takes INR only" }));
   }
@@ -231,12 +233,15 @@ export async function fetchStatus(
   const path = `/checkout/v2/order/${encodeURIComponent(orderId)}/status?details=false`;
   const status = await pgRead(client, io, { operation: "order_status", method: "GET", path }, PhonePeOrderStatusSchema);
   if (!status.ok) return status;
+  const amount = paiseToMoney(status.value.amount);
   return ok({
     // The answer names the order when it carries `merchantOrderId`; a different one is caught as `order_mismatch`.
     orderId: status.value.merchantOrderId ?? orderId,
     gatewayStatus: status.value.state,
     status: mapOrderState(status.value.state),
-    amount: paiseToMoney(status.value.amount),
+    amount,
+    // Given, but not whole paise (`100.5`, a string): never settles the order (product.md §3 `amount_unreadable`).
+    ...(amount === null && status.value.amount != null ? { amountUnreadable: true } : {}),
     gatewayOrderRef: status.value.orderId ?? null,
     details: statusDetails(status.value),
     refunds: [],

@@ -3,6 +3,7 @@
  * settings, or the problems that make the gateway `misconfigured` (malformed base URLs, reported by `/healthz`).
  */
 import type { Config } from "../../config";
+import type { TokenSecrets } from "../../core/signing";
 import { setting, type SettingName, type Settings } from "../../settings";
 import { baseUrlSetting } from "../settings";
 import type { PhonePeCredentials } from "./token";
@@ -22,8 +23,8 @@ export interface PhonePeSettings {
   readonly credentials: PhonePeCredentials;
   readonly webhookUsername: string;
   readonly webhookPassword: string;
-  /** `MERCHANT_WEBHOOK_SECRET` keys, which sign and verify the return token `t`. */
-  readonly merchantSecrets: readonly string[];
+  /** `CHECKPOST_SECRET` keys, which mint and verify the return token `t`; empty: return legs are off. */
+  readonly tokenSecrets: TokenSecrets;
 }
 
 /** Reads the settings; malformed base URLs make the gateway `misconfigured` (reported by `/healthz`). */
@@ -43,7 +44,7 @@ export function phonepeSettings(env: Settings, config: Config): { settings: Phon
       },
       webhookUsername: setting(env, "PHONEPE_WEBHOOK_USERNAME") ?? "",
       webhookPassword: setting(env, "PHONEPE_WEBHOOK_PASSWORD") ?? "",
-      merchantSecrets: config.merchantSecrets,
+      tokenSecrets: config.tokenSecrets,
     },
   };
 }

@@ -24,7 +24,7 @@ export function phonepeGateway(settings: PhonePeSettings, options: PhonePeOption
   const expectedAuthorization = () =>
     (expected ??= callbackAuthorization(settings.webhookUsername, settings.webhookPassword));
   return {
-    verifyReturn: (input) => verifyReturnToken(input, settings.merchantSecrets),
+    verifyReturn: (input) => verifyReturnToken(input, settings.tokenSecrets),
     verifyWebhook: async (raw) => verifyCallback(raw, await expectedAuthorization()),
     fetchStatus: (orderId, io) => fetchStatus(client, orderId, io),
     createOrder: (input, io) => createOrder(client, input, io),

@@ -12,7 +12,7 @@
 import { proxyError, type ProxyError } from "../../core/errors";
 import { sha256, stringsEqual, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
-import { verifyOrderToken } from "../../core/signing";
+import { verifyOrderToken, type TokenSecrets } from "../../core/signing";
 import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../types";
 import { callbackToEvent } from "./map";
 import { PhonePeCallbackSchema, type PhonePeCallback } from "./wire";
@@ -61,16 +61,26 @@ export function verifyCallback(raw: RawWebhook, expectedAuthorization: string): 
 
 /**
  * `GET /return/phonepe?order_id=…&t=…`: `t` must be checkpost's `return` token for this order under one of the
- * `MERCHANT_WEBHOOK_SECRET` keys. A missing or wrong token is `return_token_invalid` (401 `invalid_signature`).
+ * `CHECKPOST_SECRET` keys. A missing or wrong token is `return_token_invalid` (401 `invalid_signature`). Without a
+ * usable `CHECKPOST_SECRET` no token can be checked, so the leg is off: 404 `gateway_not_configured`, not a 401
+ * that would blame the customer's link.
  */
 export async function verifyReturnToken(
   input: ReturnInput,
-  merchantSecrets: readonly string[],
+  tokenSecrets: TokenSecrets,
 ): Promise<Result<VerifiedReturn, ProxyError>> {
+  if (!tokenSecrets.length) {
+    return err(
+      proxyError("gateway_not_configured", {
+        detail: "PhonePe return legs are off: CHECKPOST_SECRET is not set",
+        log: { cause: "checkpost_secret_missing" },
+      }),
+    );
+  }
   const orderId = input.url.searchParams.get("order_id");
   const token = input.url.searchParams.get("t");
   if (!orderId || !token) return err(proxyError("return_token_invalid", { log: { cause: "missing" } }));
-  if (!(await verifyOrderToken(merchantSecrets, "return", "phonepe", orderId, token))) {
+  if (!(await verifyOrderToken(tokenSecrets, "return", "phonepe", orderId, token))) {
     return err(proxyError("return_token_invalid", { log: { cause: "mismatch" } }));
   }
   // The v2 redirect carries no status of PhonePe's (phonepe.md §2), so there is no browser hint to record.

@@ -60,7 +60,8 @@ export const PhonePeOrderStatusSchema = z.looseObject({
   orderId: z.optional(z.string()),
   merchantOrderId: z.optional(z.string()),
   state: z.string(),
-  amount: z.optional(paise),
+  /** Read by `paiseToMoney`: a value that is not whole paise makes the snapshot `amountUnreadable`, not a 502. */
+  amount: z.optional(z.unknown()),
   expireAt: z.optional(z.number()),
   errorCode: z.optional(z.string()),
   detailedErrorCode: z.optional(z.string()),

@@ -20,7 +20,7 @@ export function healthz(_request: AppRequest, rc: RequestContext): Response {
   }
   if (!rc.config.apiKeys.length) problems.push("PROXY_API_KEYS is not set: every /v1 call is refused");
   if (!rc.config.merchantSecrets.length)
-    problems.push("MERCHANT_WEBHOOK_SECRET is not set: no signed redirects, events or return tokens");
+    problems.push("MERCHANT_WEBHOOK_SECRET is not set: no signed redirects or events");
   return json({ ok: true, gateways, problems }, 200, { "cache-control": "no-store" });
 }
 

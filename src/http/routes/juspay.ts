@@ -11,7 +11,7 @@ import { parseJsonBody, decodeUtf8 } from "../../core/body";
 import { type OrderRef } from "../../core/model";
 import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
 import { fetchJuspayStatus, listMandates, revokeMandate, updateOrder } from "../../gateways/juspay/client";
-import { juspayMoney, publicMandate, seedMessage } from "../../gateways/juspay/map";
+import { juspayMoney, publicJuspayStatus, publicMandate, seedMessage } from "../../gateways/juspay/map";
 import { signSdkPayload } from "../../gateways/juspay/sdk";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
 import { orderStub } from "../../storage/order-object";
@@ -70,7 +70,8 @@ const REVIEW_MESSAGE = "order payment under review: the amount does not match th
 /**
  * `POST /handleJuspayResponse`: the seeds' contract — `{order_id, order_status, message}` with their messages, 400
  * when `order_id` is missing. The status comes from Order Status S2S and is recorded like any confirmed status.
- * `order_status` stays Juspay's raw status as in the seeds; `status` adds checkpost's unified one, and an amount that
+ * `order_status` is Juspay's status as in the seeds (a documented one: anything else is `UNKNOWN`, the route being
+ * public); `status` adds checkpost's unified one, and an amount that
  * does not match the registered order turns the message into a review notice instead of "done successfully".
  */
 export async function handleJuspayResponse(request: AppRequest, rc: RequestContext): Promise<Response> {
@@ -105,8 +106,8 @@ export async function handleJuspayResponse(request: AppRequest, rc: RequestConte
     case "held":
     case "observed": {
       const order = answer.kind === "held" ? answer.order : answer.result.order;
-      // Juspay's raw status as checkpost last confirmed it; an order no status call has seen yet is NEW there.
-      const gatewayStatus = order.gateway_status ?? "NEW";
+      // Juspay's status as checkpost last confirmed it (NEW before any status call), if it is a documented one.
+      const gatewayStatus = publicJuspayStatus(order.gateway_status ?? "NEW");
       return json({
         order_id: orderId,
         order_status: gatewayStatus,

@@ -121,9 +121,9 @@ async function createAtGateway(
 ): Promise<{ order: unknown; nextAction: CreatedOrder["nextAction"] }> {
   const base = rc.config.publicBaseUrl;
   if (!base) throw new HttpError(proxyError("gateway_not_configured", { detail: "PUBLIC_BASE_URL is not set" }));
-  const token = await orderToken(rc.config.merchantSecrets, "return", ref.gateway, ref.orderId);
-  if (!token)
-    throw new HttpError(proxyError("gateway_not_configured", { detail: "MERCHANT_WEBHOOK_SECRET is not set" }));
+  const token = await orderToken(rc.config.tokenSecrets, "return", ref.gateway, ref.orderId);
+  if (!token && resolved.adapter.needsReturnToken)
+    throw new HttpError(proxyError("gateway_not_configured", { detail: "CHECKPOST_SECRET is not set" }));
   const stub = orderStub(rc.env, ref);
   // Recorded before the call: from here on the order may exist at the gateway even if the call times out.
   orThrow(await stub.markAttempt(ref));

@@ -116,7 +116,8 @@ export async function statusPageUrl(
 ): Promise<string> {
   const base = rc.config.publicBaseUrl ?? requestUrl;
   const url = new URL(`/status/${order.gateway}/${encodeURIComponent(order.order_id)}`, base);
-  const token = await orderToken(rc.config.merchantSecrets, "status", order.gateway, order.order_id);
+  const token = await orderToken(rc.config.tokenSecrets, "status", order.gateway, order.order_id);
   if (token) url.searchParams.set("t", token);
+  else rc.log.error("CHECKPOST_SECRET is not set: the status page is off, so the customer lands on an error page");
   return url.toString();
 }

@@ -53,7 +53,9 @@ function formatAmount(amount: number | null, currency: Currency | null): string 
 export async function statusPage(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { ref } = requireOrder(request, rc);
   const token = typeof request.query["t"] === "string" ? request.query["t"] : "";
-  if (!(await verifyOrderToken(rc.config.merchantSecrets, "status", ref.gateway, ref.orderId, token))) {
+  // Without CHECKPOST_SECRET no link can be checked: the page is off (and says so), rather than "no such order".
+  if (!rc.config.tokenSecrets.length) throw new HttpError(proxyError("status_page_not_configured"));
+  if (!(await verifyOrderToken(rc.config.tokenSecrets, "status", ref.gateway, ref.orderId, token))) {
     throw new HttpError(proxyError("order_not_found"));
   }
   const order = await orderStub(rc.env, ref).get(ref);

@@ -1,6 +1,7 @@
 /** `GET /openapi.json`: an OpenAPI 3.1 document generated from the schemas that validate requests. */
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { ApiOperation } from "./api";
+import { toJsonSchema } from "./json-schema";
 import { CORE_OPERATIONS, JUSPAY_OPERATIONS } from "./operations";
 
 let cached: string | null = null;
@@ -8,7 +9,7 @@ let cached: string | null = null;
 const RETRY_AFTER = { description: "Seconds to wait before trying again", schema: { type: "integer" } };
 
 function jsonSchema(schema: z.ZodMiniType): unknown {
-  return z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
+  return toJsonSchema(schema);
 }
 
 export function openApiDocument(): string {

@@ -1,0 +1,44 @@
+/**
+ * `/openapi.json`'s schemas come from checkpost's own converter (`src/http/json-schema.ts`, kept small for the bundle
+ * budget). zod's `toJSONSchema` is the oracle: over every schema an operation documents, both describe the same input.
+ */
+import * as z from "zod/mini";
+import { describe, expect, it } from "vitest";
+import type { ApiOperation } from "../../src/http/api";
+import { toJsonSchema } from "../../src/http/json-schema";
+import { CORE_OPERATIONS, JUSPAY_OPERATIONS } from "../../src/http/operations";
+
+/** zod adds its own regular expression for formats such as `email`; a `format` says the same to a client. */
+function withoutFormatPatterns(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutFormatPatterns);
+  if (schema === null || typeof schema !== "object") return schema;
+  const entries = Object.entries(schema as Record<string, unknown>)
+    .filter(([key]) => !(key === "pattern" && "format" in (schema as Record<string, unknown>)))
+    .map(([key, value]) => [key, withoutFormatPatterns(value)]);
+  return Object.fromEntries(entries);
+}
+
+const documented = [...CORE_OPERATIONS, ...JUSPAY_OPERATIONS].flatMap((op: ApiOperation) =>
+  [
+    ["body", op.body],
+    ["query", op.query],
+  ]
+    .filter((pair): pair is [string, z.ZodMiniType] => pair[1] !== undefined)
+    .map(([part, schema]) => [`${op.method.toUpperCase()} ${op.path} (${part})`, schema] as const),
+);
+
+describe("the OpenAPI document's JSON Schemas", () => {
+  it("cover every documented request schema", () => {
+    expect(documented.length).toBeGreaterThan(8);
+  });
+
+  it.each(documented)("describe %s as zod's own toJSONSchema does", (_name, schema) => {
+    const ours = toJsonSchema(schema);
+    const zods = z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
+    expect(withoutFormatPatterns(ours)).toEqual(withoutFormatPatterns(zods));
+  });
+
+  it("leaves a kind it does not know unconstrained rather than wrong", () => {
+    expect(toJsonSchema(z.date())).toEqual({ $schema: "https://json-schema.org/draft/2020-12/schema" });
+  });
+});

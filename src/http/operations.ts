@@ -165,7 +165,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     tag: "browser",
     auth: "none",
     query: z.object({ t: z.string() }),
-    responses: { "200": "Status page", "404": "Unknown order or wrong token" },
+    responses: { "200": "Status page", "404": "Unknown order, wrong token, or the page is off" },
   },
 ];
 

@@ -4,6 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { addFault, clearFaults } from "../drivers";
 import { api, call, expectProblem, gatewayCalls, objectOf } from "../helpers";
 import * as juspay from "../juspay/support";
 import * as phonepe from "../phonepe/support";
@@ -72,6 +73,40 @@ describe("a customer replaying a signed Juspay return leg", () => {
 });
 
 describe("a gateway answering an amount checkpost cannot read exactly", () => {
+  it("puts an unregistered order settled for 100.005 under review, and a later registration of any amount cannot certify it", async () => {
+    const orderId = juspay.newOrderId("unread");
+    await juspay.simOrder(orderId, { status: "CHARGED" });
+    // The gateway (or something between) answers an amount with three decimals: a fault rule injects the answer.
+    const body = JSON.stringify({
+      order_id: orderId,
+      status: "CHARGED",
+      status_id: 21,
+      amount: 100.005,
+      currency: "INR",
+    });
+    await addFault(
+      "juspay",
+      { path: `/orders/${orderId}`, method: "GET" },
+      { kind: "status", status: 200, body },
+      null,
+    );
+    try {
+      expect((await api(`/v1/orders/juspay/${orderId}?refresh=true`)).status).toBe(200);
+    } finally {
+      await clearFaults("juspay");
+    }
+    const seen = await order("juspay", orderId);
+    expect(seen).toMatchObject({ requires_review: true, review_reason: "amount_unreadable", amount: null });
+    expect(seen.status).not.toBe("succeeded");
+
+    const late = await api("/v1/orders", {
+      method: "POST",
+      json: { gateway: "juspay", order_id: orderId, amount: 99_999_900, currency: "INR", register_only: true },
+    });
+    await expectProblem(late, 409, "amount_unconfirmed");
+    expect(await order("juspay", orderId)).toMatchObject({ amount_verified: false, amount: null });
+  });
+
   it("refuses to certify, after the fact, an order that succeeded with an amount no status call confirmed", async () => {
     const orderId = juspay.newOrderId("late");
     await juspay.simOrder(orderId, { status: "CHARGED" });

@@ -420,6 +420,19 @@ export async function clearFaults(gateway: GatewayId): Promise<void> {
   expect(res.status).toBe(200);
 }
 
+/**
+ * `GET /v1/orders/:gateway/:order_id?refresh=true` while the gateway's status call (`path`) answers 200 with `body`
+ * as written — a fault rule, for answers the simulator would never make (an inexact amount) — then clears the rule.
+ */
+export async function refreshAnswered(gateway: GatewayId, orderId: string, path: string, body: unknown): Promise<void> {
+  await addFault(gateway, { path, method: "GET" }, { kind: "status", status: 200, body: JSON.stringify(body) }, null);
+  try {
+    expect((await api(`/v1/orders/${gateway}/${orderId}?refresh=true`)).status).toBe(200);
+  } finally {
+    await clearFaults(gateway);
+  }
+}
+
 /** Creates the order through `POST /v1/orders` (201) and returns its id. */
 export async function createdOrder(driver: Driver, amount = 10_000): Promise<string> {
   await driver.prepare();

@@ -34,10 +34,12 @@ async function addAttempt(order: SimOrder, status: string, b: Record<string, unk
     id: nextTxnId(order),
     type: "payment",
     status: "new",
-    // What the customer paid: the order total plus fees minus discounts, or a `transaction_amount` the test sets. Nimbbl
-    // documents that the captured `transaction_amount` "is the final amount paid and can differ from `total_amount`"
-    // (nimbbl.md §1.1 "Binding to the merchant's order", §3 transaction enquiry fields); a capture for another amount
-    // is signed and reported exactly like any other (§1.1, §3).
+    // What the customer paid: the order total plus fees minus discounts (nimbbl.md §1.1 "Binding to the merchant's
+    // order": `transaction_amount` "is the final amount paid and can differ from `total_amount`" through
+    // `additional_charges`, `offer_discount` or currency conversion; §3 lists these enquiry fields). A test may set
+    // another `transaction_amount`: the docs name no other cause, so that stands for a gateway answering a capture
+    // the order does not explain, which §1.1 tells the proxy to check. The signature covers it like any amount
+    // (§1.1's signing formula includes `transaction_amount`).
     paise: toPaise(b["transaction_amount"]) ?? order.totalPaise + additional - offer,
     currency: str(b["currency"]) ?? order.currency,
     additionalPaise: additional,

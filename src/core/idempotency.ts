@@ -35,12 +35,13 @@ export async function requestFingerprint(endpoint: string, body: unknown): Promi
  * The answer a key replays, as a value. The HTTP layer renders it (`http/respond.ts` `renderAnswer`), the same way
  * every time, so a replay is byte-identical to the first answer:
  * - `response`: a response the HTTP layer rendered itself (`POST /v1/orders`);
- * - `refund`: a refund the gateway accepted (201) or whose outcome is not known yet (202);
+ * - `refund`: a refund the gateway accepted (201), whose outcome is not known yet (202), or that an existing
+ *   refund's update changed (200: `mark-failed`);
  * - `refused`: a refund checkpost or the gateway refused, with the request id of the first answer.
  */
 export type StoredAnswer =
   | { readonly kind: "response"; readonly status: number; readonly body: string }
-  | { readonly kind: "refund"; readonly outcome: "accepted" | "unknown"; readonly refund: PublicRefund }
+  | { readonly kind: "refund"; readonly outcome: "accepted" | "unknown" | "updated"; readonly refund: PublicRefund }
   | { readonly kind: "refused"; readonly error: ProxyError; readonly requestId: string };
 
 export type IdempotencyClaim =

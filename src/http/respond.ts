@@ -79,6 +79,8 @@ function problemPage(status: number, title: string, requestId: string): string {
 }
 
 /** An answer stored for an idempotency key, as the original request got it (problem JSON for 4xx). */
+const REFUND_STATUS = { accepted: 201, unknown: 202, updated: 200 } as const;
+
 /**
  * An idempotency key's answer (`StoredAnswer`), rendered the same way every time so a replay is byte-identical to the
  * first answer; a replay says so with `Idempotent-Replayed: true`.
@@ -88,7 +90,7 @@ export function renderAnswer(answer: StoredAnswer, replayed: boolean): Response 
     answer.kind === "response"
       ? answer
       : answer.kind === "refund"
-        ? { status: answer.outcome === "accepted" ? 201 : 202, body: JSON.stringify(answer.refund) }
+        ? { status: REFUND_STATUS[answer.outcome], body: JSON.stringify(answer.refund) }
         : {
             status: errorStatus(answer.error),
             // Stored answers are `/v1` answers (refunds); the gateway's code is checked again on the way out.

@@ -6,7 +6,7 @@
  * (neither documents one; a proxy or a gateway bug could send it).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { addFault, clearFaults } from "../drivers";
+import { refreshAnswered } from "../drivers";
 import { api, call, sim } from "../helpers";
 import * as juspay from "../juspay/support";
 import { createOrder as createNimbblOrder, outcome } from "../nimbbl/support";
@@ -56,24 +56,8 @@ describe("an amount checkpost cannot read exactly", () => {
     const orderId = juspay.newOrderId("unread");
     await juspay.registerOrder(orderId, 10_000);
     await juspay.simOrder(orderId, { status: "CHARGED" });
-    const body = JSON.stringify({
-      order_id: orderId,
-      status: "CHARGED",
-      status_id: 21,
-      amount: 100.005,
-      currency: "INR",
-    });
-    await addFault(
-      "juspay",
-      { path: `/orders/${orderId}`, method: "GET" },
-      { kind: "status", status: 200, body },
-      null,
-    );
-    try {
-      expect((await api(`/v1/orders/juspay/${orderId}?refresh=true`)).status).toBe(200);
-    } finally {
-      await clearFaults("juspay");
-    }
+    const answer = { order_id: orderId, status: "CHARGED", status_id: 21, amount: 100.005, currency: "INR" };
+    await refreshAnswered("juspay", orderId, `/orders/${orderId}`, answer);
     expect(await order("juspay", orderId)).toMatchObject({
       status: "created",
       requires_review: true,
@@ -84,19 +68,8 @@ describe("an amount checkpost cannot read exactly", () => {
   it("a PhonePe status answering 10000.5 paise is flagged for review (amount_unreadable), never succeeded", async () => {
     const orderId = phonepe.newOrderId("UNR");
     expect((await phonepe.createOrder(orderId)).res.status).toBe(201);
-    const body = JSON.stringify({
-      merchantOrderId: orderId,
-      orderId: `OMO${orderId}`,
-      state: "COMPLETED",
-      amount: 10_000.5,
-    });
-    const path = `/checkout/v2/order/${orderId}/status`;
-    await addFault("phonepe", { path, method: "GET" }, { kind: "status", status: 200, body }, null);
-    try {
-      expect((await api(`/v1/orders/phonepe/${orderId}?refresh=true`)).status).toBe(200);
-    } finally {
-      await clearFaults("phonepe");
-    }
+    const answer = { merchantOrderId: orderId, orderId: `OMO${orderId}`, state: "COMPLETED", amount: 10_000.5 };
+    await refreshAnswered("phonepe", orderId, `/checkout/v2/order/${orderId}/status`, answer);
     expect(await order("phonepe", orderId)).toMatchObject({
       requires_review: true,
       review_reason: "amount_unreadable",

@@ -97,9 +97,7 @@ export async function handleJuspayResponse(request: AppRequest, rc: RequestConte
     case "unknown":
       throw new HttpError(proxyError("order_not_found"));
     case "busy":
-      throw new HttpError(
-        proxyError("rate_limited", { retryAfter: Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) }),
-      );
+      throw new HttpError(proxyError("rate_limited", { retryAfter: answer.retryAfter }));
     case "failed":
       // Unanswered: the gateway's error as is; another order's answer: `order_mismatch`. Nothing is recorded.
       throw new HttpError(answer.failure.error);

@@ -160,12 +160,7 @@ export async function markRefundFailed(request: AppRequest, rc: RequestContext):
   if (marked.answer.kind === "refund" && !marked.replayed) {
     rc.log.info("refund marked failed by the merchant", { gateway: ref.gateway, order_id: ref.orderId });
   }
-  return renderAnswer(
-    marked.answer.kind === "refund"
-      ? { kind: "response", status: 200, body: JSON.stringify(marked.answer.refund) }
-      : marked.answer,
-    marked.replayed,
-  );
+  return renderAnswer(marked.answer, marked.replayed);
 }
 
 function requireIdempotencyKey(request: AppRequest): string {

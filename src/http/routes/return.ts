@@ -42,7 +42,7 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
     trusted: false,
     note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
     timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
-    triggerKey: await returnLegKey(method, new URL(request.url), body),
+    triggerKey: await returnLegKey(orderId, gatewayStatus),
   });
   switch (answer.kind) {
     case "observed":
@@ -50,9 +50,7 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
     case "held":
       return resultRedirect(answer.order, rc, new URL(request.url));
     case "busy":
-      throw new HttpError(
-        proxyError("rate_limited", { retryAfter: Math.max(1, Math.ceil(answer.retryAfterMs / 1000)) }),
-      );
+      throw new HttpError(proxyError("rate_limited", { retryAfter: answer.retryAfter }));
     case "unknown":
       throw new HttpError(proxyError("order_not_found"));
     case "failed": {
@@ -69,17 +67,13 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
   }
 }
 
-/** What identifies one return leg as it arrived, so that its replays are counted on one audit row. */
-async function returnLegKey(method: string, url: URL, body: Uint8Array): Promise<string> {
-  const digest = await sha256(concatBytes(new TextEncoder().encode(`${method}\n${url.search}\n`), body));
-  return `return:${toHex(digest).slice(0, 32)}`;
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
+/**
+ * What identifies a return leg for the audit trail: only what was verified (the order and the status the gateway
+ * signed, where it signs one), never the raw URL, so a stranger cannot mint new rows by appending parameters. Repeats
+ * of the same verified leg are counted on its first row.
+ */
+async function returnLegKey(orderId: string, gatewayStatus: string | null): Promise<string> {
+  return `return:${toHex(await sha256(`${orderId}\n${gatewayStatus ?? ""}`)).slice(0, 32)}`;
 }
 
 /** 303 to the merchant's return URL with the signed result, or to the hosted status page. */

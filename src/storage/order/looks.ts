@@ -63,7 +63,7 @@ export interface LookRequest {
   /** The calling Worker's `GATEWAY_TIMEOUT_MS`: the request's deadline travels with it into the object. */
   readonly timeoutMs?: number | undefined;
   /**
-   * What identifies this input (a digest of the return leg as it arrived): its first arrival is in the audit trail
+   * What identifies this input (a digest of what the return leg verified): its first arrival is in the audit trail
    * even when it was answered from state or joined another look; a replay adds no row, its first row counts it.
    */
   readonly triggerKey?: string | undefined;
@@ -75,8 +75,8 @@ export type LookAnswer =
   | { readonly kind: "held"; readonly order: PublicOrder }
   /** `knownOnly`, and checkpost does not know the order. */
   | { readonly kind: "unknown" }
-  /** The budget is spent and checkpost holds nothing to answer with: try again after `retryAfterMs`. */
-  | { readonly kind: "busy"; readonly retryAfterMs: number }
+  /** The budget is spent and checkpost holds nothing to answer with: try again after `retryAfter` seconds. */
+  | { readonly kind: "busy"; readonly retryAfter: number }
   | { readonly kind: "failed"; readonly failure: LookFailure };
 
 export interface LookDeps {
@@ -118,7 +118,8 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
     }
   }
   if (!request.trusted && !deps.gate.busy() && now < deps.gate.earliestUntrusted()) {
-    if (!order) return { kind: "busy", retryAfterMs: deps.gate.earliestUntrusted() - now };
+    if (!order)
+      return { kind: "busy", retryAfter: Math.max(1, Math.ceil((deps.gate.earliestUntrusted() - now) / 1000)) };
     record("answered_from_state");
     return { kind: "held", order: toPublicOrder(order) };
   }

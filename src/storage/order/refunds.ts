@@ -360,7 +360,7 @@ function markFailed(tx: OrderTx, input: MarkFailedInput): StoredAnswer {
     },
   });
   queueRefundEvent(tx, failed);
-  return { kind: "refund", outcome: "accepted", refund: toPublicRefund(failed) };
+  return { kind: "refund", outcome: "updated", refund: toPublicRefund(failed) };
 }
 
 export interface MarkFailedInput {

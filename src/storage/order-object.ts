@@ -159,7 +159,7 @@ export class OrderObject extends DurableObject<Env> {
         gate: this.gate,
         setup: gatewaySetup(env, ref.gateway),
         io: gatewayIO(env, orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId })),
-        observe: (input) => this.apply((tx) => payments.observe(tx, ref, input)),
+        observe: (tx, input) => payments.observe(tx, ref, input),
       },
       ref,
       request,

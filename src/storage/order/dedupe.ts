@@ -16,6 +16,13 @@ export const DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type Seen = { readonly kind: "new" } | { readonly kind: "repeat"; readonly confirmed: boolean };
 
+/** Whether `key` is remembered, without counting anything (a read: no transaction needed). */
+export function isRemembered(sql: SqlStorage, key: string, now: number): boolean {
+  return (
+    sql.exec("SELECT 1 FROM dedupe WHERE key = ? AND at >= ?", key, now - DEDUPE_RETENTION_MS).toArray().length > 0
+  );
+}
+
 /** Whether any of these keys was seen before; a repeat is counted on the first delivery's audit row. */
 export function seenBefore(tx: OrderTx, keys: readonly string[]): Seen {
   for (const key of keys) {

@@ -16,7 +16,7 @@ import { confirmedLook, type LookFailure, type Looked } from "../../gateways/loo
 import type { GatewayIO, GatewaySetup } from "../../gateways/types";
 import type { ObserveResult } from "./payments";
 import type { OrderTx } from "./context";
-import { remember, seenBefore } from "./dedupe";
+import { isRemembered, remember, seenBefore } from "./dedupe";
 import { auditOrder, orderFor } from "./record";
 
 export const UNTRUSTED_LOOK_GAP_MS = 2_000;
@@ -86,8 +86,8 @@ export interface LookDeps {
   readonly gate: LookGate;
   readonly setup: GatewaySetup;
   readonly io: GatewayIO;
-  /** Records the confirmed observation in one transaction (the shell's `apply` over `payments.observe`). */
-  observe(input: ObserveInput): ObserveResult;
+  /** Folds the confirmed observation (`payments.observe`), inside the transaction `step` runs. */
+  observe(tx: OrderTx, input: ObserveInput): ObserveResult;
 }
 
 /**
@@ -100,7 +100,9 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
   if (request.knownOnly && !order) return { kind: "unknown" };
   const key = request.triggerKey;
   // A replay of an input seen before is counted on its first row, whatever it gets now.
-  const fresh = key === undefined || deps.step((tx) => seenBefore(tx, [key])).kind === "new";
+  // Read first: only a repeat writes (its count), so a first arrival costs no extra transaction.
+  const fresh = key === undefined || !isRemembered(deps.sql, key, now);
+  if (!fresh) deps.step((tx) => seenBefore(tx, [key]));
   const record = (outcome: string) => {
     if (!fresh || key === undefined) return;
     deps.step((tx) => {
@@ -138,17 +140,20 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
         io: request.timeoutMs === undefined ? deps.io : { ...deps.io, timeoutMs: request.timeoutMs },
         source: request.source,
         note: request.note,
-        observe: (input) => deps.observe(input),
+        // The fold and, for a first arrival, its key: one transaction.
+        observe: (input) =>
+          deps.step((tx) => {
+            const observed = deps.observe(tx, input);
+            if (fresh && key !== undefined && observed.auditSeq !== undefined)
+              remember(tx, [key], null, observed.auditSeq);
+            return observed;
+          }),
       }),
     now,
   );
   if (!result.ok) return { kind: "failed", failure: result.error };
   const observed = result.value.observed;
   if (joined) record("joined_look");
-  else if (fresh && key !== undefined && observed.auditSeq !== undefined) {
-    const seq = observed.auditSeq;
-    deps.step((tx) => remember(tx, [key], null, seq));
-  }
   return { kind: "observed", result: observed };
 }
 

@@ -40,16 +40,14 @@ function checkpostVars(ports) {
 
 let stopStack = () => {};
 
-async function main() {
-  ensureChromium();
-  const work = mkdtempSync(join(tmpdir(), "checkpost-e2e-"));
+/** Both Workers on ports free right now, with this run's configuration in `work`. */
+async function startOnFreePorts(work, logs) {
   const ports = { checkpost: await freePort(), sim: await freePort() };
   const vars = checkpostVars(ports);
   writeEnvFile(join(work, "checkpost.env"), vars);
   const checkpostUrl = `http://127.0.0.1:${ports.checkpost}`;
   // The later half of "pending, then success" and "late success" comes 2 s after the choice.
   writeEnvFile(join(work, "sim.env"), demoMerchantVars(vars, checkpostUrl, { SIM_SETTLE_MS: "2000" }));
-  const logs = [];
   const stack = startStack({
     root,
     checkpost: { port: ports.checkpost, inspectorPort: await freePort(), envFile: join(work, "checkpost.env") },
@@ -58,11 +56,41 @@ async function main() {
     onLine: (name, line) => logs.push(`[${name}] ${line}`),
     timeoutMs: Math.min(120_000, left()),
   });
-  stopStack = stack.stop;
+  return { stack, ports, vars, checkpostUrl };
+}
+
+async function main() {
+  ensureChromium();
+  const work = mkdtempSync(join(tmpdir(), "checkpost-e2e-"));
+  const logs = [];
+  // Ports are picked free, but the two runtimes start at once and bind ephemeral ports of their own, so one of them
+  // can take the port picked for the other ("Address already in use"): then both start again on fresh ports, once.
+  let started;
+  for (let attempt = 1; ; attempt++) {
+    started = await startOnFreePorts(work, logs);
+    stopStack = started.stack.stop;
+    try {
+      await started.stack.ready;
+      break;
+    } catch (error) {
+      started.stack.stop();
+      await Promise.race([started.stack.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (attempt >= 2 || !/before it was ready/.test(error.message) || left() < 60_000) {
+        console.log(`e2e: ${error.message}`);
+        if (logs.length) console.log(`\nlast lines from the Workers:\n${logs.slice(-40).join("\n")}`);
+        rmSync(work, { recursive: true, force: true });
+        console.log("\n0 passed, 1 failed");
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`e2e: ${error.message}; starting again on other ports`);
+      logs.length = 0;
+    }
+  }
+  const { stack, ports, vars, checkpostUrl } = started;
   let passed = 0;
   let failed = 0;
   try {
-    await stack.ready;
     const shots = join(root, "test-results", "e2e");
     rmSync(shots, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });

@@ -45,4 +45,9 @@ export interface RefundHint {
   readonly status: RefundStatus;
   readonly gatewayStatus: string;
   readonly amount: Money | null;
+  /**
+   * The gateway itself says the refund needs a person (Juspay `MANUAL_REVIEW`): the refund stays pending, its amount
+   * reserved, and is flagged `requires_review` with this reason (e.g. `manual_review_at_gateway`).
+   */
+  readonly reviewReason?: string | undefined;
 }

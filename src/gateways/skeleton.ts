@@ -9,6 +9,7 @@ import type { ConfiguredGateway } from "./types";
 const notImplemented = () => Promise.resolve(err(proxyError("not_implemented")));
 
 export const notImplementedGateway: ConfiguredGateway = {
+  checkCreate: () => null,
   verifyReturn: notImplemented,
   verifyWebhook: notImplemented,
   fetchStatus: notImplemented,

@@ -49,9 +49,21 @@ export interface RawWebhook {
   readonly headers: Headers;
 }
 
+/**
+ * What an authenticated webhook asks of checkpost:
+ * - `payment` / `refund` / `other`: recorded on the order (created if unknown) and a confirmed look follows;
+ * - `notice`: about an order but not its payment or refund state (a chargeback, a mandate event): recorded in the
+ *   audit trail of an order checkpost already holds, with `reason`; never creates an order, never asks for a look;
+ * - `ignored`: not about an order checkpost tracks (another product family): acknowledged with `reason`, nothing
+ *   stored, no order, no poll.
+ */
+export type WebhookKind = "payment" | "refund" | "other" | "notice" | "ignored";
+
 /** An authenticated webhook, translated. Still a hint: final transitions are confirmed S2S before they apply. */
 export interface WebhookEvent {
-  readonly kind: "payment" | "refund" | "other";
+  readonly kind: WebhookKind;
+  /** Why a `notice` or `ignored` event causes no look (logged; kept in a notice's audit row). */
+  readonly reason?: string | undefined;
   /** The gateway's event name, e.g. `ORDER_SUCCEEDED`, `checkout.order.completed`, `payment_success`. */
   readonly eventType: string;
   /** The merchant order id, or null when the payload does not say (acknowledged and logged, nothing stored). */
@@ -77,6 +89,11 @@ export interface StatusSnapshot {
   readonly amount: Money | null;
   /** The gateway gave an amount that cannot be read exactly (`amount` is then null): the order goes to review. */
   readonly amountUnreadable?: boolean;
+  /**
+   * The money is held, not captured (Juspay `AUTHORIZED`, Nimbbl `authorized`): the order is never expired while
+   * held; at the reconciliation window's end it is flagged `requires_review` (`authorized_not_captured`).
+   */
+  readonly held?: boolean;
   readonly gatewayOrderRef: string | null;
   /** Gateway facts surfaced on the unified order: error codes, a mandate block, refund details. No secrets. */
   readonly details: Readonly<Record<string, JsonValue>>;
@@ -119,10 +136,24 @@ export interface RefundInput {
 export interface RefundLookup {
   readonly orderId: string;
   readonly gatewayRefundId: string;
+  /** The gateway's own id for the refund, kept from the create answer (Nimbbl's refund `transaction_id`), if any. */
+  readonly gatewayRefundRef?: string | null | undefined;
+}
+
+/** What `POST /v1/orders` asks a gateway to create, checked before anything is stored or sent. */
+export interface CreateCheckInput {
+  readonly amount: Money;
+  readonly customer: Customer | null;
+  readonly description: string | null;
 }
 
 /** A gateway with its settings bound; built by `GatewayAdapter.configure`. */
 export interface ConfiguredGateway {
+  /**
+   * Fields the gateway requires for a create that the request lacks (Nimbbl's `user`): a `validation_failed` error
+   * naming each field, returned before anything is stored or sent; null when the create can go ahead.
+   */
+  checkCreate(input: CreateCheckInput): ProxyError | null;
   verifyReturn(input: ReturnInput, now: number): Promise<Result<VerifiedReturn, ProxyError>>;
   verifyWebhook(raw: RawWebhook, now: number): Promise<Result<WebhookEvent, ProxyError>>;
   fetchStatus(orderId: string, io: GatewayIO): Promise<Result<StatusSnapshot, ProxyError>>;

@@ -142,7 +142,7 @@ export class OrderObject extends DurableObject<Env> {
     return ok(this.apply((tx) => payments.observe(tx, ref, input)));
   }
 
-  recordWebhook(ref: OrderRef, event: WebhookEvent): Result<payments.ObserveResult, ProxyError> {
+  recordWebhook(ref: OrderRef, event: WebhookEvent): Result<payments.WebhookResult, ProxyError> {
     return ok(this.apply((tx) => payments.recordWebhook(tx, ref, event)));
   }
 

@@ -9,6 +9,7 @@ import { verifyJuspayWebhook, verifyReturnLeg } from "./verify";
 
 export function juspayGateway(settings: JuspaySettings): ConfiguredGateway {
   return {
+    checkCreate: () => null,
     verifyReturn: (input) => verifyReturnLeg(input, settings.responseKey),
     verifyWebhook: (raw) => verifyJuspayWebhook(raw, settings.webhookUsername, settings.webhookPassword),
     fetchStatus: (orderId, io) => fetchJuspayStatus(settings, io, orderId),

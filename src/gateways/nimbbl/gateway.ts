@@ -10,6 +10,7 @@ import { verifyCheckoutReturn, verifyNimbblWebhook } from "./verify";
 
 export function nimbblGateway(settings: NimbblSettings, tokenSecrets: TokenSecrets): ConfiguredGateway {
   return {
+    checkCreate: () => null,
     verifyReturn: (input) => verifyCheckoutReturn(input, { accessSecret: settings.accessSecret, tokenSecrets }),
     verifyWebhook: (raw) => verifyNimbblWebhook(raw, settings.accessSecret),
     fetchStatus: (orderId, io) => fetchNimbblStatus(settings, orderId, io),

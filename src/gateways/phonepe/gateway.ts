@@ -24,6 +24,7 @@ export function phonepeGateway(settings: PhonePeSettings, options: PhonePeOption
   const expectedAuthorization = () =>
     (expected ??= callbackAuthorization(settings.webhookUsername, settings.webhookPassword));
   return {
+    checkCreate: () => null,
     verifyReturn: (input) => verifyReturnToken(input, settings.tokenSecrets),
     verifyWebhook: async (raw) => verifyCallback(raw, await expectedAuthorization()),
     fetchStatus: (orderId, io) => fetchStatus(client, orderId, io),

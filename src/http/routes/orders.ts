@@ -92,6 +92,15 @@ async function createOrRegister(
       proxyError("validation_failed", { fields: [{ path: "amount", message: "not a valid amount" }] }),
     );
   }
+  if (!body.register_only) {
+    // What the gateway would refuse is refused here, before anything is stored (nimbbl.md §9: its `user` fields).
+    const refused = resolved.client.checkCreate({
+      amount: money.value,
+      customer: body.customer ?? null,
+      description: body.description ?? null,
+    });
+    if (refused) throw new HttpError(refused);
+  }
   const stub = orderStub(rc.env, ref);
   const registered = orThrow(
     await stub.register(ref, {

@@ -115,7 +115,7 @@ export async function getRefund(request: AppRequest, rc: RequestContext): Promis
   if (!refund) throw new HttpError(proxyError("refund_not_found"));
   if (query.refresh !== "true") return json(refund);
   const hint = await client.refundStatus(
-    { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id },
+    { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id, gatewayRefundRef: refund.gateway_reference },
     gatewayIO(rc),
   );
   if (!hint.ok) {

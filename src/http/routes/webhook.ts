@@ -18,6 +18,15 @@ export async function handleWebhook(request: AppRequest, rc: RequestContext): Pr
     throw new HttpError(verified.error);
   }
   const event = verified.value;
+  if (event.kind === "ignored") {
+    // Authentic, but not about anything checkpost tracks (another product's events): no order, no poll.
+    rc.log.info("webhook acknowledged, not recorded", {
+      gateway: adapter.id,
+      event: event.eventType,
+      reason: event.reason,
+    });
+    return json({ received: true, recorded: false });
+  }
   if (event.orderId === null || !isValidOrderId(adapter, event.orderId)) {
     // Authentic but not about an order checkpost can address (the same id rules as every other route, so no order
     // is ever recorded that `/v1` could not read): acknowledged so the gateway stops retrying.
@@ -32,5 +41,6 @@ export async function handleWebhook(request: AppRequest, rc: RequestContext): Pr
     event: event.eventType,
     outcome: recorded.outcome,
   });
+  if (recorded.outcome === "not_recorded") return json({ received: true, recorded: false });
   return json({ received: true, recorded: true, duplicate: recorded.outcome === "duplicate_event" });
 }

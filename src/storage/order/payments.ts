@@ -40,6 +40,12 @@ export interface ObserveResult {
   readonly auditSeq?: number;
 }
 
+/** A webhook's outcome: an observation's, or a notice's (recorded on a known order, or not recorded at all). */
+export type WebhookResult =
+  | ObserveResult
+  | { readonly order: PublicOrder; readonly outcome: "recorded"; readonly changed: false; readonly auditSeq: number }
+  | { readonly order: null; readonly outcome: "not_recorded"; readonly changed: false };
+
 export interface CreateState {
   readonly attempted: boolean;
   readonly nextAction: NextAction | null;
@@ -246,7 +252,7 @@ export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): Observ
  * status may apply at once; a final one is confirmed with the gateway by the alarm, asked for now. Refund and other
  * events are recorded, de-duplicated, and ask for the same look at the gateway.
  */
-export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): ObserveResult {
+export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): WebhookResult {
   if (event.kind === "payment" && event.status !== null) {
     const observed = observe(tx, ref, {
       source: "webhook",
@@ -263,6 +269,7 @@ export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): 
     if (order && observed.outcome !== "duplicate_event") planPaymentLook(tx, order, true);
     return observed;
   }
+  if (event.kind === "notice") return recordNotice(tx, ref, event);
   const current = orderFor(tx.sql, ref) ?? firstSeen(tx, ref);
   const repeat = seenBefore(tx, event.dedupeKeys);
   if (repeat.kind === "repeat") {
@@ -282,6 +289,27 @@ export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): 
   remember(tx, event.dedupeKeys, null, seq);
   planPaymentLook(tx, current, true);
   return { order: toPublicOrder(current), outcome: "needs_confirmation", changed: false };
+}
+
+/**
+ * A notice (a chargeback, a mandate event): kept in the audit trail of an order checkpost already holds, once per
+ * delivery, with the adapter's reason. It never creates an order and never asks for a look: nothing it says can
+ * settle the order, and an unknown order id must cost nothing.
+ */
+function recordNotice(tx: OrderTx, ref: OrderRef, event: WebhookEvent): WebhookResult {
+  const current = orderFor(tx.sql, ref);
+  if (!current) return { order: null, outcome: "not_recorded", changed: false };
+  const repeat = seenBefore(tx, event.dedupeKeys);
+  if (repeat.kind === "repeat") return { order: toPublicOrder(current), outcome: "duplicate_event", changed: false };
+  const seq = audit(tx, {
+    source: "webhook",
+    kind: "notice_event",
+    outcome: "recorded",
+    gatewayStatus: event.gatewayStatus,
+    detail: { event: event.eventType, ...(event.reason ? { reason: event.reason } : {}) },
+  });
+  remember(tx, event.dedupeKeys, null, seq);
+  return { order: toPublicOrder(current), outcome: "recorded", changed: false, auditSeq: seq };
 }
 
 /** Asks the alarm to look at the gateway now (e.g. a return leg whose status call failed). */

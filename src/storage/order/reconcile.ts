@@ -135,7 +135,7 @@ async function lookAtThePayment(
 async function lookAtPendingRefunds(deps: ReconcileDeps, gateway: ConfiguredGateway, ref: OrderRef): Promise<void> {
   for (const refund of pendingRefunds(deps.sql)) {
     const answer = await gateway.refundStatus(
-      { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id },
+      { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id, gatewayRefundRef: refund.gateway_refund_ref },
       deps.io,
     );
     deps.step(Date.now(), (tx) => refundPolled(tx, refund.refund_id, answer));

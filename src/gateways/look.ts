@@ -11,12 +11,14 @@ import type { OrderRef } from "../core/model";
 import type { ObserveInput } from "../core/order";
 import { err, ok, type Result } from "../core/result";
 import type { InputSource } from "../core/status";
-import type { ConfiguredGateway, GatewayIO, StatusSnapshot } from "./types";
+import type { ConfiguredGateway, GatewayIO, OrderFacts, StatusSnapshot } from "./types";
 
 export interface LookOptions<T> {
   readonly gateway: ConfiguredGateway;
   readonly ref: OrderRef;
   readonly io: GatewayIO;
+  /** What checkpost knows of the order, handed to the gateway's status call. */
+  readonly facts: OrderFacts;
   readonly source: InputSource;
   /** A note for the audit trail (e.g. what the browser said). */
   readonly note?: string | undefined;
@@ -39,7 +41,7 @@ export interface LookFailure {
 
 export async function confirmedLook<T>(options: LookOptions<T>): Promise<Result<Looked<T>, LookFailure>> {
   const { ref, io } = options;
-  const answer = await options.gateway.fetchStatus(ref.orderId, io);
+  const answer = await options.gateway.fetchStatus(ref.orderId, io, options.facts);
   if (!answer.ok) return err({ stage: "unanswered", error: answer.error, gatewayStatus: null });
   const snapshot = answer.value;
   if (snapshot.orderId !== ref.orderId) {

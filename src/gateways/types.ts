@@ -126,14 +126,20 @@ export interface CreatedOrder {
   readonly expiresAt: number | null;
 }
 
-export interface RefundInput {
+/** What a gateway may need to know about the order a call is for, beyond its id. */
+export interface OrderFacts {
+  /** The merchant's customer id for the order, when it has one (Juspay's `x-routing-id` / `x-customerid`). */
+  readonly customerId?: string | null | undefined;
+}
+
+export interface RefundInput extends OrderFacts {
   readonly orderId: string;
   readonly gatewayRefundId: string;
   readonly amount: Money;
   readonly reason: string | null;
 }
 
-export interface RefundLookup {
+export interface RefundLookup extends OrderFacts {
   readonly orderId: string;
   readonly gatewayRefundId: string;
   /** The gateway's own id for the refund, kept from the create answer (Nimbbl's refund `transaction_id`), if any. */
@@ -156,7 +162,8 @@ export interface ConfiguredGateway {
   checkCreate(input: CreateCheckInput): ProxyError | null;
   verifyReturn(input: ReturnInput, now: number): Promise<Result<VerifiedReturn, ProxyError>>;
   verifyWebhook(raw: RawWebhook, now: number): Promise<Result<WebhookEvent, ProxyError>>;
-  fetchStatus(orderId: string, io: GatewayIO): Promise<Result<StatusSnapshot, ProxyError>>;
+  /** `order` is what checkpost knows of the order (absent: nothing, e.g. a first look at an order seen only now). */
+  fetchStatus(orderId: string, io: GatewayIO, order?: OrderFacts): Promise<Result<StatusSnapshot, ProxyError>>;
   createOrder(input: CreateOrderInput, io: GatewayIO): Promise<Result<CreatedOrder, ProxyError>>;
   refund(input: RefundInput, io: GatewayIO): Promise<Result<RefundHint, ProxyError>>;
   refundStatus(input: RefundLookup, io: GatewayIO): Promise<Result<RefundHint, ProxyError>>;

@@ -81,6 +81,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
   }
   const result = await client.refund(
     {
+      ...begun.facts,
       orderId: ref.orderId,
       gatewayRefundId: begun.refund.gateway_refund_id,
       amount: money.value,
@@ -114,8 +115,14 @@ export async function getRefund(request: AppRequest, rc: RequestContext): Promis
   const refund = await stub.getRefund(ref, refundId);
   if (!refund) throw new HttpError(proxyError("refund_not_found"));
   if (query.refresh !== "true") return json(refund);
+  const order = await stub.get(ref);
   const hint = await client.refundStatus(
-    { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id, gatewayRefundRef: refund.gateway_reference },
+    {
+      customerId: order?.customer?.id ?? null,
+      orderId: ref.orderId,
+      gatewayRefundId: refund.gateway_refund_id,
+      gatewayRefundRef: refund.gateway_reference,
+    },
     gatewayIO(rc),
   );
   if (!hint.ok) {

@@ -17,7 +17,7 @@ import type { GatewayIO, GatewaySetup } from "../../gateways/types";
 import type { ObserveResult } from "./payments";
 import type { OrderTx } from "./context";
 import { isRemembered, remember, seenBefore } from "./dedupe";
-import { auditOrder, orderFor } from "./record";
+import { auditOrder, orderFacts, orderFor } from "./record";
 
 export const UNTRUSTED_LOOK_GAP_MS = 2_000;
 
@@ -137,6 +137,7 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
       confirmedLook({
         gateway,
         ref,
+        facts: orderFacts(order),
         io: request.timeoutMs === undefined ? deps.io : { ...deps.io, timeoutMs: request.timeoutMs },
         source: request.source,
         note: request.note,

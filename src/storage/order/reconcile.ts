@@ -13,7 +13,7 @@ import type { ConfiguredGateway, GatewayIO, GatewaySetup } from "../../gateways/
 import type { OrderTx } from "./context";
 import type { LookGate } from "./looks";
 import { observe } from "./payments";
-import { auditOrder, loadOrder } from "./record";
+import { auditOrder, loadOrder, orderFacts } from "./record";
 import { pendingRefunds } from "./refund-rows";
 import { refundPolled } from "./refunds";
 import {
@@ -95,6 +95,7 @@ async function lookAtThePayment(
       confirmedLook({
         gateway,
         ref,
+        facts: orderFacts(loadOrder(deps.sql)),
         io: deps.io,
         source: "poll",
         observe: (input, snapshot) =>
@@ -133,9 +134,15 @@ async function lookAtThePayment(
 
 /** Asks the gateway about each pending refund by the id checkpost sent (`refundPolled` applies the answer). */
 async function lookAtPendingRefunds(deps: ReconcileDeps, gateway: ConfiguredGateway, ref: OrderRef): Promise<void> {
+  const facts = orderFacts(loadOrder(deps.sql));
   for (const refund of pendingRefunds(deps.sql)) {
     const answer = await gateway.refundStatus(
-      { orderId: ref.orderId, gatewayRefundId: refund.gateway_refund_id, gatewayRefundRef: refund.gateway_refund_ref },
+      {
+        ...facts,
+        orderId: ref.orderId,
+        gatewayRefundId: refund.gateway_refund_id,
+        gatewayRefundRef: refund.gateway_refund_ref,
+      },
       deps.io,
     );
     deps.step(Date.now(), (tx) => refundPolled(tx, refund.refund_id, answer));

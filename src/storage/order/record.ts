@@ -5,6 +5,7 @@
 import type { JsonValue, OrderRef } from "../../core/model";
 import { newOrder, type OrderRecord } from "../../core/order";
 import type { InputSource, PaymentStatus } from "../../core/status";
+import type { OrderFacts } from "../../gateways/types";
 import type { OrderTx } from "./context";
 
 export interface AuditEntry {
@@ -119,4 +120,9 @@ function toAuditEntry(row: AuditRow): AuditEntry {
     detail: JSON.parse(row.detail) as Record<string, JsonValue>,
     repeats: row.repeats,
   };
+}
+
+/** What a gateway call for this order may use beyond its id (Juspay routes every call by the customer id). */
+export function orderFacts(order: OrderRecord | null): OrderFacts {
+  return { customerId: order?.customer?.id ?? null };
 }

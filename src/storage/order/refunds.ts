@@ -19,10 +19,11 @@ import {
   type RefundRecord,
 } from "../../core/refunds";
 import type { InputSource } from "../../core/status";
+import type { OrderFacts } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import { claimIdempotencyKey, completeIdempotencyKey } from "./idempotency";
 import { queueEvent } from "./outbox";
-import { audit, auditOrder, loadOrder, orderFor, saveOrder } from "./record";
+import { audit, auditOrder, loadOrder, orderFacts, orderFor, saveOrder } from "./record";
 import { findRefund, listRefunds, saveRefund } from "./refund-rows";
 import { planRefundLook } from "./schedule";
 
@@ -43,7 +44,7 @@ export interface BeginRefundInput {
 }
 
 export type BeginRefund =
-  | { readonly kind: "proceed"; readonly refund: PublicRefund }
+  | { readonly kind: "proceed"; readonly refund: PublicRefund; readonly facts: OrderFacts }
   | { readonly kind: "answer"; readonly answer: StoredAnswer; readonly replayed: boolean }
   | { readonly kind: "in_use" }
   | { readonly kind: "reused" };
@@ -124,7 +125,7 @@ export function beginRefund(tx: OrderTx, ref: OrderRef, input: BeginRefundInput)
   });
   // Planned before the gateway call: if this request dies mid-call, the alarm still resolves the refund.
   if (order) planRefundLook(tx);
-  return { kind: "proceed", refund: toPublicRefund(refund) };
+  return { kind: "proceed", refund: toPublicRefund(refund), facts: orderFacts(order) };
 }
 
 /**

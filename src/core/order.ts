@@ -4,7 +4,7 @@
  * the only caller that persists what this returns.
  */
 import { isCurrency, sameMoney, type Currency, type Money } from "./money";
-import { decidePaymentTransition, type InputSource, type PaymentStatus } from "./status";
+import { decidePaymentTransition, isFinalPayment, type InputSource, type PaymentStatus } from "./status";
 import type { Customer, GatewayId, JsonValue, NextAction, RefundHint } from "./model";
 
 export interface OrderRecord {
@@ -74,7 +74,15 @@ export interface Observation {
   readonly amountUnreadable?: boolean;
   readonly gatewayOrderRef?: string | null;
   readonly details?: Readonly<Record<string, JsonValue>>;
+  /**
+   * A confirmed answer that needs a person though its status settles nothing (`HELD_REVIEW`: money held past the
+   * reconciliation window): the order is flagged `requires_review` with this reason, once, and keeps its status.
+   */
+  readonly review?: string;
 }
+
+/** Why an order whose money the gateway still holds (pre-auth, never captured or voided) waits for a person. */
+export const HELD_REVIEW = "authorized_not_captured";
 
 /** One observed gateway status as the order object takes it: the observation plus what identifies its delivery. */
 export interface ObserveInput extends Observation {
@@ -155,6 +163,26 @@ export function foldObservation(order: OrderRecord, obs: Observation, now: numbe
       ? { amount: obs.amount.minor, currency: obs.amount.currency, amount_confirmed: obs.confirmed }
       : {};
 
+  if (obs.review !== undefined && obs.confirmed && !isFinalPayment(obs.status)) {
+    const first = !order.requires_review;
+    return {
+      order: {
+        ...order,
+        ...facts,
+        ...unverifiedAmount,
+        requires_review: true,
+        review_reason: first ? obs.review : order.review_reason,
+        sequence: first ? order.sequence + 1 : order.sequence,
+        updated_at: now,
+      },
+      outcome: first ? "requires_review" : "duplicate",
+      from,
+      event: first ? "payment.requires_review" : null,
+      reviewReason: first ? obs.review : null,
+    };
+  }
+  // Held money that the gateway has since captured, voided or released no longer needs a person for that reason.
+  const heldReview = order.requires_review && order.review_reason === HELD_REVIEW;
   const decision = decidePaymentTransition(from, obs.status, obs.confirmed);
   if (decision.kind === "duplicate" || decision.kind === "stale" || decision.kind === "needs_confirmation") {
     // Facts from a confirmed call are still worth keeping (e.g. error codes, gateway reference).
@@ -165,7 +193,7 @@ export function foldObservation(order: OrderRecord, obs: Observation, now: numbe
   if (decision.to === "succeeded") {
     const problem = amountProblem(order, obs.amount, obs.amountUnreadable === true);
     if (problem !== null) {
-      const first = !order.requires_review;
+      const first = !order.requires_review || heldReview;
       return {
         order: {
           ...order,
@@ -184,11 +212,13 @@ export function foldObservation(order: OrderRecord, obs: Observation, now: numbe
   }
 
   const event = PAYMENT_EVENT[decision.to];
+  const released = heldReview && isFinalPayment(decision.to) ? { requires_review: false, review_reason: null } : {};
   return {
     order: {
       ...order,
       ...facts,
       ...unverifiedAmount,
+      ...released,
       status: decision.to,
       sequence: event ? order.sequence + 1 : order.sequence,
       updated_at: now,

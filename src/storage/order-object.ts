@@ -33,6 +33,7 @@ import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type Delivery
 import * as payments from "./order/payments";
 import { auditOrder, auditPage, orderFor, type AuditPage } from "./order/record";
 import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
+import { applyRefundHint } from "./order/refund-hints";
 import { findRefund, listRefunds } from "./order/refund-rows";
 import * as refunds from "./order/refunds";
 import { migrate } from "./order/schema";
@@ -200,7 +201,7 @@ export class OrderObject extends DurableObject<Env> {
 
   /** Applies what the gateway says about a refund (a status call made through checkpost). */
   observeRefund(ref: OrderRef, hint: RefundHint, source: InputSource, confirmed: boolean): PublicRefund | null {
-    return this.apply((tx) => (orderFor(tx.sql, ref) ? refunds.applyRefundHint(tx, hint, source, confirmed) : null));
+    return this.apply((tx) => (orderFor(tx.sql, ref) ? applyRefundHint(tx, hint, source, confirmed) : null));
   }
 
   /**

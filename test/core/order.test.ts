@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldObservation, newOrder, type Observation, type OrderRecord } from "../../src/core/order";
+import { HELD_REVIEW, foldObservation, newOrder, type Observation, type OrderRecord } from "../../src/core/order";
 
 const NOW = 1_700_000_000_000;
 
@@ -117,5 +117,49 @@ describe("folding observations into an order", () => {
   it("merges gateway details from confirmed inputs", () => {
     const folded = foldObservation(registered(), obs({ details: { bank_error_code: "E1" } }), NOW);
     expect(folded.order.details).toEqual({ bank_error_code: "E1" });
+  });
+});
+
+describe("an answer that needs a person though it settles nothing (money held past the window)", () => {
+  const held = (overrides: Partial<Observation> = {}) =>
+    obs({ gatewayStatus: "AUTHORIZED", status: "pending", review: HELD_REVIEW, ...overrides });
+
+  it("flags the order authorized_not_captured once, with one payment.requires_review event, and keeps its status", () => {
+    const first = foldObservation(registered({ status: "pending" }), held(), NOW);
+    expect(first.order).toMatchObject({ status: "pending", requires_review: true, review_reason: HELD_REVIEW });
+    expect(first.event).toBe("payment.requires_review");
+    const again = foldObservation(first.order, held(), NOW + 1);
+    expect(again.event).toBeNull();
+    expect(again.order.sequence).toBe(first.order.sequence);
+  });
+
+  it("is never taken from an unconfirmed input", () => {
+    const folded = foldObservation(registered({ status: "pending" }), held({ confirmed: false }), NOW);
+    expect(folded.order.requires_review).toBe(false);
+  });
+
+  it("no longer holds the order for review once the gateway has captured the money", () => {
+    const flagged = foldObservation(registered({ status: "pending" }), held(), NOW).order;
+    const captured = foldObservation(flagged, obs(), NOW + 1);
+    expect(captured.order).toMatchObject({ status: "succeeded", requires_review: false, review_reason: null });
+    expect(captured.event).toBe("payment.succeeded");
+  });
+
+  it("turns into an amount review, with its event, when the capture is for another amount", () => {
+    const flagged = foldObservation(registered({ status: "pending" }), held(), NOW).order;
+    const captured = foldObservation(flagged, obs({ amount: { minor: 9000, currency: "INR" } }), NOW + 1);
+    expect(captured.order).toMatchObject({
+      status: "pending",
+      requires_review: true,
+      review_reason: "amount_mismatch",
+    });
+    expect(captured.event).toBe("payment.requires_review");
+  });
+
+  it("leaves an amount review in place when the gateway later captures", () => {
+    const mismatch = foldObservation(registered(), obs({ amount: { minor: 9999, currency: "INR" } }), NOW).order;
+    const later = foldObservation(mismatch, obs(), NOW + 1);
+    expect(later.order.requires_review).toBe(true);
+    expect(later.order.review_reason).toBe("amount_mismatch");
   });
 });

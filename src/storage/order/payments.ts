@@ -22,7 +22,7 @@ import type { OrderTx } from "./context";
 import { queueEvent } from "./outbox";
 import { confirmClaims, remember, seenBefore } from "./dedupe";
 import { audit, auditOrder, firstSeen, loadOrder, orderFor, saveOrder } from "./record";
-import { applyRefundHint } from "./refunds";
+import { applyRefundHint, claimGatewayRefund } from "./refund-hints";
 import { planPaymentLook } from "./schedule";
 
 export interface RegisterInput {
@@ -287,6 +287,7 @@ export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): 
     },
   });
   remember(tx, event.dedupeKeys, null, seq);
+  if (event.kind === "refund" && event.refund) claimGatewayRefund(tx, event.refund);
   planPaymentLook(tx, current, true);
   return { order: toPublicOrder(current), outcome: "needs_confirmation", changed: false };
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../../core/log";
 import type { OrderRef } from "../../core/model";
-import type { OrderRecord } from "../../core/order";
+import { HELD_REVIEW, type OrderRecord } from "../../core/order";
 import { windowClosed } from "../../core/reconcile";
 import { isFinalPayment } from "../../core/status";
 import { confirmedLook } from "../../gateways/look";
@@ -79,8 +79,9 @@ export async function reconcileDue(deps: ReconcileDeps, order: OrderRecord, now:
 
 /**
  * One confirmed look at the payment; returns whether the gateway answered. Once the window has closed
- * (core/reconcile.ts), an answer that is still not final makes the order `expired`; a later S2S-confirmed success can
- * still move it to `succeeded` (status.ts).
+ * (core/reconcile.ts), an answer that is still not final makes the order `expired` (a later S2S-confirmed success can
+ * still move it to `succeeded`, status.ts), unless the gateway still holds the money (`held`): that order is flagged
+ * `requires_review` (`authorized_not_captured`) instead, and keeps its status.
  */
 async function lookAtThePayment(
   deps: ReconcileDeps,
@@ -103,12 +104,15 @@ async function lookAtThePayment(
             const current = loadOrder(tx.sql);
             const closing =
               current !== null && windowClosed(pollWindowOf(current), now) && !isFinalPayment(snapshot.status);
+            // Money still held (pre-auth) is never expired: a person captures or voids it (product.md §3).
+            const held = closing && snapshot.held === true;
             return observe(tx, ref, {
               ...input,
-              status: closing ? "expired" : input.status,
+              status: closing && !held ? "expired" : input.status,
               refunds: snapshot.refunds,
+              ...(held ? { review: HELD_REVIEW } : {}),
               ...(closing
-                ? { note: `reconciliation window closed; the gateway still reports ${snapshot.status}` }
+                ? { note: `reconciliation window closed; the gateway still reports ${snapshot.gatewayStatus}` }
                 : {}),
             });
           }),

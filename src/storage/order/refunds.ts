@@ -9,10 +9,8 @@ import type { StoredAnswer } from "../../core/idempotency";
 import type { OrderRef, RefundHint } from "../../core/model";
 import type { Money } from "../../core/money";
 import {
-  decideRefund,
   markFailedRefusal,
   notFoundReview,
-  refundEvent,
   refundRefusal,
   toPublicRefund,
   type PublicRefund,
@@ -22,8 +20,8 @@ import type { InputSource } from "../../core/status";
 import type { OrderFacts } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import { claimIdempotencyKey, completeIdempotencyKey } from "./idempotency";
-import { queueEvent } from "./outbox";
-import { audit, auditOrder, loadOrder, orderFacts, orderFor, saveOrder } from "./record";
+import { audit, auditOrder, orderFacts, orderFor } from "./record";
+import { applyRefundHint, queueRefundEvent } from "./refund-hints";
 import { findRefund, listRefunds, saveRefund } from "./refund-rows";
 import { planRefundLook } from "./schedule";
 
@@ -177,90 +175,6 @@ export function finishRefund(tx: OrderTx, ref: OrderRef, input: FinishRefundInpu
 }
 
 /**
- * Folds one refund status into the refund rows. A refund the gateway reports that checkpost never sent (a dashboard
- * refund, an auto-refund) is recorded from a confirmed answer with origin `gateway`, so the over-refund guard counts it.
- */
-export function applyRefundHint(
-  tx: OrderTx,
-  hint: RefundHint,
-  source: InputSource,
-  confirmed: boolean,
-): PublicRefund | null {
-  const { sql, now } = tx;
-  const refund =
-    (hint.gatewayRefundId ? findRefund(sql, { gatewayRefundId: hint.gatewayRefundId }) : null) ??
-    (hint.gatewayRefundRef ? findRefund(sql, { gatewayRefundRef: hint.gatewayRefundRef }) : null);
-  if (!refund) {
-    if (!confirmed || !hint.amount) return null;
-    const id = hint.gatewayRefundId ?? hint.gatewayRefundRef;
-    if (!id) return null;
-    const created: RefundRecord = {
-      refund_id: `gw_${id}`,
-      gateway_refund_id: id,
-      gateway_refund_ref: hint.gatewayRefundRef,
-      amount: hint.amount.minor,
-      currency: hint.amount.currency,
-      status: hint.status,
-      phase: hint.status === "pending" ? "sent" : "confirmed",
-      gateway_status: hint.gatewayStatus,
-      reason: null,
-      origin: "gateway",
-      failure_code: null,
-      requires_review: false,
-      review_reason: null,
-      created_at: now,
-      updated_at: now,
-    };
-    saveRefund(sql, created);
-    audit(tx, {
-      source,
-      kind: "refund_observation",
-      outcome: "recorded",
-      gatewayStatus: hint.gatewayStatus,
-      detail: { refund_id: created.refund_id, refund_status: created.status, origin: "gateway" },
-    });
-    queueRefundEvent(tx, created);
-    return toPublicRefund(created);
-  }
-  // The gateway shows the refund after all: a "not found" review no longer applies.
-  const seen = confirmed && refund.requires_review ? { requires_review: false, review_reason: null } : {};
-  const decision = decideRefund(refund.status, hint.status, confirmed);
-  audit(tx, {
-    source,
-    kind: "refund_observation",
-    outcome: decision.kind,
-    gatewayStatus: hint.gatewayStatus,
-    detail: { refund_id: refund.refund_id, claimed: hint.status, confirmed },
-  });
-  if (decision.kind !== "apply") {
-    if (!confirmed || decision.kind === "stale") return toPublicRefund(refund);
-    // Confirmed but unchanged: the gateway knows the refund, so it was received ("sent"); keep its reference.
-    const known: RefundRecord = {
-      ...refund,
-      ...seen,
-      phase: refund.phase === "recorded" ? "sent" : refund.phase,
-      gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
-      gateway_status: hint.gatewayStatus,
-      updated_at: now,
-    };
-    saveRefund(sql, known);
-    return toPublicRefund(known);
-  }
-  const next: RefundRecord = {
-    ...refund,
-    ...seen,
-    status: decision.to,
-    phase: decision.to === "pending" ? "sent" : "confirmed",
-    gateway_status: hint.gatewayStatus,
-    gateway_refund_ref: hint.gatewayRefundRef ?? refund.gateway_refund_ref,
-    updated_at: now,
-  };
-  saveRefund(sql, next);
-  queueRefundEvent(tx, next);
-  return toPublicRefund(next);
-}
-
-/**
  * What the alarm learnt about one pending refund by asking the gateway about the id checkpost sent. The row is read
  * again here, inside the transaction that changes it: the gateway call took time, and another input may have moved it.
  */
@@ -376,12 +290,3 @@ export interface MarkFailedInput {
 
 /** `gateway_status` of a refund the gateway's refund status says it does not know. */
 const NOT_FOUND = "not_found";
-
-/** Queues `refund.<status>` with the next per-order sequence. */
-function queueRefundEvent(tx: OrderTx, refund: RefundRecord, type = refundEvent(refund.status)): void {
-  const order = loadOrder(tx.sql);
-  if (!order) return;
-  const next = { ...order, sequence: order.sequence + 1, updated_at: tx.now };
-  saveOrder(tx.sql, next);
-  queueEvent(tx, next, type, { refund: toPublicRefund(refund) });
-}

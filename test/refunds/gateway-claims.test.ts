@@ -50,7 +50,7 @@ async function outbox(orderId: string): Promise<string[]> {
     state.storage.sql
       .exec("SELECT type FROM outbox ORDER BY sequence")
       .toArray()
-      .map((r) => String(r["type"])),
+      .map((r) => r["type"] as string),
   );
 }
 

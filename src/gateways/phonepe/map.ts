@@ -13,15 +13,13 @@ import type { JsonValue } from "../../core/model";
 import type { PhonePeCallback, PhonePeOrderStatus, PhonePePaymentDetail, PhonePeRefundStatus } from "./wire";
 
 /**
- * Order states (phonepe.md §3). Settle on the root `state` only. `EXPIRED` is not documented (§3 lists PENDING,
- * COMPLETED, FAILED); an order past `expireAt` could plausibly report it, and `expired` (not `failed`) keeps a late
- * confirmed success acceptable.
+ * Order states (phonepe.md §3). Settle on the root `state` only. `EXPIRED` is not documented (§3 lists only these
+ * three), so, like any unknown state, it reads as `pending`: it never settles, and the poll window still ends it.
  */
 export const PHONEPE_ORDER_STATES = {
   PENDING: "pending",
   COMPLETED: "succeeded",
   FAILED: "failed",
-  EXPIRED: "expired",
 } as const satisfies Record<string, PaymentStatus>;
 export type PhonePeOrderState = keyof typeof PHONEPE_ORDER_STATES;
 

@@ -93,7 +93,7 @@ async function dashboardControl(body: Body, env: SimEnv): Promise<Response> {
   const state = text(body, "state", "COMPLETED");
   const refund = dashboardRefund(order, Number(body["amount"]), state);
   const event = REFUND_EVENTS[state] ?? "pg.refund.completed";
-  const built = await buildCallback(event, refundCallbackJson(refund), body as CallbackRequest);
+  const built = await buildCallback(event, refundCallbackJson(refund), body);
   const delivered = body["deliver"] ? await deliver(env, built) : null;
   return Response.json({ refund: refundJson(refund), method: "POST", path: "/webhooks/phonepe", ...built, delivered });
 }

@@ -4,7 +4,7 @@
  * computed here with WebCrypto, independently of checkpost's verifier.
  */
 import type { SimEnv } from "./index";
-import { callbackAuthorizationHeader, config, orderJson, type SimOrder } from "./phonepe-store";
+import { callbackAuthorizationHeader, config, MERCHANT_ID, orderCallbackJson, type SimOrder } from "./phonepe-store";
 
 export interface CallbackRequest {
   /** The `event` to send; `null` leaves it out (a legacy delivery with `type` only). */
@@ -53,7 +53,34 @@ export async function buildCallback(
 
 export function orderCallback(order: SimOrder, req: CallbackRequest): Promise<BuiltCallback> {
   const event = order.state === "FAILED" ? "checkout.order.failed" : "checkout.order.completed";
-  return buildCallback(event, orderJson(order, false), req);
+  return buildCallback(event, orderCallbackJson(order), req);
+}
+
+/**
+ * A callback of another PhonePe product, for an order id (phonepe.md §5 table "Other products": `paylink.order.*`,
+ * `subscription.*`). Payload fields: §11 (java CallbackData: the common ones and the subscription fields); their
+ * values are not documented, so they are plausible placeholders. Least convenient: it names a `merchantOrderId`.
+ */
+export function familyCallback(event: string, merchantOrderId: string, req: CallbackRequest): Promise<BuiltCallback> {
+  const common = {
+    merchantId: MERCHANT_ID, // §11 merchantId
+    merchantOrderId, // §11 merchantOrderId
+    orderId: `OMO${merchantOrderId.slice(0, 20)}`, // §11 orderId
+    state: "COMPLETED", // §11 state
+    amount: 10_000, // §11 amount (paise)
+    expireAt: Date.now() + 1_200_000, // §11 expireAt (epoch ms)
+  };
+  const subscription = event.startsWith("subscription.")
+    ? {
+        merchantSubscriptionId: `MS${merchantOrderId.slice(0, 20)}`, // §11 merchantSubscriptionId
+        subscriptionId: `OMS${merchantOrderId.slice(0, 20)}`, // §11 subscriptionId
+        authWorkflowType: "TRANSACTION", // §11 authWorkflowType (value undocumented)
+        amountType: "FIXED", // §11 amountType (value undocumented)
+        maxAmount: 10_000, // §11 maxAmount
+        frequency: "MONTHLY", // §11 frequency (value undocumented)
+      }
+    : {};
+  return buildCallback(event, { ...common, ...subscription }, req);
 }
 
 /**

@@ -8,18 +8,32 @@
  * - `GET orders/:id`; `POST orders/:id/outcome {state, paymentMode?, errorCode?, reportedAmount?}`: settle it, and
  *   get back the `redirectUrl` PhonePe then sends the browser to (the merchant's, untouched);
  * - `POST refunds/:id/outcome {state, errorCode?}`;
+ * - `POST refunds/dashboard {merchantOrderId, amount, state?, event?, type?, payload?, deliver?}`: a refund made on the Business Dashboard,
+ *   not through the API (its `merchantRefundId` is PhonePe's, never the merchant's), with its refund callback
+ *   (`pg.refund.completed` by default) returned as `{refund, headers, body}` (and delivered when `deliver`);
  * - `POST callbacks {merchantOrderId | merchantRefundId, event?, type?, payload?, username?, password?, deliver?}`:
- *   a callback as PhonePe would send it, returned as `{headers, body}` (and delivered when `deliver`).
+ *   a callback as PhonePe would send it, returned as `{headers, body}` (and delivered when `deliver`). An `event`
+ *   of another product (`subscription.*`, `paylink.*`) builds that product's payload for `merchantOrderId`. A
+ *   failed refund's callback is the documented variant: empty `originalMerchantOrderId`, no `merchantRefundId`.
  */
 import type { SimEnv } from "./index";
-import { buildCallback, deliver, orderCallback, REFUND_EVENTS, type CallbackRequest } from "./phonepe-callbacks";
+import {
+  buildCallback,
+  deliver,
+  familyCallback,
+  orderCallback,
+  REFUND_EVENTS,
+  type CallbackRequest,
+} from "./phonepe-callbacks";
 import {
   allTokens,
   config,
+  dashboardRefund,
   getRecord,
   newOrder,
   orderJson,
   putRecord,
+  refundCallbackJson,
   refundJson,
   settleOrder,
   type OrderOutcome,
@@ -48,14 +62,19 @@ function outcome(body: Body): OrderOutcome {
 
 const notFound = (what: string) => Response.json({ error: `${what} not found` }, { status: 404 });
 
+const OTHER_FAMILIES = /^(subscription|paylink)[._]/i;
+
 async function callbackControl(body: Body, env: SimEnv): Promise<Response> {
   const req = body as CallbackRequest;
   const refundId = body["merchantRefundId"];
+  const named = text(body, "event") || text(body, "type");
   let built;
   if (typeof refundId === "string") {
     const refund = getRecord<SimRefund>("refund", refundId);
     const event = REFUND_EVENTS[refund?.state ?? "PENDING"] ?? "pg.refund.accepted";
-    built = await buildCallback(event, refund ? refundJson(refund) : { merchantRefundId: refundId }, req);
+    built = await buildCallback(event, refund ? refundCallbackJson(refund) : { merchantRefundId: refundId }, req);
+  } else if (OTHER_FAMILIES.test(named)) {
+    built = await familyCallback(named.toLowerCase().replaceAll("_", "."), text(body, "merchantOrderId"), req);
   } else {
     const orderId = text(body, "merchantOrderId");
     const order = getRecord<SimOrder>("order", orderId);
@@ -65,6 +84,18 @@ async function callbackControl(body: Body, env: SimEnv): Promise<Response> {
   }
   const delivered = req.deliver ? await deliver(env, built) : null;
   return Response.json({ method: "POST", path: "/webhooks/phonepe", ...built, delivered });
+}
+
+/** A Business Dashboard refund and its callback: the completed one unless `state` says otherwise. */
+async function dashboardControl(body: Body, env: SimEnv): Promise<Response> {
+  const order = getRecord<SimOrder>("order", text(body, "merchantOrderId"));
+  if (!order) return notFound("order");
+  const state = text(body, "state", "COMPLETED");
+  const refund = dashboardRefund(order, Number(body["amount"]), state);
+  const event = REFUND_EVENTS[state] ?? "pg.refund.completed";
+  const built = await buildCallback(event, refundCallbackJson(refund), body);
+  const delivered = body["deliver"] ? await deliver(env, built) : null;
+  return Response.json({ refund: refundJson(refund), method: "POST", path: "/webhooks/phonepe", ...built, delivered });
 }
 
 export async function phonepeControl(route: string, parts: readonly string[], body: Body, env: SimEnv) {
@@ -87,6 +118,7 @@ export async function phonepeControl(route: string, parts: readonly string[], bo
     return Response.json({ ok: true });
   }
   if (route === "POST callbacks") return callbackControl(body, env);
+  if (route === "POST refunds/dashboard") return dashboardControl(body, env);
   if (route === "POST orders") {
     const order = newOrder(text(body, "merchantOrderId"), Number(body["amount"]));
     if (body["state"] && body["state"] !== "PENDING") settleOrder(order, outcome(body));

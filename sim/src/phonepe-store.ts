@@ -161,18 +161,28 @@ export function randomId(prefix: string): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 20).toUpperCase()}`;
 }
 
+// Sources (shared/spec/gateways/phonepe.md, which cites each): ORDER = §3, Order Status docs
+// (developer.phonepe.com/v1/reference/order-status-standard-checkout) and SDK OrderStatusResponse.d.ts /
+// PaymentDetail.d.ts / rails/*.d.ts / paymentinstruments/*.d.ts; REFUND = §4, refund status docs
+// (developer.phonepe.com/v1/reference/subscription-v2-refund-status) and SDK RefundStatusResponse.d.ts;
+// CALLBACK = §5 "Payload shapes" (docs samples) and §11 (java CallbackData.java).
+
 /** Rail and instrument of an attempt: they carry a VPA, masked account and UTR, which checkpost must never surface. */
 function instrumentCombo(attempt: SimAttempt): Record<string, unknown> {
   if (attempt.paymentMode === "CARD") {
     return {
-      amount: attempt.amount,
+      amount: attempt.amount, // ORDER splitInstruments[].amount
+      // ORDER rail.type PG: transactionId, authorizationCode (serviceTransactionId optional, left out)
       rail: { type: "PG", transactionId: `PG${attempt.transactionId}`, authorizationCode: "123456" },
+      // ORDER instrument.type CREDIT_CARD: bankTransactionId, bankId, arn, brn
       instrument: { type: "CREDIT_CARD", bankTransactionId: "BTX123", bankId: "SIMB", arn: "ARN123", brn: "BRN123" },
     };
   }
   return {
-    amount: attempt.amount,
+    amount: attempt.amount, // ORDER splitInstruments[].amount
+    // ORDER rail.type UPI: utr, upiTransactionId, vpa
     rail: { type: "UPI", utr: "412345678901", upiTransactionId: `YBL${attempt.transactionId}`, vpa: "customer@ybl" },
+    // ORDER instrument.type ACCOUNT: maskedAccountNumber, ifsc, accountHolderName, accountType
     instrument: {
       type: "ACCOUNT",
       maskedAccountNumber: "XXXXXXXX1234",
@@ -183,63 +193,109 @@ function instrumentCombo(attempt: SimAttempt): Record<string, unknown> {
   };
 }
 
+/** One `paymentDetails[]` item (ORDER; the same PaymentDetail in CALLBACK payloads). */
 export function attemptJson(attempt: SimAttempt): Record<string, unknown> {
   const combo = instrumentCombo(attempt);
   return {
-    transactionId: attempt.transactionId,
-    paymentMode: attempt.paymentMode,
-    timestamp: attempt.timestamp,
-    amount: attempt.amount,
-    payableAmount: attempt.amount,
-    feeAmount: 0,
-    state: attempt.state,
-    ...(attempt.errorCode ? { errorCode: attempt.errorCode } : {}),
-    ...(attempt.detailedErrorCode ? { detailedErrorCode: attempt.detailedErrorCode } : {}),
-    instrument: combo["instrument"],
-    rail: combo["rail"],
-    splitInstruments: [combo],
+    transactionId: attempt.transactionId, // ORDER paymentDetails[].transactionId (`OM…`)
+    paymentMode: attempt.paymentMode, // ORDER paymentDetails[].paymentMode
+    timestamp: attempt.timestamp, // ORDER paymentDetails[].timestamp (epoch ms)
+    amount: attempt.amount, // ORDER paymentDetails[].amount
+    payableAmount: attempt.amount, // ORDER paymentDetails[].payableAmount
+    feeAmount: 0, // ORDER paymentDetails[].feeAmount
+    state: attempt.state, // ORDER paymentDetails[].state
+    ...(attempt.errorCode ? { errorCode: attempt.errorCode } : {}), // ORDER, on a failed attempt
+    ...(attempt.detailedErrorCode ? { detailedErrorCode: attempt.detailedErrorCode } : {}), // ORDER, idem
+    instrument: combo["instrument"], // ORDER paymentDetails[].instrument
+    rail: combo["rail"], // ORDER paymentDetails[].rail
+    splitInstruments: [combo], // ORDER paymentDetails[].splitInstruments[]
   };
 }
 
-/** Order Status body (phonepe.md §3); `details=false` lists only the latest attempt. Also the order callbacks' payload. */
-export function orderJson(order: SimOrder, allAttempts: boolean): Record<string, unknown> {
-  const attempts = allAttempts ? order.attempts : order.attempts.slice(-1);
+/** The order fields Order Status and the order callbacks share (ORDER order level; CALLBACK order events). */
+function orderCore(order: SimOrder, attempts: readonly SimAttempt[]): Record<string, unknown> {
   return {
-    merchantId: MERCHANT_ID,
-    merchantOrderId: order.merchantOrderId,
-    orderId: order.orderId,
-    state: order.state,
-    amount: order.reportedAmount,
-    payableAmount: order.reportedAmount,
-    feeAmount: 0,
-    expireAt: order.expireAt,
-    metaInfo: order.metaInfo ?? {},
-    ...(order.errorCode ? { errorCode: order.errorCode } : {}),
-    ...(order.detailedErrorCode ? { detailedErrorCode: order.detailedErrorCode } : {}),
-    paymentDetails: attempts.map(attemptJson),
+    orderId: order.orderId, // ORDER orderId (PhonePe's `OMO…`); CALLBACK orderId
+    merchantId: MERCHANT_ID, // ORDER merchantId (SDK-declared); CALLBACK merchantId
+    merchantOrderId: order.merchantOrderId, // ORDER merchantOrderId (SDK-declared); CALLBACK merchantOrderId
+    state: order.state, // ORDER state PENDING | COMPLETED | FAILED; CALLBACK state
+    amount: order.reportedAmount, // ORDER amount (paise); CALLBACK amount
+    expireAt: order.expireAt, // ORDER expireAt (epoch ms); CALLBACK expireAt
+    metaInfo: order.metaInfo ?? {}, // ORDER metaInfo (the udfs echoed); CALLBACK metaInfo
+    ...(order.errorCode ? { errorCode: order.errorCode } : {}), // ORDER/CALLBACK errorCode, on failure
+    ...(order.detailedErrorCode ? { detailedErrorCode: order.detailedErrorCode } : {}), // idem detailedErrorCode
+    paymentDetails: attempts.map(attemptJson), // ORDER/CALLBACK paymentDetails[]
   };
 }
 
-/** Refund Status body (phonepe.md §4), also the refund callbacks' payload. */
+/** Order Status body (ORDER); `details=false` lists only the latest attempt (§3 "details"). */
+export function orderJson(order: SimOrder, allAttempts: boolean): Record<string, unknown> {
+  return {
+    ...orderCore(order, allAttempts ? order.attempts : order.attempts.slice(-1)),
+    payableAmount: order.reportedAmount, // ORDER optional payableAmount (not in the CALLBACK samples)
+    feeAmount: 0, // ORDER optional feeAmount (idem)
+  };
+}
+
+/** An order callback's `payload` (CALLBACK "Order events"): no payableAmount/feeAmount in the documented samples. */
+export function orderCallbackJson(order: SimOrder): Record<string, unknown> {
+  return orderCore(order, order.attempts.slice(-1));
+}
+
+function refundInstruments(refund: SimRefund): Record<string, unknown>[] {
+  return [
+    {
+      amount: refund.amount, // REFUND splitInstruments[].amount
+      // REFUND rail as in §3: PG rail transactionId, serviceTransactionId
+      rail: { type: "PG", transactionId: `PGR${refund.refundId}`, serviceTransactionId: "STX1" },
+      // REFUND instrument as in §3: ACCOUNT maskedAccountNumber, accountType
+      instrument: { type: "ACCOUNT", maskedAccountNumber: "XXXXXXXX1234", accountType: "SAVINGS" },
+    },
+  ];
+}
+
+/** Refund Status body (REFUND), also the payload of the accepted/completed refund callbacks (CALLBACK "Refund events"). */
 export function refundJson(refund: SimRefund): Record<string, unknown> {
   return {
-    merchantId: MERCHANT_ID,
-    merchantRefundId: refund.merchantRefundId,
-    originalMerchantOrderId: refund.originalMerchantOrderId,
-    refundId: refund.refundId,
-    amount: refund.amount,
-    state: refund.state,
-    timestamp: refund.timestamp,
-    ...(refund.errorCode ? { errorCode: refund.errorCode } : {}),
-    ...(refund.detailedErrorCode ? { detailedErrorCode: refund.detailedErrorCode } : {}),
-    splitInstruments: [
-      {
-        amount: refund.amount,
-        rail: { type: "PG", transactionId: `PGR${refund.refundId}`, serviceTransactionId: "STX1" },
-        instrument: { type: "ACCOUNT", maskedAccountNumber: "XXXXXXXX1234", accountType: "SAVINGS" },
-      },
-    ],
+    merchantId: MERCHANT_ID, // REFUND merchantId
+    merchantRefundId: refund.merchantRefundId, // REFUND merchantRefundId
+    originalMerchantOrderId: refund.originalMerchantOrderId, // REFUND originalMerchantOrderId (§11: names the order)
+    refundId: refund.refundId, // REFUND refundId (PhonePe's `OMR…`)
+    amount: refund.amount, // REFUND amount (paise)
+    state: refund.state, // REFUND state PENDING | CONFIRMED | COMPLETED | FAILED
+    timestamp: refund.timestamp, // REFUND timestamp (epoch ms)
+    ...(refund.errorCode ? { errorCode: refund.errorCode } : {}), // REFUND errorCode, only on error
+    ...(refund.detailedErrorCode ? { detailedErrorCode: refund.detailedErrorCode } : {}), // idem
+    splitInstruments: refundInstruments(refund), // REFUND paymentDetails[] and/or splitInstruments[]
   };
+}
+
+/**
+ * A refund callback's `payload` (CALLBACK "Refund events"). The documented `pg.refund.failed` samples have an empty
+ * `originalMerchantOrderId` and no `merchantRefundId` (§5, open question 6): that variant, for every failed refund.
+ */
+export function refundCallbackJson(refund: SimRefund): Record<string, unknown> {
+  const body = refundJson(refund);
+  if (refund.state !== "FAILED") return body;
+  const { merchantRefundId: _dropped, ...rest } = body;
+  return { ...rest, originalMerchantOrderId: "" };
+}
+
+/**
+ * A refund made outside the API (the Business Dashboard). The docs are silent on its ids; the least convenient
+ * plausible answer: PhonePe mints a `merchantRefundId` the merchant never sent, and Refund Status by it works.
+ */
+export function dashboardRefund(order: SimOrder, amount: number, state: string): SimRefund {
+  const refund: SimRefund = {
+    merchantRefundId: `dashboard${crypto.randomUUID().replace(/-/g, "")}`,
+    originalMerchantOrderId: order.merchantOrderId,
+    refundId: randomId("OMR"),
+    amount,
+    state,
+    timestamp: Date.now(),
+  };
+  putRecord("refund", refund.merchantRefundId, refund);
+  return refund;
 }
 
 /** `Authorization` on PhonePe callbacks: lower-case hex SHA-256 of `username:password` (phonepe.md §5). */

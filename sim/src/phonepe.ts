@@ -73,6 +73,7 @@ async function issueToken(request: Request): Promise<Response> {
   const expiresAt = issuedAt + config().tokenTtlSeconds;
   const accessToken = `sim.${crypto.randomUUID().replace(/-/g, "")}`;
   putRecord("token", accessToken, { clientId, issuedAt, expiresAt } satisfies SimToken);
+  // The documented sample, field for field (phonepe.md §1, authorization docs).
   return Response.json({
     access_token: accessToken,
     encrypted_access_token: `enc.${accessToken}`,
@@ -94,25 +95,45 @@ function authorized(request: Request): boolean {
 
 // ------------------------------------------------------------------ create payment (phonepe.md §2)
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The pay / SDK-order body as the docs' field table says PhonePe takes it (phonepe.md §2, create-payment docs). */
 function payProblem(body: Record<string, unknown>): string | null {
   const { merchantOrderId, amount, expireAfter, metaInfo, paymentFlow } = body;
+  // merchantOrderId: required, at most 63, alphanumerics plus `_` and `-`.
   if (typeof merchantOrderId !== "string" || !ID.test(merchantOrderId)) return "invalid merchantOrderId";
-  if (typeof amount !== "number" || !Number.isInteger(amount) || amount < 100) return "invalid amount";
-  if (expireAfter !== undefined && (typeof expireAfter !== "number" || expireAfter < 300 || expireAfter > 3600)) {
+  // amount: required long in paisa, minimum 100.
+  if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount < 100) return "invalid amount";
+  // expireAfter: optional seconds, 300-3600.
+  if (
+    expireAfter !== undefined &&
+    (!Number.isInteger(expireAfter) || Number(expireAfter) < 300 || Number(expireAfter) > 3600)
+  ) {
     return "expireAfter must be 300-3600";
   }
+  // metaInfo.udf1..udf15: udf1-10 at most 256 characters, udf11-15 at most 50 of `[A-Za-z0-9_\-+@.]`; no other keys.
   if (metaInfo !== undefined) {
-    if (typeof metaInfo !== "object" || metaInfo === null) return "invalid metaInfo";
+    if (!isObject(metaInfo)) return "invalid metaInfo";
     for (const [key, value] of Object.entries(metaInfo)) {
       const n = /^udf(\d+)$/.exec(key)?.[1];
       if (!n || Number(n) < 1 || Number(n) > 15 || typeof value !== "string") return `invalid metaInfo key ${key}`;
       if (Number(n) <= 10 ? value.length > 256 : !/^[A-Za-z0-9_\-+@.]{0,50}$/.test(value)) return `invalid ${key}`;
     }
   }
-  const flow = paymentFlow as { type?: unknown; merchantUrls?: { redirectUrl?: unknown } } | undefined;
-  if (!flow || flow.type !== "PG_CHECKOUT") return "paymentFlow.type must be PG_CHECKOUT";
-  const redirect = flow.merchantUrls?.redirectUrl;
-  if (redirect !== undefined && typeof redirect !== "string") return "invalid redirectUrl";
+  // paymentFlow: required `{type: "PG_CHECKOUT", message?: string, merchantUrls: {redirectUrl?: string}}`.
+  if (!isObject(paymentFlow) || paymentFlow["type"] !== "PG_CHECKOUT") return "paymentFlow.type must be PG_CHECKOUT";
+  if (paymentFlow["message"] !== undefined && typeof paymentFlow["message"] !== "string") return "invalid message";
+  const urls = paymentFlow["merchantUrls"];
+  if (!isObject(urls)) return "paymentFlow.merchantUrls is required";
+  if (urls["redirectUrl"] !== undefined && typeof urls["redirectUrl"] !== "string") return "invalid redirectUrl";
+  // disablePaymentRetry: optional boolean; prefillUserLoginDetails.phoneNumber: optional (docs; SDK 2.0.6).
+  if (body["disablePaymentRetry"] !== undefined && typeof body["disablePaymentRetry"] !== "boolean") {
+    return "invalid disablePaymentRetry";
+  }
+  const prefill = body["prefillUserLoginDetails"];
+  if (prefill !== undefined && (!isObject(prefill) || typeof (prefill["phoneNumber"] ?? "") !== "string")) {
+    return "invalid prefillUserLoginDetails";
+  }
   return null;
 }
 
@@ -129,6 +150,8 @@ async function createOrder(request: Request, sdk: boolean): Promise<Response> {
     ...(body["metaInfo"] ? { metaInfo: body["metaInfo"] as Record<string, string> } : {}),
     ...(flow.merchantUrls?.redirectUrl ? { redirectUrl: flow.merchantUrls.redirectUrl } : {}),
   });
+  // Response (phonepe.md §2): `{orderId, state, expireAt, redirectUrl}` (SDK StandardCheckoutPayResponse.d.ts), or
+  // `{orderId, state, expireAt, token}` for the SDK order (CreateSdkOrderResponse.d.ts).
   const base = { orderId: order.orderId, state: order.state, expireAt: order.expireAt };
   if (sdk) return Response.json({ ...base, token: randomId("SDKTOKEN") });
   const page = new URL("/phonepe/checkout/page", request.url);
@@ -184,19 +207,24 @@ async function checkout(request: Request, url: URL, env: SimEnv): Promise<Respon
 
 // ------------------------------------------------------------------ refunds (phonepe.md §4)
 
+/**
+ * `POST /payments/v2/refund {merchantRefundId, originalMerchantOrderId, amount}` (phonepe.md §4, refund docs): all
+ * three required; `merchantRefundId` at most 63 characters and unique; `amount` in paisa, at least 100 (most pages;
+ * one says 1: the stricter rule is simulated) and at most what is left of the order after earlier refunds.
+ */
 async function createRefund(request: Request): Promise<Response> {
   const body = await jsonBody(request);
   const { merchantRefundId, originalMerchantOrderId, amount } = body ?? {};
   if (typeof merchantRefundId !== "string" || merchantRefundId.length < 1 || merchantRefundId.length > 63) {
     return fail(400, "BAD_REQUEST", "invalid merchantRefundId");
   }
-  if (typeof amount !== "number" || !Number.isInteger(amount) || amount < 1) {
-    return fail(400, "BAD_REQUEST", "invalid amount");
+  if (typeof originalMerchantOrderId !== "string" || originalMerchantOrderId === "") {
+    return fail(400, "BAD_REQUEST", "originalMerchantOrderId is required");
   }
-  const order = getRecord<SimOrder>(
-    "order",
-    typeof originalMerchantOrderId === "string" ? originalMerchantOrderId : "",
-  );
+  if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount < 100) {
+    return fail(400, "BAD_REQUEST", "invalid amount: at least 100 paisa");
+  }
+  const order = getRecord<SimOrder>("order", originalMerchantOrderId);
   if (!order || order.state !== "COMPLETED") return fail(400, "INVALID_TRANSACTION_ID", "order not refundable");
   if (getRecord<SimRefund>("refund", merchantRefundId)) return fail(409, "DUPLICATE_REQUEST", "duplicate refund id");
   const refunded = refundsOf(order.merchantOrderId)
@@ -212,6 +240,7 @@ async function createRefund(request: Request): Promise<Response> {
     timestamp: Date.now(),
   };
   putRecord("refund", merchantRefundId, refund);
+  // Response (phonepe.md §4): `{refundId: "OMR…", amount, state: "PENDING"}`.
   return Response.json({ refundId: refund.refundId, amount, state: refund.state });
 }
 

@@ -91,19 +91,43 @@ describe("PhonePe refund", () => {
   });
 
   it.each([["MR/with space?&#"], ["../x"], ["r".repeat(64)]])(
-    "refuses the unsafe refund id %j without calling PhonePe",
+    "refuses to mint the unsafe refund id %j without calling PhonePe",
     async (refundId) => {
       const input = { ...(await paidOrder()), gatewayRefundId: refundId };
       const before = (await gatewayCalls("phonepe", "/payments/v2/refund")).length;
       const created = await gateway.refund(input, testIO());
-      const status = await gateway.refundStatus(input, testIO());
-      expect([created, status].map((r) => (r.ok ? null : r.error.reason))).toEqual([
-        "validation_failed",
-        "validation_failed",
-      ]);
+      expect(created.ok ? null : created.error.reason).toBe("validation_failed");
       expect((await gatewayCalls("phonepe", "/payments/v2/refund")).length).toBe(before);
     },
   );
+
+  it.each([["r".repeat(64)], ["."], [".."]])(
+    "refuses to look up the refund id %j without calling PhonePe",
+    async (id) => {
+      const input = { ...(await paidOrder()), gatewayRefundId: id };
+      const before = (await gatewayCalls("phonepe", "/payments/v2/refund")).length;
+      const status = await gateway.refundStatus(input, testIO());
+      expect(status.ok ? null : status.error.reason).toBe("validation_failed");
+      expect((await gatewayCalls("phonepe", "/payments/v2/refund")).length).toBe(before);
+    },
+  );
+
+  it.each([["MR/with space?&#"], ["../x"]])(
+    "looks up a refund id it did not mint (%j) as one encoded path segment",
+    async (refundId) => {
+      const input = { ...(await paidOrder()), gatewayRefundId: refundId };
+      const status = await gateway.refundStatus(input, testIO());
+      expect(status.ok ? null : status.error.reason).toBe("gateway_not_found");
+      const calls = await gatewayCalls("phonepe", `/payments/v2/refund/${encodeURIComponent(refundId)}/status`);
+      expect(calls.map((c) => c.path)).toEqual([`/payments/v2/refund/${encodeURIComponent(refundId)}/status`]);
+    },
+  );
+
+  it("answers a refund below PhonePe's 100-paise minimum with gateway_rejected", async () => {
+    const input = await paidOrder(10_000, 99);
+    const result = await gateway.refund(input, testIO());
+    expect(result.ok ? null : result.error.reason).toBe("gateway_rejected");
+  });
 
   it("does not retry a refund that timed out (the caller asks for its status instead)", async () => {
     const input = await paidOrder();

@@ -24,6 +24,18 @@ async function callbackBody(orderId: string): Promise<string> {
   return built.body;
 }
 
+/** checkpost's "webhook rejected" log line, parsed. */
+function rejectedLine(lines: readonly string[]): any {
+  const parsed = lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line)];
+    } catch {
+      return [];
+    }
+  });
+  return parsed.find((l) => l.msg === "webhook rejected");
+}
+
 async function expectNothingStored(orderId: string) {
   await expectProblem(await api(`/v1/orders/phonepe/${orderId}`), 404, "order_not_found");
 }
@@ -41,8 +53,13 @@ describe("PhonePe callback Authorization", () => {
     expect((await api(`/v1/orders/phonepe/${orderId}`)).status).toBe(200);
   });
 
+  it("accepts the upper-case hex digest too, as the .NET SDK does (the same digest, so no weaker)", async () => {
+    const orderId = newOrderId();
+    const res = await postCallback(await callbackBody(orderId), (await callbackHeader()).toUpperCase());
+    expect(await res.json()).toEqual({ received: true, recorded: true, duplicate: false });
+  });
+
   it.each([
-    ["the upper-case hex digest", async () => (await callbackHeader()).toUpperCase()],
     ["the digest behind a SHA256 prefix", async () => `SHA256 ${await callbackHeader()}`],
     ["Basic credentials", () => `Basic ${btoa(`${USER}:${PASS}`)}`],
     ["the digest behind a Basic prefix", async () => `Basic ${await callbackHeader()}`],
@@ -58,6 +75,36 @@ describe("PhonePe callback Authorization", () => {
     const orderId = newOrderId();
     await expectProblem(await postCallback(await callbackBody(orderId), await header()), 401, "invalid_signature");
     await expectNothingStored(orderId);
+  });
+
+  it.each([
+    ["missing", null],
+    ["an HMAC-looking value", "hmac-sha256=3q2+7w=="],
+    ["the digest behind a SHA256 prefix", "SHA256 " + "a".repeat(64)],
+    ["63 hex characters", "a".repeat(63)],
+    ["64 characters that are not hex", "g".repeat(64)],
+  ])(
+    "a webhook whose Authorization is not a SHA-256 hex digest (%s) is refused and logged with the SHA-scheme hint",
+    async (_name, header) => {
+      const orderId = newOrderId();
+      const body = await callbackBody(orderId);
+      const { result, lines } = await captureLogs(() => postCallback(body, header));
+      await expectProblem(result, 401, "invalid_signature");
+      const rejected = rejectedLine(lines);
+      expect(rejected).toMatchObject({ gateway: "phonepe", check: "authorization" });
+      expect(rejected.hint).toMatch(/Basic .*SHA.*not HMAC/);
+      if (header) expect(lines.join("\n")).not.toContain(header);
+      await expectNothingStored(orderId);
+    },
+  );
+
+  it("logs a wrong digest without the SHA-scheme hint: it is the right scheme with the wrong password", async () => {
+    const body = await callbackBody(newOrderId());
+    const { result, lines } = await captureLogs(() => postCallback(body, "0".repeat(64)));
+    await expectProblem(result, 401, "invalid_signature");
+    const rejected = rejectedLine(lines);
+    expect(rejected).toMatchObject({ reason: "signature_invalid", check: "authorization" });
+    expect(rejected).not.toHaveProperty("hint");
   });
 
   it("refuses a callback without an Authorization header with 401 and stores nothing", async () => {
@@ -99,7 +146,7 @@ describe("checkCallbackAuthorization (pure)", () => {
     expect(checkCallbackAuthorization(expected, expected).ok).toBe(true);
     for (const header of [`${expected} `, ` ${expected}`, `${expected}\t`, `${expected}\n`]) {
       const result = checkCallbackAuthorization(header, expected);
-      expect(!result.ok && result.error.reason).toBe("signature_invalid");
+      expect(!result.ok && result.error.reason).toBe("signature_unsupported");
     }
   });
 

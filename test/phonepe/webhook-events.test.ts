@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, call, expectProblem, objectOf } from "../helpers";
+import { api, call, expectProblem, gatewayCalls, objectOf } from "../helpers";
 import {
   callbackHeader,
   createOrder,
@@ -36,6 +36,17 @@ async function orderStatus(orderId: string): Promise<string> {
   return ((await (await api(`/v1/orders/phonepe/${orderId}`)).json()) as { status: string }).status;
 }
 
+/** A Business Dashboard refund at the simulator, its callback built there and posted to checkpost as built. */
+async function deliverDashboardRefund(orderId: string, amount: number, request: Record<string, unknown> = {}) {
+  const built = await simJson("/refunds/dashboard", { merchantOrderId: orderId, amount, ...request });
+  const response = await post(built.body, built.headers["authorization"] ?? "");
+  return {
+    response,
+    refund: built.refund as { merchantRefundId: string; refundId: string },
+    body: built.body as string,
+  };
+}
+
 /** Runs the order's Durable Object alarm now (the S2S confirmation), if one is armed. */
 async function runAlarm(orderId: string): Promise<void> {
   await runDurableObjectAlarm(objectOf("phonepe", orderId));
@@ -54,13 +65,19 @@ const ORDER_EVENTS: readonly Row[] = [
   ["checkout.order.failed", "checkout.order.failed", "failed"],
   ["pg.order.completed", "pg.order.completed", "succeeded"],
   ["pg.order.failed", "pg.order.failed", "failed"],
-  ["pg.transaction.failed", "pg.transaction.failed", "pending"],
   ["CHECKOUT_ORDER_COMPLETED", "checkout.order.completed", "succeeded"],
   ["CHECKOUT_ORDER_FAILED", "checkout.order.failed", "failed"],
-  ["CHECKOUT_TRANSACTION_ATTEMPT_FAILED", "checkout.transaction.failed", "pending"],
   ["PG_ORDER_COMPLETED", "pg.order.completed", "succeeded"],
   ["PG_ORDER_FAILED", "pg.order.failed", "failed"],
-  ["PG_TRANSACTION_ATTEMPT_FAILED", "pg.transaction.failed", "pending"],
+];
+
+/** Failed attempts on an order that stays open: `[how the callback names it, the event checkpost records]`. */
+const ATTEMPT_EVENTS: readonly (readonly [string, string])[] = [
+  ["checkout.transaction.attempt.failed", "checkout.transaction.attempt.failed"],
+  ["pg.transaction.attempt.failed", "pg.transaction.attempt.failed"],
+  ["pg.transaction.failed", "pg.transaction.failed"],
+  ["CHECKOUT_TRANSACTION_ATTEMPT_FAILED", "checkout.transaction.attempt.failed"],
+  ["PG_TRANSACTION_ATTEMPT_FAILED", "pg.transaction.attempt.failed"],
 ];
 
 const REFUND_EVENTS: readonly Row[] = [
@@ -88,21 +105,34 @@ describe("PhonePe callback events", () => {
     expect(row).toMatchObject({ kind: "observation", detail: { note: canonical, claimed, confirmed: false } });
   });
 
+  it.each(ATTEMPT_EVENTS)("%s never fails the order: recorded as %s, claiming nothing", async (name, canonical) => {
+    const orderId = newOrderId();
+    await createOrder(orderId);
+    await simJson(`/orders/${orderId}/outcome`, { state: "PENDING" });
+    // The least convenient payload: the failed attempt's own FAILED state at the root.
+    const res = await deliver({ merchantOrderId: orderId, ...naming(name), payload: { state: "FAILED" } });
+    expect(await res.json()).toEqual({ received: true, recorded: true, duplicate: false });
+    const row = (await audit(orderId)).find((e) => e.source === "webhook");
+    expect(row).toMatchObject({ kind: "other_event", detail: { event: canonical } });
+    await runAlarm(orderId); // the look it asked for: Order Status says PENDING
+    expect(await orderStatus(orderId)).toBe("pending");
+  });
+
   it.each(REFUND_EVENTS)("records %s as refund event %s claiming %s", async (name, canonical, claimed) => {
     const orderId = newOrderId();
-    const refundId = `MR_${orderId}`;
-    const payload = {
-      originalMerchantOrderId: orderId,
-      refundId: `OMR${orderId}`,
-      amount: 500,
+    await simOrder(orderId, 10_000, { state: "COMPLETED" });
+    const failed = claimed === "failed";
+    // A failed refund's documented callback names neither the order nor the merchantRefundId: give it the order.
+    const res = await deliverDashboardRefund(orderId, 500, {
       state: IMPLIED_STATE[claimed],
-    };
-    const res = await deliver({ merchantRefundId: refundId, ...naming(name), payload });
-    expect(await res.json()).toEqual({ received: true, recorded: true, duplicate: false });
+      ...naming(name),
+      ...(failed ? { payload: { originalMerchantOrderId: orderId } } : {}),
+    });
+    expect(await res.response.json()).toEqual({ received: true, recorded: true, duplicate: false });
     const row = (await audit(orderId)).find((e) => e.source === "webhook");
     expect(row).toMatchObject({
       kind: "refund_event",
-      detail: { event: canonical, refund_id: refundId, refund_status: claimed },
+      detail: { event: canonical, refund_id: failed ? null : res.refund.merchantRefundId, refund_status: claimed },
     });
   });
 
@@ -114,24 +144,60 @@ describe("PhonePe callback events", () => {
     expect(row).toMatchObject({ gateway_status: "PENDING", detail: { claimed: "pending" } });
   });
 
-  it("records an event checkpost does not know as `other` and still confirms the order with PhonePe", async () => {
+  it("records an unknown PG order event as `other` and still confirms the order with PhonePe", async () => {
     const orderId = newOrderId();
     await simOrder(orderId, 10_000, { state: "COMPLETED" });
-    const res = await deliver({ merchantOrderId: orderId, event: "paylink.order.completed" });
+    const res = await deliver({ merchantOrderId: orderId, event: "checkout.order.reopened" });
     expect(await res.json()).toMatchObject({ recorded: true });
     expect((await audit(orderId)).find((e) => e.source === "webhook")).toMatchObject({ kind: "other_event" });
     await runAlarm(orderId);
     expect(await orderStatus(orderId)).toBe("succeeded");
   });
 
-  it("acknowledges a refund callback whose originalMerchantOrderId is empty without recording it", async () => {
-    const res = await deliver({
-      merchantRefundId: `MR_${newOrderId()}`,
-      event: "pg.refund.failed",
-      payload: { originalMerchantOrderId: "", refundId: "OMR123", state: "FAILED" },
-    });
+  it.each([
+    ["subscription.setup.order.completed", { event: "subscription.setup.order.completed" }],
+    ["subscription.redemption.order.failed", { event: "subscription.redemption.order.failed" }],
+    ["SUBSCRIPTION_SETUP_ORDER_COMPLETED (legacy type)", { event: null, type: "SUBSCRIPTION_SETUP_ORDER_COMPLETED" }],
+    ["paylink.order.completed", { event: "paylink.order.completed" }],
+  ])("a %s webhook is acknowledged without creating an order or a poll", async (_name, naming) => {
+    const orderId = newOrderId();
+    await simOrder(orderId, 10_000, { state: "COMPLETED" });
+    const res = await deliver({ merchantOrderId: orderId, ...naming });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true, recorded: false });
+    await expectProblem(await api(`/v1/orders/phonepe/${orderId}`), 404, "order_not_found");
+    expect(await gatewayCalls("phonepe", `/order/${orderId}/status`)).toHaveLength(0);
+  });
+
+  it("a subscription.* webhook about an order checkpost holds leaves its trail and its polls alone", async () => {
+    const orderId = newOrderId();
+    await createOrder(orderId);
+    const before = await audit(orderId);
+    const res = await deliver({ merchantOrderId: orderId, event: "subscription.setup.order.completed" });
+    expect(await res.json()).toEqual({ received: true, recorded: false });
+    expect(await audit(orderId)).toEqual(before);
+  });
+
+  it("a refund event names its order by originalMerchantOrderId, not merchantOrderId", async () => {
+    const orderId = newOrderId();
+    const other = newOrderId();
+    await simOrder(orderId, 10_000, { state: "COMPLETED" });
+    const res = await deliverDashboardRefund(orderId, 500, { payload: { merchantOrderId: other } });
+    expect(await res.response.json()).toMatchObject({ recorded: true });
+    expect((await audit(orderId)).find((e) => e.source === "webhook")).toMatchObject({ kind: "refund_event" });
+    await expectProblem(await api(`/v1/orders/phonepe/${other}`), 404, "order_not_found");
+  });
+
+  it("acknowledges the documented pg.refund.failed callback (empty originalMerchantOrderId) without recording it", async () => {
+    const orderId = newOrderId();
+    await simOrder(orderId, 10_000, { state: "COMPLETED" });
+    const res = await deliverDashboardRefund(orderId, 500, { state: "FAILED" });
+    const payload = JSON.parse(res.body).payload;
+    expect(payload).toMatchObject({ originalMerchantOrderId: "", refundId: res.refund.refundId, state: "FAILED" });
+    expect(payload).not.toHaveProperty("merchantRefundId");
+    expect(res.response.status).toBe(200);
+    expect(await res.response.json()).toEqual({ received: true, recorded: false });
+    await expectProblem(await api(`/v1/orders/phonepe/${orderId}`), 404, "order_not_found");
   });
 
   it("acknowledges a redelivery as a duplicate and records it once", async () => {

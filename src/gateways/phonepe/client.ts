@@ -284,12 +284,26 @@ export async function refund(
   return ok(refundHint(created.value, input.gatewayRefundId));
 }
 
+/**
+ * A refund to look up may be one checkpost did not mint (a dashboard refund named by a callback, whose
+ * `merchantRefundId` PhonePe or the merchant chose): only the documented 63-character limit applies, the id is
+ * path-encoded, and the dot segments `.` / `..` (which encoding leaves alone) are refused.
+ */
+function checkLookupId(refundId: string): ProxyError | null {
+  if (refundId.length < 1 || refundId.length > 63 || refundId === "." || refundId === "..") {
+    return invalidField("refund_id", "1-63 characters");
+  }
+  return null;
+}
+
 export async function refundStatus(
   client: PhonePeClient,
   lookup: RefundLookup,
   io: GatewayIO,
 ): Promise<Result<RefundHint, ProxyError>> {
-  const invalid = checkIds(lookup.orderId, lookup.gatewayRefundId);
+  const invalid = PHONEPE_ID_PATTERN.test(lookup.orderId)
+    ? checkLookupId(lookup.gatewayRefundId)
+    : invalidField("order_id", ID_RULE);
   if (invalid) return err(invalid);
   const path = `/payments/v2/refund/${encodeURIComponent(lookup.gatewayRefundId)}/status`;
   const status = await pgRead(

@@ -12,7 +12,10 @@ import type { RefundHint } from "../../core/model";
 import type { JsonValue } from "../../core/model";
 import type { PhonePeCallback, PhonePeOrderStatus, PhonePePaymentDetail, PhonePeRefundStatus } from "./wire";
 
-/** Order states (phonepe.md §3). Settle on the root `state` only. */
+/**
+ * Order states (phonepe.md §3). Settle on the root `state` only. `EXPIRED` is not documented (§3 lists only these
+ * three), so, like any unknown state, it reads as `pending`: it never settles, and the poll window still ends it.
+ */
 export const PHONEPE_ORDER_STATES = {
   PENDING: "pending",
   COMPLETED: "succeeded",
@@ -37,42 +40,47 @@ export function mapRefundState(state: string): RefundStatus {
   return Object.hasOwn(PHONEPE_REFUND_STATES, state) ? PHONEPE_REFUND_STATES[state as PhonePeRefundState] : "pending";
 }
 
-interface EventMeaning {
-  readonly kind: "payment" | "refund";
-  /** The state the event implies when its payload carries none. */
-  readonly impliedState: string;
-}
+/** `order`: settles (confirmed first); `attempt`: one failed try on an open order, only worth a look; `refund`. */
+type EventFamily = "order" | "attempt" | "refund";
 
 /**
- * Callback names carried in `event` (phonepe.md §5 table): Standard Checkout's `checkout.*`, Custom Checkout's and the
- * native SDKs' `pg.order.*` / `pg.transaction.failed`, and `pg.refund.*` for both. A failed *attempt* leaves the
- * order open (the customer may retry), so it implies `PENDING`, not `FAILED`.
+ * Callback names carried in `event` (phonepe.md §5 table, §11): Standard Checkout's `checkout.*`, Custom Checkout's
+ * and the native SDKs' `pg.order.*`, `pg.refund.*` for both, and the attempt failures (Java SDK tests,
+ * one-time-mandate page). A failed *attempt* leaves the order open (the customer may retry): never a failure.
  */
 export const PHONEPE_EVENTS = {
-  "checkout.order.completed": { kind: "payment", impliedState: "COMPLETED" },
-  "checkout.order.failed": { kind: "payment", impliedState: "FAILED" },
-  "checkout.transaction.failed": { kind: "payment", impliedState: "PENDING" },
-  "pg.order.completed": { kind: "payment", impliedState: "COMPLETED" },
-  "pg.order.failed": { kind: "payment", impliedState: "FAILED" },
-  "pg.transaction.failed": { kind: "payment", impliedState: "PENDING" },
-  "pg.refund.accepted": { kind: "refund", impliedState: "CONFIRMED" },
-  "pg.refund.completed": { kind: "refund", impliedState: "COMPLETED" },
-  "pg.refund.failed": { kind: "refund", impliedState: "FAILED" },
-} as const satisfies Record<string, EventMeaning>;
+  "checkout.order.completed": "order",
+  "checkout.order.failed": "order",
+  "pg.order.completed": "order",
+  "pg.order.failed": "order",
+  "checkout.transaction.attempt.failed": "attempt",
+  "pg.transaction.attempt.failed": "attempt",
+  "pg.transaction.failed": "attempt",
+  "pg.refund.accepted": "refund",
+  "pg.refund.completed": "refund",
+  "pg.refund.failed": "refund",
+} as const satisfies Record<string, EventFamily>;
 export type PhonePeEventName = keyof typeof PHONEPE_EVENTS;
 
-/**
- * The deprecated `type` names (Node SDK `CallbackType`, phonepe.md §5) and the `event` each stands for. No dotted
- * name is documented for `CHECKOUT_TRANSACTION_ATTEMPT_FAILED`; `checkout.transaction.failed` follows the pattern of
- * `PG_TRANSACTION_ATTEMPT_FAILED` → `pg.transaction.failed`, so both spellings of one delivery share dedupe keys.
- */
+/** The state an order or refund event implies when its payload carries none. */
+const IMPLIED_STATE: Readonly<Record<string, string>> = {
+  "checkout.order.completed": "COMPLETED",
+  "checkout.order.failed": "FAILED",
+  "pg.order.completed": "COMPLETED",
+  "pg.order.failed": "FAILED",
+  "pg.refund.accepted": "CONFIRMED",
+  "pg.refund.completed": "COMPLETED",
+  "pg.refund.failed": "FAILED",
+};
+
+/** The deprecated `type` names (Node SDK `CallbackType`, phonepe.md §5) and the `event` each stands for. */
 export const PHONEPE_LEGACY_TYPES = {
   CHECKOUT_ORDER_COMPLETED: "checkout.order.completed",
   CHECKOUT_ORDER_FAILED: "checkout.order.failed",
-  CHECKOUT_TRANSACTION_ATTEMPT_FAILED: "checkout.transaction.failed",
+  CHECKOUT_TRANSACTION_ATTEMPT_FAILED: "checkout.transaction.attempt.failed",
   PG_ORDER_COMPLETED: "pg.order.completed",
   PG_ORDER_FAILED: "pg.order.failed",
-  PG_TRANSACTION_ATTEMPT_FAILED: "pg.transaction.failed",
+  PG_TRANSACTION_ATTEMPT_FAILED: "pg.transaction.attempt.failed",
   PG_REFUND_ACCEPTED: "pg.refund.accepted",
   PG_REFUND_COMPLETED: "pg.refund.completed",
   PG_REFUND_FAILED: "pg.refund.failed",
@@ -84,15 +92,19 @@ export function isPhonePeEvent(name: string): name is PhonePeEventName {
 
 /**
  * The event a callback names: `event` when present (the docs say to rely on it), else the legacy `type` translated
- * to its dotted name, else the raw `type` (an unknown legacy name is still recorded, as an `other` event).
+ * to its dotted name; an unknown legacy name (Python's `SUBSCRIPTION_*`) is lower-cased with `_` → `.`, so its
+ * family prefix still decides what it is.
  */
 export function callbackEventName(event: string | undefined, type: string | undefined): string | null {
   if (event) return event;
   if (!type) return null;
   return Object.hasOwn(PHONEPE_LEGACY_TYPES, type)
     ? PHONEPE_LEGACY_TYPES[type as keyof typeof PHONEPE_LEGACY_TYPES]
-    : type;
+    : type.toLowerCase().replaceAll("_", ".");
 }
+
+/** Unknown names still about a PG order or refund (recorded as `other`, with a look); anything else is ignored. */
+const PG_FAMILY = /^(checkout|pg)\.(order|transaction|refund)\./;
 
 /** PhonePe amounts are integer paise of INR, the only currency it settles (phonepe.md §0). */
 export function paiseToMoney(amount: unknown): Money | null {
@@ -106,12 +118,16 @@ function nonEmpty(value: string | undefined): string | null {
 
 /**
  * A verified callback → checkpost's webhook event (still a hint: final transitions are confirmed S2S).
- * - Order events take the order id from `payload.merchantOrderId`; refund events from `originalMerchantOrderId`,
- *   which the documented `pg.refund.failed` samples leave empty (→ `orderId: null`, acknowledged, not recorded).
+ * - Order events name the order by `payload.merchantOrderId` (§5, §11), else `originalMerchantOrderId` (seed 004's
+ *   CallbackData table: "Order ID generated by you (only for order callbacks)"). Refund events name it by
+ *   `originalMerchantOrderId` only (§11); the documented `pg.refund.failed` samples leave it empty and carry no
+ *   `merchantRefundId` (→ `orderId: null`, acknowledged, not recorded; the refund poll settles the refund).
  * - The claimed state is the root `payload.state` (the docs: settle on the root state only), else the event's own.
  * - Dedupe keys are `phonepe:<event>:<id>:<state>` (phonepe.md §7), one per identifier the payload carries, so a
  *   redelivery that names a refund by `refundId` only still matches one that also had `merchantRefundId`.
- * - A callback naming no event at all is malformed; an event checkpost does not know is recorded as `other`.
+ * - A failed attempt, or an unknown PG order/refund event, is `other`: recorded, a look follows, it claims nothing.
+ *   Events of other families (`subscription.*`, `paylink.*`, …) are `ignored`: no order, no poll.
+ * - A callback naming no event at all is malformed.
  */
 export function callbackToEvent(callback: PhonePeCallback): Result<WebhookEvent, ProxyError> {
   const name = callbackEventName(callback.event, callback.type);
@@ -119,55 +135,52 @@ export function callbackToEvent(callback: PhonePeCallback): Result<WebhookEvent,
     return err(proxyError("malformed_body", { detail: "the callback names no event", log: { cause: "no_event" } }));
   }
   const payload = callback.payload;
-  const amount = paiseToMoney(payload.amount);
-  const keys = (state: string, ids: readonly (string | null)[]) =>
-    ids.filter((id): id is string => id !== null).map((id) => `phonepe:${name}:${id}:${state}`);
-
-  if (!isPhonePeEvent(name)) {
-    const orderId = nonEmpty(payload.merchantOrderId) ?? nonEmpty(payload.originalMerchantOrderId);
-    const state = payload.state ?? "";
-    return ok({
-      kind: "other",
-      eventType: name,
-      orderId,
-      dedupeKeys: keys(state, [orderId]),
-      gatewayStatus: state,
-      status: null,
-      amount,
-      refund: null,
-    });
+  const family: EventFamily | null = isPhonePeEvent(name)
+    ? PHONEPE_EVENTS[name]
+    : PG_FAMILY.test(name)
+      ? name.startsWith("pg.refund.")
+        ? "refund"
+        : "attempt"
+      : null;
+  const base = { eventType: name, status: null, amount: paiseToMoney(payload.amount), refund: null };
+  if (family === null) {
+    const reason = `not a PhonePe PG order or refund event (${name.split(".")[0] ?? ""} family)`;
+    return ok({ ...base, kind: "ignored", reason, orderId: null, dedupeKeys: [], gatewayStatus: payload.state ?? "" });
   }
-  const meaning = PHONEPE_EVENTS[name];
-  const state = payload.state ?? meaning.impliedState;
-  if (meaning.kind === "payment") {
-    const orderId = nonEmpty(payload.merchantOrderId);
+  const implied = IMPLIED_STATE[name];
+  const state = payload.state ?? implied ?? "";
+  const keys = (ids: readonly (string | null)[]) =>
+    ids.filter((id): id is string => id !== null).map((id) => `phonepe:${name}:${id}:${state}`);
+  if (family !== "refund") {
+    const orderId = nonEmpty(payload.merchantOrderId) ?? nonEmpty(payload.originalMerchantOrderId);
+    const known = family === "order" && implied !== undefined;
     return ok({
-      kind: "payment",
-      eventType: name,
+      ...base,
+      kind: known ? "payment" : "other",
       orderId,
-      dedupeKeys: keys(state, [orderId]),
+      dedupeKeys: keys([orderId]),
       gatewayStatus: state,
-      status: mapOrderState(state),
-      amount,
-      refund: null,
+      status: known ? mapOrderState(state) : null,
     });
   }
   const refundId = nonEmpty(payload.merchantRefundId);
   const refundRef = nonEmpty(payload.refundId);
+  const orderId = nonEmpty(payload.originalMerchantOrderId);
+  if (implied === undefined) {
+    return ok({ ...base, kind: "other", orderId, dedupeKeys: keys([refundId, refundRef]), gatewayStatus: state });
+  }
   return ok({
+    ...base,
     kind: "refund",
-    eventType: name,
-    orderId: nonEmpty(payload.originalMerchantOrderId),
-    dedupeKeys: keys(state, [refundId, refundRef]),
+    orderId,
+    dedupeKeys: keys([refundId, refundRef]),
     gatewayStatus: state,
-    status: null,
-    amount,
     refund: {
       gatewayRefundId: refundId,
       gatewayRefundRef: refundRef,
       status: mapRefundState(state),
       gatewayStatus: state,
-      amount,
+      amount: base.amount,
     },
   });
 }

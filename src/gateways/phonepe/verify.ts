@@ -1,9 +1,9 @@
 /**
  * PhonePe's two inbound legs, verified without storage or network (style.md §8.1).
  *
- * - Callbacks (phonepe.md §5): `Authorization` must be exactly the lower-case hex SHA-256 of `username:password`, the
- *   acceptance rule of every official SDK (no scheme prefix to strip, no case folding, no trimming), but compared in
- *   constant time, which none of them does. The header is a fixed credential: it covers no body, no timestamp, no
+ * - Callbacks (phonepe.md §5, §11): `Authorization` must be the hex SHA-256 of `username:password` (no scheme
+ *   prefix to strip, no trimming; upper-case hex accepted, as the .NET SDK does), compared in constant time, as only
+ *   the Go SDK does. Only the dashboard's Basic/SHA scheme is supported: HMAC's format is published nowhere. The header is a fixed credential: it covers no body, no timestamp, no
  *   nonce. A valid one only proves the sender knows the password, so the event stays a hint that the order's Durable
  *   Object confirms with Order Status / Refund Status before any final transition.
  * - Return redirect (phonepe.md §2 "Return to the merchant"): PhonePe signs nothing on it, so the only thing to verify
@@ -23,13 +23,28 @@ export async function callbackAuthorization(username: string, password: string):
 }
 
 /**
- * Whether the header is exactly the expected value. Both sides are 64 hex characters when they can match, so the
- * length check before `timingSafeEqual` only reveals what is public (the length of a SHA-256 hex digest).
+ * The hint logged when `Authorization` cannot be the SHA scheme's digest: the webhook was probably created with
+ * PhonePe's HMAC authentication, whose header and signed string are published nowhere (phonepe.md §11).
+ */
+export const SHA_SCHEME_HINT =
+  "PhonePe sends a 64-hex SHA-256 digest only with the Basic (username/password, SHA) webhook authentication: " +
+  "recreate the webhook with that type, not HMAC";
+
+const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * Whether the header is the expected digest. Upper-case hex is accepted (the .NET SDK compares case-insensitively,
+ * phonepe.md §11): it is the same digest, so accepting it costs no security and loses no callback. Anything that
+ * cannot be a SHA-256 hex digest is refused before any comparison, with the SHA-scheme hint in the log; both sides of
+ * `timingSafeEqual` are then 64 characters, so the length check reveals only what is public.
  */
 export function checkCallbackAuthorization(header: string | null, expected: string): Result<null, ProxyError> {
-  if (header === null || header === "")
-    return err(proxyError("signature_missing", { log: { check: "authorization" } }));
-  if (!stringsEqual(header, expected)) return err(proxyError("signature_invalid", { log: { check: "authorization" } }));
+  const log = { check: "authorization", hint: SHA_SCHEME_HINT };
+  if (header === null || header === "") return err(proxyError("signature_missing", { log }));
+  if (!HEX_DIGEST.test(header)) return err(proxyError("signature_unsupported", { log }));
+  if (!stringsEqual(header.toLowerCase(), expected)) {
+    return err(proxyError("signature_invalid", { log: { check: "authorization" } }));
+  }
   return ok(null);
 }
 

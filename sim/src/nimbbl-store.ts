@@ -238,7 +238,9 @@ export async function signedRefund(o: SimOrder, t: SimTxn, eventType: string): P
   };
 }
 
+/** [S2 `WebhookEvents`]: payment events, and `payment_authorized` for a pre-auth hold. */
 const PAYMENT_EVENT: Record<string, string> = {
+  authorized: "payment_authorized",
   succeeded: "payment_success",
   failed: "payment_failed",
   reversing: "payment_reversing",

@@ -7,7 +7,7 @@
  *
  * Control (`/__control/nimbbl/…`):
  * - `POST /orders` — an order the merchant created without checkpost `{invoice_id, total_amount, currency, access_key}`;
- * - `POST /orders/:invoice/outcome` `{outcome}` — `success | failure | pending` (a new attempt), `late_success`,
+ * - `POST /orders/:invoice/outcome` `{outcome}` — `success | failure | pending | authorized` (a new attempt), `late_success`,
  *   `reversing`, `reversal` (the latest attempt moves), `lapse` (no more attempts);
  * - `POST /orders/:invoice/checkout-response` `{cancelled?, envelope?, format?}` — the signed response the checkout
  *   hands the browser, as JSON, base64 and the redirect URL Nimbbl would send the customer to;

@@ -145,6 +145,15 @@ describe("Nimbbl refunds found among the order's enquiry entries", () => {
   });
 });
 
+describe("pre-auth", () => {
+  it("reports an authorized Nimbbl payment as held, still pending", async () => {
+    const { orderId } = await createOrder(1250);
+    await outcome(orderId, "authorized");
+    const status = await gateway().fetchStatus(orderId, io());
+    expect(status.ok && status.value).toMatchObject({ status: "pending", gatewayStatus: "authorized", held: true });
+  });
+});
+
 describe("refund_amount on the wire", () => {
   it.each([
     [1, "0.01"],

@@ -82,6 +82,12 @@ export interface Driver {
   calls(selector: CallSelector, orderId: string): Promise<number>;
   /** Settles a refund at the gateway (checkpost learns it from its next status read). */
   settleRefund(orderId: string, refund: RefundIds, to: "succeeded" | "failed"): Promise<void>;
+  /**
+   * Set to false when the gateway's refund status cannot be read by checkpost's refund id alone, so a refund whose
+   * create answer was lost cannot be tied to the gateway's own id (Nimbbl: enquiry entries carry no merchant refund
+   * id, nimbbl.md §9). Such a refund stays pending and reserved (then goes to review), never failed, never re-sent.
+   */
+  readonly findsRefundById?: false;
 
   // ---------------------------------------------------------------- fuzz inputs
   /** The return-leg query parameter that carries its proof (signature, checkpost's token, signed response). */
@@ -368,6 +374,7 @@ const nimbblDriver: Driver = {
   async settleRefund(_orderId, refund, to) {
     await control(`/nimbbl/refunds/${refund.gateway_reference ?? ""}/outcome`, { status: to });
   },
+  findsRefundById: false,
   returnProofParam: "response",
   // Nimbbl signs the webhook body; there are no sender credentials.
   webhookAuthorization: () => Promise.resolve(null),

@@ -64,6 +64,9 @@ export async function applyOutcome(
       return (await addAttempt(order, "failed", b)).id;
     case "pending":
       return (await addAttempt(order, "pending", b)).id;
+    // Pre-auth: the money is held, not captured (nimbbl.md §4, `authorized` from [S2] tests).
+    case "authorized":
+      return (await addAttempt(order, "authorized", b)).id;
     case "late_success":
     case "reversing":
     case "reversal": {

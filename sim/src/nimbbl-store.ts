@@ -6,7 +6,11 @@
 import { state } from "./state";
 import { amount, randomId, rupees, signFields } from "./nimbbl-crypto";
 
-export type TxnType = "payment" | "partial_refund" | "full_refund";
+/**
+ * `transaction_type`: `payment | full_refund | partial_refund` in the enquiry reference [D7]; the checkout-response
+ * guide (seed 003) spells them `partial-refund` / `full-refund`. Both spellings are produced (nimbbl.md §9).
+ */
+export type TxnType = "payment" | "partial_refund" | "full_refund" | "partial-refund";
 
 export interface SimTxn {
   readonly id: string;
@@ -39,6 +43,8 @@ interface SimDb {
   orders: Map<string, SimOrder>;
   /** Access keys whose tokens the API refuses with 401 (a control fault). */
   refusing: Set<string>;
+  /** Access keys that turned on encrypted API responses (nimbbl.md §1.3, an opt-in merchant feature). */
+  encrypting: Set<string>;
   /** Order tokens handed out by create-order and get-order → the order's invoice id (the checkout page's key). */
   checkoutTokens: Map<string, string>;
   seq: number;
@@ -54,6 +60,7 @@ export function db(): SimDb {
       tokens: new Map(),
       orders: new Map(),
       refusing: new Set(),
+      encrypting: new Set(),
       checkoutTokens: new Map(),
       seq: 0,
     };
@@ -78,8 +85,15 @@ export function newOrder(fields: Omit<SimOrder, "orderId" | "lapsed" | "transact
   return order;
 }
 
-export function findOrder(by: { invoiceId?: string; orderId?: string; transactionId?: string }): SimOrder | null {
+export function findOrder(by: {
+  invoiceId?: string;
+  orderId?: string;
+  transactionId?: string;
+  /** A payment attempt's id only: a refund's own id finds nothing. */
+  paymentId?: string;
+}): SimOrder | null {
   for (const order of db().orders.values()) {
+    if (by.paymentId !== undefined && payments(order).some((t) => t.id === by.paymentId)) return order;
     if (by.invoiceId !== undefined && order.invoiceId === by.invoiceId) return order;
     if (by.orderId !== undefined && order.orderId === by.orderId) return order;
     if (by.transactionId !== undefined && order.transactions.some((t) => t.id === by.transactionId)) return order;
@@ -129,39 +143,45 @@ export function orderView(o: SimOrder): Record<string, unknown> {
   };
 }
 
-/** One entry of the transaction enquiry's array (§3, [D7]). */
+/**
+ * One entry of the transaction enquiry's list, with ONLY the fields the reference shows for an entry (nimbbl.md §3
+ * "Each transaction entry has …" and §9, source [D7] nimbbl.biz/docs/api-reference/transaction-enquiry-v-3). A refund
+ * is an ordinary entry told apart by `transaction_type`, its status in `payment_status`: the docs show no
+ * `refund_status`, `refund_amount` or `refund_request_id` in an entry, so none is sent. Fields the docs sample leaves
+ * empty for a refund (partner, mode, failure) are `null`, the least convenient reading.
+ */
 export function enquiryEntry(o: SimOrder, t: SimTxn): Record<string, unknown> {
-  const base = {
+  const refund = t.type !== "payment";
+  return {
+    // [D7] the entry's id, `payment | full_refund | partial_refund`, the status, amounts and currency.
     nimbbl_transaction_id: t.id,
     transaction_type: t.type,
+    payment_status: t.status,
+    message: t.status === "failed" ? "Transaction failed" : "",
     transaction_amount: amount(t.paise),
     transaction_currency: t.currency,
-    signature_version: "v3",
-  };
-  if (t.type !== "payment") {
-    return {
-      ...base,
-      payment_status: t.status,
-      refund_status: t.status,
-      refund_amount: amount(t.paise),
-      refund_request_id: t.refundRequestId,
-      original_payment_transaction_id: t.originalTxnId,
-    };
-  }
-  return {
-    ...base,
-    payment_status: t.status,
-    additional_charges: amount(t.additionalPaise),
-    offer_discount: amount(t.offerPaise),
-    payment_mode: "UPI",
-    payment_partner: "sim",
+    // [D7] amounts around the capture; a refund carries no fee or offer of its own.
+    additional_charges: refund ? null : amount(t.additionalPaise),
+    offer_discount: refund ? null : amount(t.offerPaise),
+    offer_id: null,
+    // [D7] the docs sample: `nimbbl_signature: null`, `signature_version: "v2"` (nimbbl.md §9).
+    nimbbl_signature: null,
+    signature_version: "v2",
+    // [D7] partner and mode fields.
+    payment_partner: refund ? null : "sim",
+    psp_transaction_id: refund ? null : `psp_${t.id}`,
+    payment_mode: refund ? null : "UPI",
+    sub_payment_mode: null,
+    payment_arn: null,
+    emi: null,
+    // [D7] `failure_reason{nimbbl_error_code, nimbbl_consumer_message, nimbbl_merchant_message, retry_allowed}`.
     failure_reason:
       t.status === "failed"
         ? {
             nimbbl_error_code: "PAYMENT_FAILED",
             nimbbl_consumer_message: "The payment failed",
             nimbbl_merchant_message: "Declined by the simulated bank",
-            retry_allowed: orderStatus(o) !== "lapsed",
+            retry_allowed: !refund && orderStatus(o) !== "lapsed",
           }
         : null,
   };
@@ -209,7 +229,7 @@ export async function signedRefund(o: SimOrder, t: SimTxn, eventType: string): P
       refund_amount: amount(t.paise),
       transaction_type: t.type,
       transaction_currency: t.currency,
-      refund_request_id: t.refundRequestId,
+      // §2 lists no `refund_request_id` in a refund event's transaction, so none is sent.
       original_payment_transaction_id: t.originalTxnId,
       signature,
       signature_version: "v3",
@@ -218,7 +238,9 @@ export async function signedRefund(o: SimOrder, t: SimTxn, eventType: string): P
   };
 }
 
+/** [S2 `WebhookEvents`]: payment events, and `payment_authorized` for a pre-auth hold. */
 const PAYMENT_EVENT: Record<string, string> = {
+  authorized: "payment_authorized",
   succeeded: "payment_success",
   failed: "payment_failed",
   reversing: "payment_reversing",

@@ -7,7 +7,7 @@
  *
  * Control (`/__control/nimbbl/…`):
  * - `POST /orders` — an order the merchant created without checkpost `{invoice_id, total_amount, currency, access_key}`;
- * - `POST /orders/:invoice/outcome` `{outcome}` — `success | failure | pending` (a new attempt), `late_success`,
+ * - `POST /orders/:invoice/outcome` `{outcome}` — `success | failure | pending | authorized` (a new attempt), `late_success`,
  *   `reversing`, `reversal` (the latest attempt moves), `lapse` (no more attempts);
  * - `POST /orders/:invoice/checkout-response` `{cancelled?, envelope?, format?}` — the signed response the checkout
  *   hands the browser, as JSON, base64 and the redirect URL Nimbbl would send the customer to;
@@ -16,12 +16,15 @@
  * - `POST /orders/:invoice/webhooks/deliver` `{format?, order?: "in_order"|"reverse", duplicate?}` — sends them to
  *   `CHECKPOST_URL/webhooks/nimbbl` (npm start);
  * - `POST /refunds/:refund_transaction_id/outcome` `{status: succeeded|failed}`;
- * - `POST /merchants/:access_key` `{expire_tokens?: true, refuse_tokens?: boolean}` — token faults for one merchant;
+ * - `POST /orders/:invoice/refunds` `{refund_amount}` — a refund made in Nimbbl's dashboard (no `refund_request_id`);
+ * - `POST /merchants/:access_key` `{expire_tokens?: true, refuse_tokens?: boolean, encrypt_responses?: boolean}` —
+ *   token faults for one merchant, and its encrypted-responses switch (§1.3): every API answer is then
+ *   `{encrypted_response}`, and error bodies come with HTTP 200 (§5 "check both"; a refused token keeps its 401);
  * - `GET /orders/:invoice` — the raw state, with the callback URL.
  */
 import type { GatewaySim, SimEnv } from "./index";
 import { applyOutcome, buildCheckoutResponse, checkoutRoute } from "./nimbbl-checkout";
-import { amount, encryptHex, nimbblTimestamp, randomId, toJson, toPaise, v4Envelope } from "./nimbbl-crypto";
+import { encryptHex, nimbblTimestamp, randomId, toJson, toPaise, v4Envelope } from "./nimbbl-crypto";
 import {
   db,
   enquiryEntry,
@@ -90,11 +93,26 @@ async function generateToken(request: Request): Promise<Response> {
   return json({ token, expires_at: nimbblTimestamp(expiresAt) });
 }
 
+/** create-an-order-v-3 (nimbbl.md §9): `user` is nullable, but when present these four are required. */
+const USER_REQUIRED = ["email", "first_name", "country_code", "mobile_number"] as const;
+
 async function createOrder(request: Request, accessKey: string): Promise<Response> {
   const b = await body(request);
   const invoiceId = str(b["invoice_id"]);
   if (invoiceId && findOrder({ invoiceId })) {
+    // §3: invoice_id "must be new each time; a reused id is rejected as a duplicate".
     return nimbblError(400, "INVALID_REQUEST_PARAMETER", "invoice_id already used");
+  }
+  // §9: `total_amount` is a number (so are `amount_before_tax` and `tax`); a numeric string is refused.
+  if (typeof b["total_amount"] !== "number") {
+    return nimbblError(400, "INVALID_REQUEST_PARAMETER", "total_amount must be a number");
+  }
+  const user = b["user"];
+  if (user !== undefined && user !== null) {
+    const u = typeof user === "object" ? (user as Record<string, unknown>) : {};
+    const missing = USER_REQUIRED.filter((k) => !str(u[k]));
+    if (missing.length)
+      return nimbblError(400, "INVALID_REQUEST_PARAMETER", `user.${missing.join(", user.")} required`);
   }
   const order = orderFromBody(b, accessKey);
   if (!order) {
@@ -133,30 +151,52 @@ async function enquiry(request: Request, accessKey: string): Promise<Response> {
     return nimbblError(400, "INVALID_REQUEST_PARAMETER", "send exactly one of transaction_id, order_id, invoice_id");
   }
   const transactionId = str(b["transaction_id"]);
-  const order = findOrder({ transactionId, orderId: str(b["order_id"]), invoiceId: str(b["invoice_id"]) });
+  const order = findOrder({ paymentId: transactionId, orderId: str(b["order_id"]), invoiceId: str(b["invoice_id"]) });
+  // [D7] describes `transaction_id` as the id "received when you initiated a payment"; whether a refund's own id can
+  // be enquired is not documented, so the least convenient answer: it is not found (nimbbl.md §9).
   if (!order || order.accessKey !== accessKey) return nimbblError(404, "NOT_FOUND", "no such transaction or order");
-  const txns = order.transactions.filter((t) => !transactionId || t.id === transactionId);
-  return json({ transaction: txns.map((t) => enquiryEntry(order, t)), order: orderView(order) });
+  const entries = order.transactions
+    .filter((t) => !transactionId || t.id === transactionId)
+    .map((t) => enquiryEntry(order, t));
+  // `{transaction: [...], order}` [D7]; the official .NET sample also reads `transaction` as a single object
+  // (nimbbl-dotnet-sampleapp@6315456 HomeController.cs), so one entry is sent as an object, the least convenient.
+  return json({ transaction: entries.length === 1 ? entries[0] : entries, order: orderView(order) });
 }
 
 async function refund(request: Request, accessKey: string): Promise<Response> {
   const b = await body(request);
-  const order = findOrder({ transactionId: str(b["transaction_id"]), invoiceId: str(b["invoice_id"]) });
+  const order = findOrder({ paymentId: str(b["transaction_id"]), invoiceId: str(b["invoice_id"]) });
   if (!order || order.accessKey !== accessKey) return nimbblError(404, "NOT_FOUND", "no such transaction or order");
+  // refund-a-payment-v-3: `refund_amount` is a number, nullable (omit it for a full refund) (nimbbl.md §9).
+  const asked = b["refund_amount"];
+  if (asked !== undefined && asked !== null && typeof asked !== "number") {
+    return nimbblError(400, "INVALID_REQUEST_PARAMETER", "refund_amount must be a number");
+  }
+  const made = await addRefund(order, asked ?? undefined, str(b["refund_request_id"]));
+  return made instanceof Response ? made : json(made);
+}
+
+/** A refund of `asked` rupees (all that is left when undefined), or Nimbbl's refusal (§3, [D9]). */
+async function addRefund(
+  order: SimOrder,
+  asked: unknown,
+  requestId: string | undefined,
+): Promise<Record<string, unknown> | Response> {
   const paid = payments(order).find((t) => t.status === "succeeded");
   if (!paid) return nimbblError(400, "BAD_REQUEST_ERROR", "the order has no successful payment");
-  const requestId = str(b["refund_request_id"]);
   if (requestId && refunds(order).some((t) => t.refundRequestId === requestId && t.status !== "failed")) {
     return nimbblError(400, "BAD_REQUEST_ERROR", "a refund with this refund_request_id is pending or succeeded");
   }
   const available = order.totalPaise - refundedPaise(order, ["new", "pending", "succeeded"]);
-  const paise = b["refund_amount"] === undefined ? available : toPaise(b["refund_amount"]);
+  const paise = asked === undefined ? available : toPaise(asked);
   if (paise === null || paise <= 0 || paise > available) {
     return nimbblError(400, "INVALID_REQUEST_PARAMETER", "refund_amount exceeds the refundable amount");
   }
+  // The first partial refund is `partial_refund` [D7], later ones `partial-refund` (seed 003): both spellings occur.
+  const partial = refunds(order).some((t) => t.type !== "full_refund") ? "partial-refund" : "partial_refund";
   const txn: SimTxn = {
     id: nextTxnId(order),
-    type: paise === order.totalPaise ? "full_refund" : "partial_refund",
+    type: paise === order.totalPaise ? "full_refund" : partial,
     status: "new",
     paise,
     currency: order.currency,
@@ -167,14 +207,15 @@ async function refund(request: Request, accessKey: string): Promise<Response> {
   };
   order.transactions.push(txn);
   await setStatus(order, txn, "pending");
-  return json({
+  // Only the fields refund-a-payment-v-3 shows (nimbbl.md §3, §9): no `refund_amount`; `refund_arn` only on success.
+  return {
     orignal_payment_transaction_id: paid.id,
     transaction_id: txn.id,
-    refund_request_id: requestId,
+    refund_request_id: requestId ?? null,
     refund_status: txn.status,
-    refund_amount: amount(paise),
+    refund_arn: null,
     transaction_type: txn.type,
-  });
+  };
 }
 
 /** An order token (§3 [D4]): scoped to one order; the simulated checkout page opens with it. */
@@ -184,12 +225,31 @@ function orderToken(order: SimOrder): string {
   return token;
 }
 
+/**
+ * A merchant with encrypted responses on gets every API answer as `{encrypted_response: hex(nonce ‖ ciphertext ‖
+ * tag)}` (nimbbl.md §1.3 [D5][S2][S3]), and error bodies with HTTP 200 (§5: SDK 4.x tests error bodies returned with
+ * a 2xx when encryption is on). A refused token keeps its 401: the SDKs' refresh-and-retry keys on it (§3).
+ */
+async function sealed(response: Response, accessKey: string | null): Promise<Response> {
+  const secret = accessKey === null ? undefined : db().merchants.get(accessKey);
+  if (accessKey === null || secret === undefined || !db().encrypting.has(accessKey)) return response;
+  const hex = await encryptHex(secret, await response.text());
+  return json({ encrypted_response: hex }, response.status === 401 ? 401 : 200);
+}
+
 async function api(request: Request, path: string, env: SimEnv): Promise<Response> {
   const route = path.replace(/^\/api(?=\/)/, "");
   const url = new URL(request.url);
   if (route === "/checkout") return checkoutRoute(request, url, env);
-  if (route === "/v3/generate-token" && request.method === "POST") return generateToken(request);
+  if (route === "/v3/generate-token" && request.method === "POST") {
+    const key = str((await body(request.clone()))["access_key"]) ?? null;
+    return sealed(await generateToken(request), key);
+  }
   const accessKey = merchantOf(request);
+  return sealed(await route3(request, route, url, accessKey), accessKey);
+}
+
+async function route3(request: Request, route: string, url: URL, accessKey: string | null): Promise<Response> {
   const known = ["/v3/create-order", "/v3/order", "/v3/transaction-enquiry", "/v3/refund"];
   if (!known.includes(route)) return nimbblError(404, "NOT_FOUND", "no such API");
   if (!accessKey) return nimbblError(401, "UNAUTHORIZED", "missing, invalid or expired token");
@@ -262,6 +322,10 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
       if (b["refuse_tokens"]) db().refusing.add(key);
       else db().refusing.delete(key);
     }
+    if (typeof b["encrypt_responses"] === "boolean") {
+      if (b["encrypt_responses"]) db().encrypting.add(key);
+      else db().encrypting.delete(key);
+    }
     return json({ ok: true });
   }
   if (parts[0] === "orders" && parts.length === 1 && request.method === "POST") {
@@ -287,6 +351,11 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
       callback_url: order.callbackUrl,
       transactions: order.transactions.map((t) => enquiryEntry(order, t)),
     });
+  }
+  if (action === "refunds" && request.method === "POST") {
+    // A refund made in Nimbbl's dashboard [D11]: the same transaction, without a merchant `refund_request_id`.
+    const made = await addRefund(order, b["refund_amount"] ?? undefined, undefined);
+    return made instanceof Response ? made : json(made);
   }
   if (action === "outcome") {
     const txn = await applyOutcome(order, str(b["outcome"]) ?? "", b);

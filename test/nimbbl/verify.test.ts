@@ -108,7 +108,8 @@ describe("status tables (§4), unknown → pending", () => {
 });
 
 describe("the enquiry as a snapshot", () => {
-  const enquiry = (statuses: string[], order: Record<string, unknown> = {}): NimbblEnquiryResponse =>
+  type Listed = NimbblEnquiryResponse & { transaction: Record<string, unknown>[] };
+  const enquiry = (statuses: string[], order: Record<string, unknown> = {}): Listed =>
     ({
       transaction: statuses.map((s, i) => ({
         nimbbl_transaction_id: `o_1-${i}`,
@@ -117,7 +118,7 @@ describe("the enquiry as a snapshot", () => {
         transaction_amount: 12.5,
       })),
       order: { invoice_id: "inv1", status: "pending", total_amount: 12.5, currency: "INR", ...order },
-    }) as NimbblEnquiryResponse;
+    }) as Listed;
 
   it.each([
     [["failed", "succeeded"], "succeeded"],
@@ -151,32 +152,76 @@ describe("the enquiry as a snapshot", () => {
     });
     // The capture is in the converted currency (§4) and, as the amount compared is now the capture, matches the
     // converted total: the fixture's default 12.50 would be a capture for less than the order.
-    Object.assign(body.transaction?.[0] ?? {}, { transaction_amount: 1000, transaction_currency: "INR" });
+    Object.assign(body.transaction[0] ?? {}, { transaction_amount: 1000, transaction_currency: "INR" });
     const snap = snapshotFromEnquiry(body);
     expect(snap.amount).toEqual({ minor: 1000, currency: "USD" });
   });
 
-  it("lists refund transactions as refund hints, not attempts", () => {
-    const body = enquiry(["succeeded"]);
-    body.transaction?.push({
-      nimbbl_transaction_id: "o_1-R1",
-      transaction_type: "partial_refund",
-      refund_status: "pending",
-      refund_request_id: "rf_1",
-      refund_amount: "5.00",
-      transaction_currency: "INR",
-    });
+  /** A refund entry as the enquiry reference shows one: no refund fields, its status in `payment_status` (§9). */
+  const refundEntry = (id: string, status: string, amount: number, type = "partial_refund") => ({
+    nimbbl_transaction_id: id,
+    transaction_type: type,
+    payment_status: status,
+    transaction_amount: amount,
+    transaction_currency: "INR",
+    payment_mode: null,
+    failure_reason: null,
+    nimbbl_signature: null,
+    signature_version: "v2",
+  });
+
+  it("lists documented refund entries (partial_refund, partial-refund) as refund hints known by their transaction id", () => {
+    const body = enquiry(["succeeded"], { status: "completed" });
+    body.transaction.push(refundEntry("o_1-R1", "pending", 5), refundEntry("o_1-R2", "failed", 2.5, "partial-refund"));
     const snap = snapshotFromEnquiry(body);
     expect(snap.status).toBe("succeeded");
+    expect(snap.details["attempts"]).toBe(1);
     expect(snap.refunds).toEqual([
       {
-        gatewayRefundId: "rf_1",
+        gatewayRefundId: null,
         gatewayRefundRef: "o_1-R1",
         status: "pending",
         gatewayStatus: "pending",
         amount: { minor: 500, currency: "INR" },
       },
+      {
+        gatewayRefundId: null,
+        gatewayRefundRef: "o_1-R2",
+        status: "failed",
+        gatewayStatus: "failed",
+        amount: { minor: 250, currency: "INR" },
+      },
     ]);
+  });
+
+  it("reads a transaction sent as one object instead of a list", () => {
+    const body = { ...enquiry(["succeeded"]), transaction: enquiry(["succeeded"]).transaction[0] };
+    expect(snapshotFromEnquiry(body as NimbblEnquiryResponse).status).toBe("succeeded");
+  });
+
+  it("reads an entry's status from status when payment_status is absent (the .NET sample's fallback)", () => {
+    const body = enquiry([]);
+    body.transaction.push({ nimbbl_transaction_id: "o_1-0", transaction_type: "payment", status: "succeeded" });
+    expect(snapshotFromEnquiry(body).status).toBe("succeeded");
+  });
+
+  it("marks an authorized payment as held, still pending", () => {
+    const snap = snapshotFromEnquiry(enquiry(["authorized"]));
+    expect(snap).toMatchObject({ status: "pending", gatewayStatus: "authorized", held: true });
+    expect(snapshotFromEnquiry(enquiry(["pending"])).held).toBeUndefined();
+  });
+
+  it("keeps succeeded refund entries pending while order.refund_details.refunded_amount does not cover them", () => {
+    const details = (refunded: number) => ({
+      status: "completed",
+      refund_details: { refundable_currency: "INR", total_refundable_amount: 12.5, refunded_amount: refunded },
+    });
+    const lagging = enquiry(["succeeded"], details(0));
+    lagging.transaction.push(refundEntry("o_1-R1", "succeeded", 5));
+    expect(snapshotFromEnquiry(lagging).refunds.map((r) => r.status)).toEqual(["pending"]);
+    const agreed = enquiry(["succeeded"], details(5));
+    agreed.transaction.push(refundEntry("o_1-R1", "succeeded", 5));
+    expect(snapshotFromEnquiry(agreed).refunds.map((r) => r.status)).toEqual(["succeeded"]);
   });
 });
 

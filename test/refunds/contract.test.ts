@@ -122,6 +122,13 @@ describe.each(DRIVER_LIST)("refunds through $gateway", (driver) => {
       const synced = await (
         await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}`)
       ).json<RefundBody>();
+      if (driver.findsRefundById === false) {
+        // Not findable by checkpost's id: still pending and reserved, not failed, and not sent again.
+        expect(synced).toMatchObject({ status: "pending", gateway_reference: null });
+        await expectProblem(await refund(driver, orderId, 5001, `k-more2-${orderId}`), 422, "refund_exceeds_available");
+        expect(await refundCalls(driver, orderId)).toBe(1);
+        return;
+      }
       await driver.settleRefund(orderId, synced, "succeeded");
       const final = await (
         await api(`/v1/orders/${driver.gateway}/${orderId}/refunds/${pending.refund_id}?refresh=true`)

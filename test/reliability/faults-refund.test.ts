@@ -65,7 +65,9 @@ describe.each(DRIVER_LIST)("$gateway refunds under gateway faults", (driver) => 
       );
       await clearFaults(driver.gateway);
 
-      if (c.reached) {
+      // A gateway whose refunds cannot be found by checkpost's id alone (`findsRefundById: false`, Nimbbl) cannot tie
+      // a refund whose answer was lost to its own id: it takes the review path below even when the refund was made.
+      if (c.reached && driver.findsRefundById !== false) {
         // The gateway made the refund: the alarm asks about its id and follows it to the end.
         await runAlarm(driver.gateway, orderId);
         await driver.settleRefund(orderId, await getRefund(driver, orderId, pending.refund_id), "succeeded");

@@ -2,29 +2,40 @@
  * Authenticated calls to the Nimbbl v3 API (nimbbl.md §3, §5): `Authorization: Bearer <merchant token>` and JSON.
  * A 401/403 drops the token and the call is sent once more with a fresh one: the gateway refused it before doing
  * anything, so even a create or a refund is safe to repeat. An `{error: …}` body is a refusal whatever the HTTP
- * status, because Nimbbl returns such bodies with a 2xx too (§5: "check both").
+ * status, because Nimbbl returns such bodies with a 2xx too (§5: "check both"); an `{encrypted_response}` answer (a
+ * merchant with encryption on, §1.3) is decrypted before anything else is read.
  *
  * Orders (§3): create-order, get-order and the transaction enquiry that confirms every status. `next_action` is
  * always `{type: "sdk"}`: Nimbbl's v3 API returns no hosted-checkout URL, only the order token (scoped to one order,
  * 20 minutes, safe for the browser [D4]) that the merchant's page hands to Nimbbl's checkout SDK together with
  * Nimbbl's order id.
  *
- * Refunds (§3): `POST /v3/refund` with checkpost's deterministic `refund_request_id`, and the refund's status from
- * the transaction enquiry (no v3 refund-enquiry endpoint exists). `refund_request_id` is Nimbbl's only idempotency
- * hook: it refuses a second refund with the same id while the first is pending or succeeded. So a refusal is
- * answered by looking that id up: if the refund exists, it is this one, and a retry returns it instead of an error;
- * a timeout is never resolved by sending again blindly. Nothing here touches storage (the token cache aside).
+ * Refunds (§3, §9): `POST /v3/refund` with checkpost's deterministic `refund_request_id` (Nimbbl's only idempotency
+ * hook) and `refund_amount` as a JSON number. The answer's `transaction_id` is the refund's own id, kept as its
+ * `gatewayRefundRef`: the enquiry lists a refund as an ordinary entry with that id and no refund fields, so that id
+ * is how its status is found among the order's entries (no v3 refund-enquiry endpoint exists, and enquiring a
+ * refund's id directly is not documented). A refund not listed is `gateway_not_found`, never failed; a timeout is
+ * never resolved by sending again. Nothing here touches storage (the token cache aside).
  */
-import { proxyError, type ProxyError } from "../../core/errors";
+import { proxyError, type FieldIssue, type ProxyError } from "../../core/errors";
 import { gatewayCodeDetail } from "../../core/gateway-code";
-import { CURRENCY_EXPONENTS, fromMajor, toMajorNumber, toMajorString, type Money } from "../../core/money";
+import { CURRENCY_EXPONENTS, fromMajor, toMajorNumber, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway, type GatewayReply } from "../http";
-import type { CreateOrderInput, CreatedOrder, GatewayIO, RefundInput, RefundLookup, StatusSnapshot } from "../types";
+import type {
+  CreateCheckInput,
+  CreateOrderInput,
+  CreatedOrder,
+  GatewayIO,
+  RefundInput,
+  RefundLookup,
+  StatusSnapshot,
+} from "../types";
 import type { Customer, RefundHint } from "../../core/model";
 import type { NimbblSettings } from "./config";
-import { isRefundType, mapRefundStatus, refundHint, snapshotFromEnquiry } from "./map";
+import { entries, isRefundType, mapRefundStatus, refundHints, snapshotFromEnquiry } from "./map";
 import { dropToken, getToken } from "./token";
+import { unseal } from "./envelope";
 import {
   NimbblEnquiryResponseSchema,
   NimbblErrorBodySchema,
@@ -68,7 +79,10 @@ export async function nimbblRequest(
       continue;
     }
     if (!reply.ok) return reply;
-    const code = nimbblErrorCode(reply.value.body);
+    // Encrypted responses (§1.3) are opened first: an error body may be inside, with a 2xx (§5).
+    const body = await unseal(reply.value.body, settings.accessSecret);
+    if (!body.ok) return err(badResponse(call.operation, "encrypted_response"));
+    const code = nimbblErrorCode(body.value);
     if (code !== null) {
       io.log.warn("nimbbl answered an error body", { operation: call.operation, gateway_code: code });
       return err(
@@ -78,7 +92,7 @@ export async function nimbblRequest(
         }),
       );
     }
-    return ok(reply.value.body);
+    return ok(body.value);
   }
 }
 
@@ -111,26 +125,33 @@ export function checkCurrency(money: Money): Result<null, ProxyError> {
     : err(proxyError("currency_unsupported", { detail: "Nimbbl takes amounts with two decimals only" }));
 }
 
-/** `user` for create-order: the name split at its first space; a `+91` prefix moved to `country_code` (§3). */
-export function nimbblUser(customer: Customer | null): Record<string, string> | null {
-  if (!customer) return null;
-  const user: Record<string, string> = {};
-  if (customer.email) user["email"] = customer.email;
-  if (customer.name) {
-    const [first, ...rest] = customer.name.trim().split(/\s+/);
-    user["first_name"] = first ?? customer.name;
-    if (rest.length) user["last_name"] = rest.join(" ");
+/**
+ * `user` for create-order (§3, §9): nullable, but when sent it needs `email`, `first_name`, `country_code` and
+ * `mobile_number`, and the guide calls user data "typically mandatory". A customer with any of email, name or phone
+ * is sent as `user`, so it needs all three: the name split at its first space (first_name, last_name), the phone as
+ * an Indian mobile (`+91` and ten digits; other country codes cannot be split off a bare E.164 number). A customer
+ * with none of them (or only an id) sends no `user`. The missing or unusable fields, named for a 400.
+ */
+export function nimbblUser(customer: Customer | null): { user: Record<string, string> | null; missing: FieldIssue[] } {
+  const { email, name, phone } = customer ?? {};
+  if (!email && !name && !phone) return { user: null, missing: [] };
+  const [first, ...rest] = (name ?? "").trim().split(/\s+/);
+  const mobile = /^(?:\+?91)?([6-9][0-9]{9})$/.exec(phone ?? "")?.[1];
+  const missing: FieldIssue[] = [];
+  if (!email) missing.push({ path: "customer.email", message: "required by Nimbbl with a customer" });
+  if (!first) missing.push({ path: "customer.name", message: "required by Nimbbl with a customer" });
+  if (!mobile) {
+    missing.push({ path: "customer.phone", message: "Nimbbl needs an Indian mobile number (+91 and 10 digits)" });
   }
-  if (customer.phone) {
-    const indian = /^(?:\+91)?([0-9]{10})$/.exec(customer.phone);
-    if (indian?.[1]) {
-      user["country_code"] = "+91";
-      user["mobile_number"] = indian[1];
-    } else {
-      user["mobile_number"] = customer.phone.replace(/^\+/, "");
-    }
-  }
-  return Object.keys(user).length ? user : null;
+  if (missing.length || !email || !first || !mobile) return { user: null, missing };
+  const user = { email, first_name: first, country_code: "+91", mobile_number: mobile };
+  return { user: rest.length ? { ...user, last_name: rest.join(" ") } : user, missing };
+}
+
+/** `checkCreate`: what Nimbbl would refuse at create-order, as one 400 naming each customer field. */
+export function checkNimbblCreate(input: CreateCheckInput): ProxyError | null {
+  const { missing } = nimbblUser(input.customer);
+  return missing.length ? proxyError("validation_failed", { fields: missing }) : null;
 }
 
 /** checkpost's return route, carrying the order id and checkpost's own token over it. */
@@ -179,7 +200,8 @@ export async function createNimbblOrder(
 ): Promise<Result<CreatedOrder, ProxyError>> {
   const currency = checkCurrency(input.amount);
   if (!currency.ok) return currency;
-  const user = nimbblUser(input.customer);
+  const { user, missing } = nimbblUser(input.customer);
+  if (missing.length) return err(proxyError("validation_failed", { fields: missing }));
   const body = {
     invoice_id: input.orderId,
     total_amount: toMajorNumber(input.amount),
@@ -242,42 +264,44 @@ export async function refundNimbbl(
 ): Promise<Result<RefundHint, ProxyError>> {
   const currency = checkCurrency(input.amount);
   if (!currency.ok) return currency;
+  // A JSON number, as refund-a-payment-v-3 types it (§9) and the PHP SDK sends it: built from the exact decimal text,
+  // so `JSON.stringify` writes back exactly the paise given (2550 → `25.5`); checked, never assumed.
+  const refundAmount = toMajorNumber(input.amount);
+  const exact = fromMajor(refundAmount, input.amount.currency);
+  if (!exact.ok || exact.value.minor !== input.amount.minor) {
+    return err(proxyError("validation_failed", { fields: [{ path: "amount", message: "too large for Nimbbl" }] }));
+  }
   const reply = await nimbblRequest(settings, io, {
     operation: "refund",
     method: "POST",
     path: "/v3/refund",
-    body: {
-      invoice_id: input.orderId,
-      // Exactly two decimals as text ("12.50"): the amount never passes through a float.
-      refund_amount: toMajorString(input.amount),
-      refund_request_id: input.gatewayRefundId,
-    },
+    body: { invoice_id: input.orderId, refund_amount: refundAmount, refund_request_id: input.gatewayRefundId },
   });
   if (!reply.ok) {
     if (reply.error.reason !== "gateway_rejected") return reply;
-    const known = await nimbblRefundStatus(
-      settings,
-      { orderId: input.orderId, gatewayRefundId: input.gatewayRefundId },
-      io,
-    );
+    // Nimbbl refuses a second refund with the same `refund_request_id` (§3): if an entry still names it, that is
+    // this refund (the id is only tolerated in entries; without it the refusal stands).
+    const known = await nimbblRefundStatus(settings, input, io);
     return known.ok ? known : reply;
   }
   const parsed = NimbblRefundResponseSchema.safeParse(reply.value);
-  if (!parsed.success) {
-    return err(proxyError("gateway_bad_response", { log: { gateway: "nimbbl", operation: "refund", check: "shape" } }));
-  }
-  const amount =
-    parsed.data.refund_amount === undefined ? null : fromMajor(parsed.data.refund_amount, input.amount.currency);
+  if (!parsed.success) return err(badResponse("refund", "shape"));
+  const gatewayStatus = parsed.data.refund_status ?? parsed.data.status ?? "";
   return ok({
-    gatewayRefundId: parsed.data.refund_request_id ?? input.gatewayRefundId,
+    gatewayRefundId: input.gatewayRefundId,
+    // The refund's own transaction id: how it is found among the order's enquiry entries later (§9).
     gatewayRefundRef: parsed.data.transaction_id,
-    status: mapRefundStatus(parsed.data.refund_status),
-    gatewayStatus: parsed.data.refund_status,
-    amount: amount?.ok ? amount.value : input.amount,
+    status: mapRefundStatus(gatewayStatus),
+    gatewayStatus,
+    amount: input.amount,
   });
 }
 
-/** The refund with this `refund_request_id` among the order's transactions, or `gateway_not_found`. */
+/**
+ * The refund among the order's enquiry entries (§9): by its own transaction id kept from the create answer, or,
+ * without one, by a `refund_request_id` an entry may carry (undocumented, tolerated). Not listed: `gateway_not_found`,
+ * which keeps the refund pending and reserved — never failed.
+ */
 export async function nimbblRefundStatus(
   settings: NimbblSettings,
   lookup: RefundLookup,
@@ -285,10 +309,13 @@ export async function nimbblRefundStatus(
 ): Promise<Result<RefundHint, ProxyError>> {
   const enquiry = await enquire(settings, lookup.orderId, io);
   if (!enquiry.ok) return enquiry;
-  const found = (enquiry.value.transaction ?? []).find(
-    (t) => isRefundType(t.transaction_type) && t.refund_request_id === lookup.gatewayRefundId,
+  const ref = lookup.gatewayRefundRef;
+  // `refundHints` keeps the refund entries in order, so an entry's index is its hint's.
+  const listed = entries(enquiry.value).filter((t) => isRefundType(t.transaction_type));
+  const at = listed.findIndex((t) =>
+    ref ? t.nimbbl_transaction_id === ref : t.refund_request_id === lookup.gatewayRefundId,
   );
+  const found = refundHints(enquiry.value)[at];
   if (!found) return err(proxyError("gateway_not_found", { detail: "no refund with this id at the gateway" }));
-  const order = enquiry.value.order;
-  return ok(refundHint(found, order.refund_details?.refundable_currency ?? order.currency));
+  return ok({ ...found, gatewayRefundId: lookup.gatewayRefundId });
 }

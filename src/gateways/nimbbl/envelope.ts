@@ -155,6 +155,13 @@ function aesKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** An API answer as JSON: `{encrypted_response}` (a merchant with encryption on, §1.3) decrypted, anything else as is. */
+export async function unseal(body: unknown, secret: string): Promise<Result<unknown, ProxyError>> {
+  if (!isObject(body) || typeof body["encrypted_response"] !== "string") return ok(body);
+  const plain = await decryptResponse(body["encrypted_response"], secret);
+  return plain.ok ? parseJsonObject(plain.value) : plain;
+}
+
 /** Decrypts `hex(nonce[16] ‖ ciphertext ‖ tag[16])`; a wrong key or any altered byte fails the GCM tag. */
 export async function decryptResponse(
   hex: string,

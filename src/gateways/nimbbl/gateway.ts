@@ -4,13 +4,13 @@
  */
 import type { TokenSecrets } from "../../core/signing";
 import type { ConfiguredGateway } from "../types";
-import { createNimbblOrder, fetchNimbblStatus, nimbblRefundStatus, refundNimbbl } from "./client";
+import { checkNimbblCreate, createNimbblOrder, fetchNimbblStatus, nimbblRefundStatus, refundNimbbl } from "./client";
 import type { NimbblSettings } from "./config";
 import { verifyCheckoutReturn, verifyNimbblWebhook } from "./verify";
 
 export function nimbblGateway(settings: NimbblSettings, tokenSecrets: TokenSecrets): ConfiguredGateway {
   return {
-    checkCreate: () => null,
+    checkCreate: checkNimbblCreate,
     verifyReturn: (input) => verifyCheckoutReturn(input, { accessSecret: settings.accessSecret, tokenSecrets }),
     verifyWebhook: (raw) => verifyNimbblWebhook(raw, settings.accessSecret),
     fetchStatus: (orderId, io) => fetchNimbblStatus(settings, orderId, io),

@@ -74,9 +74,16 @@ export function mapGatewayStatus(status: string): PaymentStatus {
 }
 
 /** Nimbbl spells refund types both `partial_refund` and `partial-refund` (§8). */
-export function isRefundType(type: string | undefined): boolean {
-  return type !== undefined && /refund/i.test(type);
+export function isRefundType(type: string | null | undefined): boolean {
+  return typeof type === "string" && /refund/i.test(type);
 }
+
+/** An entry's status: `payment_status`, for refunds too, falling back to `status` (§9, the .NET sample). */
+export function entryStatus(t: NimbblEnquiryTransaction): string {
+  return t.payment_status ?? t.status ?? "";
+}
+
+const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
 /** Ranking of the unified outcomes of several attempts: a success settles the order whatever else happened. */
 const PRECEDENCE: readonly PaymentStatus[] = ["succeeded", "pending", "reversed", "failed"];
@@ -93,7 +100,7 @@ export type CapturedAmount =
   { readonly kind: "amount"; readonly money: Money } | { readonly kind: "absent" } | { readonly kind: "unreadable" };
 
 /** An optional decimal field in minor units of `currency`: 0 when absent, null when given but inexact. */
-function minorOrZero(value: NimbblAmount | null | undefined, currency: string): number | null {
+export function minorOrZero(value: NimbblAmount | null | undefined, currency: string): number | null {
   if (value === undefined || value === null) return 0;
   const money = fromMajor(value, currency);
   return money.ok ? money.value.minor : null;
@@ -111,7 +118,9 @@ function minorOrZero(value: NimbblAmount | null | undefined, currency: string): 
  * itself is compared (and differs). Any of these fields given but not readable exactly is `unreadable`.
  */
 export function capturedAmount(order: NimbblEnquiryOrder, attempt: NimbblEnquiryTransaction | null): CapturedAmount {
-  if (!attempt || attempt.transaction_amount === undefined) return { kind: "absent" };
+  if (!attempt || attempt.transaction_amount === undefined || attempt.transaction_amount === null) {
+    return { kind: "absent" };
+  }
   const currency = attempt.transaction_currency ?? order.currency;
   const paid = fromMajor(attempt.transaction_amount, currency);
   const fee = minorOrZero(attempt.additional_charges, currency);
@@ -141,23 +150,46 @@ export function refundDetails(order: { refund_details?: NimbblEnquiryOrder["refu
   };
 }
 
-/** A refund entry of the enquiry; its currency defaults to the order's refundable currency. */
-export function refundHint(t: NimbblEnquiryTransaction, currency: string): RefundHint {
-  const gatewayStatus = t.refund_status ?? t.payment_status ?? "";
-  const money = fromMajor(t.refund_amount ?? t.transaction_amount, t.transaction_currency ?? currency);
-  return {
-    gatewayRefundId: t.refund_request_id ?? null,
-    gatewayRefundRef: t.nimbbl_transaction_id,
-    status: mapRefundStatus(gatewayStatus),
-    gatewayStatus,
-    amount: money.ok ? money.value : null,
-  };
+/**
+ * The order's refund entries as hints (§9): each known by its own transaction id (`gatewayRefundRef`; the enquiry
+ * carries no merchant refund id), its status in `payment_status`, its amount in `transaction_amount`.
+ * `order.refund_details.refunded_amount` (what "has been already refunded successfully", §4) is the cross-check: when
+ * the succeeded entries add up to more than it, none of them is taken as succeeded yet (they stay pending).
+ */
+export function refundHints(body: NimbblEnquiryResponse): RefundHint[] {
+  const order = body.order;
+  const currency = order.refund_details?.refundable_currency ?? order.currency;
+  const hints = entries(body)
+    .filter((t) => isRefundType(t.transaction_type))
+    .map((t): RefundHint => {
+      const gatewayStatus = entryStatus(t);
+      const money = fromMajor(t.transaction_amount, t.transaction_currency ?? currency);
+      return {
+        gatewayRefundId: null,
+        gatewayRefundRef: t.nimbbl_transaction_id,
+        status: mapRefundStatus(gatewayStatus),
+        gatewayStatus,
+        amount: money.ok ? money.value : null,
+      };
+    });
+  const refunded = minorOrZero(order.refund_details?.refunded_amount, currency);
+  const succeeded = hints.filter((h) => h.status === "succeeded");
+  const claimed = succeeded.reduce((sum, h) => sum + (h.amount?.minor ?? Infinity), 0);
+  if (!order.refund_details || order.refund_details.refunded_amount == null || (refunded ?? -1) >= claimed)
+    return hints;
+  return hints.map((h) => (h.status === "succeeded" ? { ...h, status: "pending" } : h));
+}
+
+/** The enquiry's entries as a list, whether `transaction` came as an array, one object or not at all (§9). */
+export function entries(body: NimbblEnquiryResponse): readonly NimbblEnquiryTransaction[] {
+  const t = body.transaction;
+  return t === null || t === undefined ? [] : Array.isArray(t) ? t : [t];
 }
 
 /** The attempt that decides the order, by precedence; the last such attempt when several share a status. */
 function decidingAttempt(payments: readonly NimbblEnquiryTransaction[]): NimbblEnquiryTransaction | null {
   for (const wanted of PRECEDENCE) {
-    const matching = payments.filter((p) => mapPaymentStatus(p.payment_status ?? "") === wanted);
+    const matching = payments.filter((p) => mapPaymentStatus(entryStatus(p)) === wanted);
     const last = matching[matching.length - 1];
     if (last) return last;
   }
@@ -171,12 +203,10 @@ function decidingAttempt(payments: readonly NimbblEnquiryTransaction[]): NimbblE
  */
 export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot {
   const order = body.order;
-  const all = body.transaction ?? [];
   // Pre-auth captures and voids are neither; an entry without a type is taken as a payment attempt.
-  const payments = all.filter((t) => t.transaction_type === "payment" || t.transaction_type === undefined);
-  const refunds = all.filter((t) => isRefundType(t.transaction_type));
+  const payments = entries(body).filter((t) => (t.transaction_type ?? "payment") === "payment");
   const attempt = decidingAttempt(payments);
-  const gatewayStatus = attempt ? (attempt.payment_status ?? "") : `${ORDER_STATUS_PREFIX}${order.status}`;
+  const gatewayStatus = attempt ? entryStatus(attempt) : `${ORDER_STATUS_PREFIX}${order.status}`;
   const captured = capturedAmount(order, attempt);
   return {
     orderId: order.invoice_id,
@@ -184,6 +214,8 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
     status: mapGatewayStatus(gatewayStatus),
     amount: captured.kind === "amount" ? captured.money : null,
     ...(captured.kind === "unreadable" ? { amountUnreadable: true } : {}),
+    // Pre-auth: the money is held, not captured (§4 `authorized`); the status stays pending.
+    ...(gatewayStatus === "authorized" ? { held: true } : {}),
     gatewayOrderRef: order.order_id ?? null,
     details: {
       order_status: order.status,
@@ -193,9 +225,9 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
       transaction_currency: attempt?.transaction_currency ?? null,
       additional_charges: amountText(attempt?.additional_charges),
       offer_discount: amountText(attempt?.offer_discount),
-      payment_mode: attempt?.payment_mode ?? null,
-      error_code: attempt?.failure_reason?.nimbbl_error_code ?? null,
-      error_message: attempt?.failure_reason?.nimbbl_merchant_message ?? null,
+      payment_mode: text(attempt?.payment_mode),
+      error_code: text(attempt?.failure_reason?.nimbbl_error_code),
+      error_message: text(attempt?.failure_reason?.nimbbl_merchant_message),
       refund_details: refundDetails(order),
       currency_conversion: order.currency_conversion
         ? {
@@ -205,7 +237,7 @@ export function snapshotFromEnquiry(body: NimbblEnquiryResponse): StatusSnapshot
           }
         : null,
     },
-    refunds: refunds.map((t) => refundHint(t, order.refund_details?.refundable_currency ?? order.currency)),
+    refunds: refundHints(body),
   };
 }
 

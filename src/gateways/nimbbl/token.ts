@@ -17,6 +17,7 @@ import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
 import type { GatewayIO } from "../types";
 import type { NimbblSettings } from "./config";
+import { unseal } from "./envelope";
 import { NimbblTokenResponseSchema } from "./wire";
 
 export const TOKEN_LIFETIME_MS = 20 * 60 * 1000;
@@ -100,7 +101,9 @@ async function loadOrGenerate(
     idempotent: true,
   });
   if (!reply.ok) return reply;
-  const parsed = NimbblTokenResponseSchema.safeParse(reply.value.body);
+  // A merchant with encrypted responses on gets this answer encrypted too (§1.3).
+  const body = await unseal(reply.value.body, settings.accessSecret);
+  const parsed = NimbblTokenResponseSchema.safeParse(body.ok ? body.value : null);
   if (!parsed.success) {
     return err(proxyError("gateway_bad_response", { log: { gateway: "nimbbl", operation: "generate_token" } }));
   }

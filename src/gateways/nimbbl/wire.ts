@@ -36,10 +36,10 @@ export const NimbblOrderResponseSchema = z.extend(NimbblOrderCoreSchema, {
 export type NimbblOrderResponse = z.infer<typeof NimbblOrderResponseSchema>;
 
 export const NimbblRefundDetailsSchema = z.looseObject({
-  refundable_currency: z.optional(z.string()),
-  total_refundable_amount: z.optional(NimbblAmountSchema),
-  refunded_amount: z.optional(NimbblAmountSchema),
-  available_refundable_amount: z.optional(NimbblAmountSchema),
+  refundable_currency: z.nullish(z.string()),
+  total_refundable_amount: z.nullish(NimbblAmountSchema),
+  refunded_amount: z.nullish(NimbblAmountSchema),
+  available_refundable_amount: z.nullish(NimbblAmountSchema),
 });
 
 export const NimbblCurrencyConversionSchema = z.looseObject({
@@ -49,32 +49,31 @@ export const NimbblCurrencyConversionSchema = z.looseObject({
   original_total_amount: NimbblAmountSchema,
 });
 
-/** One entry of the enquiry's `transaction` array: a payment attempt or a refund (§3, [D7]). */
+/**
+ * One entry of the enquiry's `transaction` list: a payment attempt or a refund (§3, §9, [D7]). A refund is an
+ * ordinary entry told apart by `transaction_type`; its status is in `payment_status` (the .NET sample falls back to
+ * `status`). The docs show no refund fields in an entry: `refund_request_id` is only tolerated, never relied on.
+ * Any field but the id may be `null` (the docs sample has nulls).
+ */
 export const NimbblEnquiryTransactionSchema = z.looseObject({
   nimbbl_transaction_id: z.string().check(z.minLength(1)),
-  transaction_type: z.optional(z.string()),
-  payment_status: z.optional(z.string()),
-  refund_status: z.optional(z.string()),
-  refund_request_id: z.optional(z.string()),
-  transaction_amount: z.optional(NimbblAmountSchema),
-  refund_amount: z.optional(NimbblAmountSchema),
-  transaction_currency: z.optional(z.string()),
-  additional_charges: z.optional(NimbblAmountSchema),
-  offer_discount: z.optional(NimbblAmountSchema),
-  payment_mode: z.optional(z.string()),
-  payment_partner: z.optional(z.string()),
+  transaction_type: z.nullish(z.string()),
+  payment_status: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  refund_request_id: z.nullish(z.unknown()),
+  transaction_amount: z.nullish(NimbblAmountSchema),
+  transaction_currency: z.nullish(z.string()),
+  additional_charges: z.nullish(NimbblAmountSchema),
+  offer_discount: z.nullish(NimbblAmountSchema),
+  payment_mode: z.nullish(z.unknown()),
   failure_reason: z.nullish(
-    z.looseObject({
-      nimbbl_error_code: z.optional(z.string()),
-      nimbbl_merchant_message: z.optional(z.string()),
-      retry_allowed: z.optional(z.boolean()),
-    }),
+    z.looseObject({ nimbbl_error_code: z.nullish(z.unknown()), nimbbl_merchant_message: z.nullish(z.unknown()) }),
   ),
 });
 export type NimbblEnquiryTransaction = z.infer<typeof NimbblEnquiryTransactionSchema>;
 
 export const NimbblEnquiryOrderSchema = z.looseObject({
-  order_id: z.optional(z.string()),
+  order_id: z.nullish(z.string()),
   invoice_id: z.string().check(z.minLength(1)),
   status: z.string(),
   total_amount: NimbblAmountSchema,
@@ -84,20 +83,24 @@ export const NimbblEnquiryOrderSchema = z.looseObject({
 });
 export type NimbblEnquiryOrder = z.infer<typeof NimbblEnquiryOrderSchema>;
 
-/** `POST /v3/transaction-enquiry` → `{transaction: [...], order: {...}}` (§3). */
+/**
+ * `POST /v3/transaction-enquiry` → `{transaction: [...], order: {...}}` (§3); `transaction` may also be a single
+ * object (the .NET sample reads both, §9).
+ */
 export const NimbblEnquiryResponseSchema = z.looseObject({
-  transaction: z.nullish(z.array(NimbblEnquiryTransactionSchema)),
+  transaction: z.nullish(z.union([z.array(NimbblEnquiryTransactionSchema), NimbblEnquiryTransactionSchema])),
   order: NimbblEnquiryOrderSchema,
 });
 export type NimbblEnquiryResponse = z.infer<typeof NimbblEnquiryResponseSchema>;
 
-/** `POST /v3/refund` (§3; `orignal_payment_transaction_id` is misspelt like this in the docs). */
+/**
+ * `POST /v3/refund` (§3, §9): `transaction_id` is the refund's own id, kept to find it among the order's enquiry
+ * entries; `refund_status`, falling back to `status`. No amount is documented in the answer.
+ */
 export const NimbblRefundResponseSchema = z.looseObject({
   transaction_id: z.string().check(z.minLength(1)),
-  refund_request_id: z.optional(z.string()),
-  refund_status: z.string().check(z.minLength(1)),
-  refund_amount: z.optional(NimbblAmountSchema),
-  orignal_payment_transaction_id: z.optional(z.string()),
+  refund_status: z.nullish(z.string()),
+  status: z.nullish(z.string()),
 });
 export type NimbblRefundResponse = z.infer<typeof NimbblRefundResponseSchema>;
 

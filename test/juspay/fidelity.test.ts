@@ -3,7 +3,7 @@
  * `x-customerid` (juspay.md §2), webhooks without an `id` (§7), pre-auth holds (§12), refunds in MANUAL_REVIEW (§5)
  * and every documented webhook event (§7, §12).
  */
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/core/log";
 import { gatewaySetup } from "../../src/gateways";
@@ -13,6 +13,7 @@ import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
 import { api, expectProblem, gatewayCalls, objectOf, sim } from "../helpers";
 import {
   auditOf,
+  basicAuth,
   configureJuspaySim,
   getOrder,
   J,
@@ -43,6 +44,9 @@ function juspay(): ConfiguredGateway {
 }
 
 const inr = (minor: number) => ({ minor, currency: "INR" as const });
+
+/** When the order's object will next wake up (a look asked for now moves it to now). */
+const alarmOf = (id: string) => runInDurableObject(objectOf("juspay", id), (_o, state) => state.storage.getAlarm());
 
 /** An order's whole life through checkpost: session, update, payment, status, refund and the refund's sync. */
 async function wholeLife(id: string, customer: Record<string, string> | null): Promise<void> {
@@ -261,6 +265,7 @@ describe("webhook events", () => {
     await registerOrder(id, 10000);
     await simOrder(id, { status: "CHARGED" });
     const webhook = await simWebhook(id, { event_name: "CHARGEBACK_RECEIVED" });
+    const alarm = await alarmOf(id);
     const res = await postWebhook(webhook);
     expect(await res.json()).toMatchObject({ recorded: true });
     expect(await postWebhook(webhook).then((r) => r.json())).toMatchObject({ duplicate: true });
@@ -268,8 +273,32 @@ describe("webhook events", () => {
     expect(notices).toMatchObject([
       { detail: { event: "CHARGEBACK_RECEIVED", reason: "chargeback: handled in the Juspay dashboard" } },
     ]);
+    expect(await alarmOf(id)).toBe(alarm);
     expect(await gatewayCalls("juspay", `/orders/${id}`)).toHaveLength(0);
     expect(await getOrder(id)).toMatchObject({ status: "created" });
+  });
+
+  it("a mandate webhook is noted on its registration order without a look", async () => {
+    const id = newOrderId("mw");
+    await registerOrder(id, 10000);
+    const headers = {
+      "content-type": "application/json",
+      authorization: basicAuth(J.JUSPAY_WEBHOOK_USERNAME, J.JUSPAY_WEBHOOK_PASSWORD),
+    };
+    // The shape of demo payv3-forms/webhook/response-mandatecreated.txt (string-typed values, `status`).
+    const body = JSON.stringify({
+      id: `evt_V2_${id}`,
+      event_name: "MANDATE_ACTIVATED",
+      date_created: "2026-01-01T00:00:00Z",
+      content: { mandate: { mandate_id: `mnd${id}`, status: "ACTIVE", order_id: id, max_amount: "399" } },
+    });
+    const alarm = await alarmOf(id);
+    expect(await (await postWebhook({ headers, body })).json()).toMatchObject({ recorded: true });
+    const notices = (await auditOf(id)).filter((e) => e.kind === "notice_event");
+    expect(notices).toMatchObject([
+      { gateway_status: "ACTIVE", detail: { event: "MANDATE_ACTIVATED", reason: "mandate lifecycle (issue #16)" } },
+    ]);
+    expect(await alarmOf(id)).toBe(alarm);
   });
 
   it("a chargeback webhook about an order checkpost does not hold creates nothing", async () => {

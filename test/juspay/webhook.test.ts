@@ -229,7 +229,8 @@ describe("refund and other events", () => {
       id: "evt_V2_mandate1",
       event_name: "MANDATE_ACTIVATED",
       date_created: "2026-01-01T00:00:00Z",
-      content: { mandate: { mandate_id: "mnd_1", mandate_status: "ACTIVE" } },
+      // demo payv3-forms/webhook/response-mandatecreated.txt: the mandate's state is `status`.
+      content: { mandate: { mandate_id: "mnd_1", status: "ACTIVE" } },
     });
     expect(await recorded(await postWebhook({ headers, body }))).toMatchObject({ recorded: false });
   });

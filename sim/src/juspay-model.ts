@@ -82,7 +82,7 @@ export interface SimOrder {
   error_code: string | null;
   error_message: string | null;
   refunds: SimRefund[];
-  /** What a PENDING refund becomes, and after how many status reads. */
+  /** What a PENDING refund becomes (SUCCESS, FAILURE, or MANUAL_REVIEW, §5), and after how many status reads. */
   refund_outcome: string;
   refund_settle_reads: number;
   mandate_id: string | null;
@@ -230,7 +230,16 @@ export function renderMandateBlock(mandate: SimMandate): Record<string, unknown>
   };
 }
 
-/** The Order Status object (juspay.md §4). */
+/**
+ * The Order Status object (juspay.md §4): only fields of Juspay's samples (juspay-sdk-integration-demo
+ * `api-reference/orders/refund-order/response.json`; docs.juspay.io/hypercheckout-mobile-sdk/flutter/resources/
+ * order-status--sample-response): identity and customer, status and amounts (JSON numbers, rupees), metadata and
+ * `payment_links{web,mobile,iframe}`, `udf1..10`; once a transaction exists, `txn_id` (`<mid>-<order_id>-<attempt>`),
+ * `txn_uuid`, `txn_detail{…}` (with `order_id`, as in the demo webhook samples), the payment method, `card{…}` (a
+ * subset of the documented keys), the gateway block and `payment_gateway_response{…}`; `refunds[]` with the sample's
+ * keys; `maximum_eligible_refund_amount` (shown in webhooks, juspay.in/in/docs/upi-qr-code/docs/scan--pay/
+ * webhooks-request); and for mandate orders the `mandate` block (§6, §12).
+ */
 export function renderOrder(order: SimOrder): Record<string, unknown> {
   const attempted = order.attempts > 0;
   const txnId = `${config.merchant_id}-${order.order_id}-${order.attempts}`;

@@ -87,18 +87,46 @@ export function basicAuth(username: string, password: string): string {
   return `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)))}`;
 }
 
-/** A webhook as Juspay sends it (§7): `{id, event_name, date_created, content: {order, mandate?}}`, Basic auth. */
+/**
+ * The order inside a webhook as the demo samples show it (payv3-forms/webhook/response-orderrefunded.txt,
+ * response-txncreated.txt): the Order Status object with its amounts, `status_id` and the refunds' amounts and
+ * `sent_to_gateway` as strings ("1000", "21", "true"), unlike Order Status's JSON numbers.
+ */
+function webhookOrder(order: SimOrder): Record<string, unknown> {
+  const o = renderOrder(order);
+  for (const key of ["amount", "effective_amount", "amount_refunded", "status_id"]) {
+    if (typeof o[key] === "number") o[key] = String(o[key]);
+  }
+  if (Array.isArray(o["refunds"])) {
+    o["refunds"] = (o["refunds"] as Record<string, unknown>[]).map((r) => ({
+      ...r,
+      amount: String(r["amount"]),
+      sent_to_gateway: String(r["sent_to_gateway"]),
+    }));
+  }
+  return o;
+}
+
+/**
+ * A webhook as Juspay sends it (§7): `{id, event_name, date_created, content: {order, mandate?}}`, Basic auth.
+ * `omitId`: without `id` and `date_created`, as the docs' UPI Autopay sample starts `{"event_name": …, "content": …}`
+ * (docs.juspay.io/upi-autopay/docs/how-to-integrate/webhooks).
+ */
 export function buildWebhook(
   order: SimOrder,
   eventName: string,
-  options: { id?: string; username?: string; password?: string } = {},
+  options: { id?: string; username?: string; password?: string; omitId?: boolean } = {},
 ): { headers: Record<string, string>; body: string } {
   const mandate = order.mandate_id ? getMandate(order.mandate_id) : null;
   const body = JSON.stringify({
-    id: options.id ?? `evt_V2_${crypto.randomUUID().replace(/-/g, "")}`,
+    ...(options.omitId
+      ? {}
+      : {
+          id: options.id ?? `evt_V2_${crypto.randomUUID().replace(/-/g, "")}`,
+          date_created: new Date().toISOString(),
+        }),
     event_name: eventName,
-    date_created: new Date().toISOString(),
-    content: { order: renderOrder(order), ...(mandate ? { mandate: renderMandateBlock(mandate) } : {}) },
+    content: { order: webhookOrder(order), ...(mandate ? { mandate: renderMandateBlock(mandate) } : {}) },
   });
   return {
     headers: {
@@ -112,7 +140,11 @@ export function buildWebhook(
   };
 }
 
-/** The event Juspay would send for an order that just reached this status. */
+/**
+ * The event Juspay would send for an order that just reached this status (event names: developer.juspay.in/v3.2/
+ * docs/outgoing-webhookcallback-3). AUTHORIZED and other non-final statuses: TXN_CREATED ("payment is initiated";
+ * no event is documented for a pre-auth hold, so this is inferred).
+ */
 export function eventFor(status: string): string {
   if (status === "CHARGED") return "ORDER_SUCCEEDED";
   if (status === "AUTO_REFUNDED") return "AUTO_REFUND_SUCCEEDED";

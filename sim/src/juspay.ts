@@ -1,6 +1,8 @@
 /**
  * The simulated Juspay / HDFC SmartGateway (juspay.md). API (`/juspay/…`, Basic auth `base64(API_KEY + ":")` or the
- * kits' `base64(API_KEY)`, §2):
+ * kits' `base64(API_KEY)`, §2; `x-merchantid` and `version` are required, the least convenient reading of docs that
+ * call them "Required" in places; `x-routing-id` / `x-customerid` are recorded per order, customer and mandate, never
+ * refused — the docs only ask for one routing id per customer):
  * - `POST /session` (JSON) and `POST /orders` (form): create an order (§5);
  * - `GET /orders/:id`: Order Status, any status id (§4); pending refunds settle as reads go by;
  * - `POST /orders/:id` (form): Update Order — refused once a transaction exists (the sim's reading of "not
@@ -11,8 +13,10 @@
  * - `GET|POST /pay/:id`: the payment page (`npm start`, end-to-end tests) with checkout.ts's five outcomes; it sends
  *   the webhook and redirects back signed.
  * Control (`/__control/juspay/…`): `config`, `orders` (create), `orders/:id` (read), `orders/:id/status`,
- * `orders/:id/redirect`, `orders/:id/webhook` (optionally delivered to CHECKPOST_URL), `orders/:id/refunds/:urid`,
- * `mandates`. Faults come from the shared fault rules.
+ * `orders/:id/redirect`, `orders/:id/webhook` (optionally delivered to CHECKPOST_URL; `omit_id` sends it without `id`
+ * and `date_created`, as some documented samples are), `orders/:id/refunds/:urid`, `mandates`, and
+ * `GET routing/:scope/:id` (scope `order` | `customer` | `mandate`: the routing headers each call carried). Faults
+ * come from the shared fault rules.
  */
 import { checkoutPage, isCheckoutOutcome, later, postedOutcome, settleDelay, type CheckoutOutcome } from "./checkout";
 import type { GatewaySim, SimEnv } from "./index";
@@ -36,6 +40,7 @@ import {
   type SimOrder,
 } from "./juspay-model";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
+import { state } from "./state";
 
 type Fields = Record<string, unknown>;
 
@@ -60,11 +65,38 @@ async function readFields(request: Request): Promise<Fields> {
 
 const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
-function authorized(request: Request): boolean {
+/** Basic `base64(key + ":")` (docs) or `base64(key)` (Node SDK, HDFC kits), juspay.md §2; then the two headers. */
+function refusal(request: Request): Response | null {
   const auth = request.headers.get("authorization") ?? "";
   const ok = auth === `Basic ${btoa(`${config.api_key}:`)}` || auth === `Basic ${btoa(config.api_key)}`;
-  const mid = request.headers.get("x-merchantid");
-  return ok && (mid === null || mid === config.merchant_id);
+  // juspay.md §9: `{"status":"error","error_code":"access_denied","error_message":"Access Denied"}`-style 401.
+  if (!ok) return error(401, "access_denied", "Access Denied", "error");
+  // The error codes of these two refusals are inferred (ec-api/docs/resources/error-codes lists the names).
+  if (request.headers.get("x-merchantid") !== config.merchant_id) {
+    return error(400, "MISSING_MANDATORY_PARAMETER", "x-merchantid is missing or not this merchant's");
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(request.headers.get("version") ?? "")) {
+    return error(400, "MISSING_MANDATORY_PARAMETER", "version must be a date, YYYY-MM-DD");
+  }
+  return null;
+}
+
+/** The routing headers each call carried, per order / customer / mandate, for tests to compare (never refused). */
+function recordRouting(request: Request, scope: string, id: string, operation: string): void {
+  const key = `routing:${scope}:${id}`;
+  const seen = (state.data.juspay.get(key) as RoutingRecord[] | undefined) ?? [];
+  seen.push({
+    operation,
+    routing_id: request.headers.get("x-routing-id"),
+    customer_id: request.headers.get("x-customerid"),
+  });
+  state.data.juspay.set(key, seen);
+}
+
+interface RoutingRecord {
+  operation: string;
+  routing_id: string | null;
+  customer_id: string | null;
 }
 
 function udfs(fields: Fields): Record<string, string> {
@@ -96,8 +128,14 @@ function createOrder(fields: Fields, origin: string, session: boolean): Response
       udf: udfs(fields),
     });
   putOrder(order);
-  const links = { web: order.payment_link, expiry: new Date(Date.now() + 15 * 60_000).toISOString() };
+  // `payment_links{web,…}` (juspay.md §5); no link expiry is documented, so none is sent.
+  const links = { web: order.payment_link };
+  // Order Create (form): `{status: "CREATED", id, order_id, payment_links}` (developer.juspay.in/docs/integration).
   if (!session) return Response.json({ status: "CREATED", id: order.id, order_id: orderId, payment_links: links });
+  // Session: `status` (NEW), `id`, `order_id`, `payment_links`, `sdk_payload{requestId, service, payload{…}}`
+  // (juspay.md §5: juspay-mcp `session_response_schema`; the payload's keys as in juspay-sdk-integration-demo's
+  // react-native sample: clientId, amount, merchantId, clientAuthToken(+Expiry), environment, action, customerId,
+  // currency, returnUrl, orderId).
   return Response.json({
     status: "NEW",
     id: order.id,
@@ -111,7 +149,7 @@ function createOrder(fields: Fields, origin: string, session: boolean): Response
         amount: rupees(order.amount).toFixed(2),
         merchantId: config.merchant_id,
         clientAuthToken: randomId("tkn_", 24),
-        clientAuthTokenExpiry: links.expiry,
+        clientAuthTokenExpiry: new Date(Date.now() + 15 * 60_000).toISOString(),
         environment: "sandbox",
         action: fields["action"] ?? "paymentPage",
         customerId: order.customer_id ?? "",
@@ -123,6 +161,11 @@ function createOrder(fields: Fields, origin: string, session: boolean): Response
   });
 }
 
+/**
+ * Refund (juspay.md §5): `unique_request_id` required, < 21 characters, no special characters; `amount` a string
+ * with at most 2 decimals, at most the not-yet-refunded amount (omitted: the rest, in full); only CHARGED orders.
+ * A repeated `unique_request_id` answers the order unchanged (Juspay's answer is undocumented, §11.5).
+ */
 function refund(order: SimOrder, fields: Fields): Response {
   const urid = str(fields["unique_request_id"]);
   if (!urid || !/^[A-Za-z0-9]{1,20}$/.test(urid)) {
@@ -131,6 +174,9 @@ function refund(order: SimOrder, fields: Fields): Response {
   if (order.refunds.some((r) => r.unique_request_id === urid)) return Response.json(renderOrder(order));
   if (order.status !== "CHARGED") return error(400, "invalid_request", "Only charged orders can be refunded");
   const refundable = order.amount - refundedPaise(order);
+  if (fields["amount"] !== undefined && typeof fields["amount"] !== "string") {
+    return error(400, "invalid_request", "amount must be a string");
+  }
   const amount = fields["amount"] === undefined ? refundable : paiseFrom(fields["amount"]);
   if (amount === null || amount <= 0) return error(400, "invalid_request", "Invalid amount");
   if (amount > refundable) return error(400, "invalid_request", "Refund amount exceeds the refundable amount");
@@ -170,6 +216,11 @@ function mandateCommand(mandateId: string, fields: Fields): Response {
   return Response.json({ mandate_status: "REVOKED", mandate_id: mandateId });
 }
 
+/**
+ * List Mandate (juspay.md §6; developer.juspay.in list-mandate-api: `{object, list, total, offset, count}`); each
+ * item as the mandate objects of demo `payv3-forms/webhook/response-mandatecreated.txt` (`status`, not
+ * `mandate_status`; epoch-second date strings; `payment_info.upi.payer_vpa`; a `mandate_debit_token`).
+ */
 function listMandates(customerId: string): Response {
   const list = customerMandates(customerId).map((m) => ({
     mandate_id: m.mandate_id,
@@ -182,7 +233,7 @@ function listMandates(customerId: string): Response {
     max_amount: rupees(m.max_amount),
     currency: m.currency,
     mandate_debit_token: randomId("mdt_", 20),
-    payment_info: { payment_method_type: "UPI", payment_method: "UPI", payer_vpa: "customer@upi" },
+    payment_info: { upi: { payer_vpa: "customer@upi" }, payment_method_type: "UPI", payment_method: "UPI" },
   }));
   return Response.json({ object: "list", list, total: list.length, offset: 0, count: list.length });
 }
@@ -208,16 +259,29 @@ function payPage(order: SimOrder, url: URL): Response {
   });
 }
 
-/** The checkout's five outcomes (checkout.ts) in Juspay's statuses: where the order is now, and where it goes later. */
-const OUTCOMES: Record<CheckoutOutcome, { now: string | null; later?: string }> = {
-  success: { now: "CHARGED" },
-  failure: { now: "AUTHORIZATION_FAILED" },
-  pending_then_success: { now: "PENDING_VBV", later: "CHARGED" },
+interface Plan {
+  now: string | null;
+  later?: string;
+  /** Whether the webhooks carry `id`: documented samples exist with one (demo `payv3-forms/webhook/*`) and without
+   * (docs.juspay.io/upi-autopay/docs/how-to-integrate/webhooks), so the outcomes alternate. */
+  ids: boolean;
+}
+
+/**
+ * The checkout's five outcomes (checkout.ts) in Juspay's statuses: where the order is now, and where it goes later;
+ * plus Juspay's own `authorized` (pre-auth, `auto_capture=false`: money held, juspay.md §12), posted as
+ * `outcome=authorized` by scripts and tests (the shared page shows the five).
+ */
+const OUTCOMES: Record<CheckoutOutcome | "authorized", Plan> = {
+  success: { now: "CHARGED", ids: true },
+  failure: { now: "AUTHORIZATION_FAILED", ids: false },
+  pending_then_success: { now: "PENDING_VBV", later: "CHARGED", ids: false },
   // A "conflicted transaction": failed, then CHARGED (juspay.md §4).
-  late_success: { now: "AUTHORIZATION_FAILED", later: "CHARGED" },
+  late_success: { now: "AUTHORIZATION_FAILED", later: "CHARGED", ids: true },
   // The customer went back without paying: no attempt, the order stays NEW (the sim's reading; Juspay documents
   // no status for an abandoned payment page).
-  cancel: { now: null },
+  cancel: { now: null, ids: true },
+  authorized: { now: "AUTHORIZED", ids: false },
 };
 
 /**
@@ -225,18 +289,20 @@ const OUTCOMES: Record<CheckoutOutcome, { now: string | null; later?: string }> 
  * signed (§3, §7). `outcome` may also be a raw status name (the page's earlier form, kept for scripts).
  */
 async function pay(order: SimOrder, outcome: string | null, env: SimEnv): Promise<Response> {
-  const plan = isCheckoutOutcome(outcome)
-    ? OUTCOMES[outcome]
-    : { now: outcome && Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED" };
+  const plan: Plan =
+    isCheckoutOutcome(outcome) || outcome === "authorized"
+      ? OUTCOMES[outcome]
+      : { now: outcome && Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED", ids: true };
+  const options = { omitId: !plan.ids };
   if (plan.now) {
     setStatus(order, plan.now);
-    await deliver(env, buildWebhook(order, eventFor(order.status)));
+    await deliver(env, buildWebhook(order, eventFor(order.status), options));
   }
   const next = plan.later;
   if (next) {
     later(settleDelay(env), async () => {
       setStatus(order, next);
-      await deliver(env, buildWebhook(order, eventFor(order.status)));
+      await deliver(env, buildWebhook(order, eventFor(order.status), options));
     });
   }
   const redirect = await buildRedirect(order);
@@ -254,8 +320,15 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
       ? pay(order, await postedOutcome(request), env)
       : payPage(order, new URL(request.url));
   }
-  if (!authorized(request)) return error(401, "access_denied", "Access Denied", "error");
+  const refused = refusal(request);
+  if (refused) return refused;
   const fields = request.method === "POST" ? await readFields(request) : {};
+  const op = `${request.method} /${first ?? ""}${id ? "/:id" : ""}${sub ? `/${sub}` : ""}`;
+  const created = !id && (first === "session" || first === "orders") ? str(fields["order_id"]) : null;
+  if (created) recordRouting(request, "order", created, op);
+  if (first === "orders" && id) recordRouting(request, "order", id, op);
+  if (first === "customers" && id) recordRouting(request, "customer", id, op);
+  if (first === "mandates" && id) recordRouting(request, "mandate", id, op);
   if (request.method === "POST" && first === "session" && !id) return createOrder(fields, origin, true);
   if (request.method === "POST" && first === "orders" && !id) return createOrder(fields, origin, false);
   if (first === "orders" && id) {
@@ -288,6 +361,9 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const [first, id, sub, subId] = parts;
   const fields = request.method === "POST" ? await readFields(request) : {};
+  if (first === "routing" && id && sub && request.method === "GET") {
+    return Response.json(state.data.juspay.get(`routing:${id}:${sub}`) ?? []);
+  }
   if (first === "config" && request.method === "POST") {
     for (const key of Object.keys(config) as (keyof JuspaySimConfig)[]) {
       const value = str(fields[key]);
@@ -306,8 +382,8 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
       frequency: str(fields["frequency"]) ?? "MONTHLY",
       mandate_type: "EMANDATE",
       amount_rule: "VARIABLE",
-      start_date: "2026-01-01",
-      end_date: "2031-01-01",
+      start_date: "1767225600", // epoch-second strings, as in the demo webhook sample
+      end_date: "1924992000",
     };
     putMandate(mandate);
     const order = str(fields["order_id"]) ? getOrder(String(fields["order_id"])) : null;
@@ -350,6 +426,7 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
       ...(str(fields["id"]) ? { id: String(fields["id"]) } : {}),
       ...(str(fields["username"]) ? { username: String(fields["username"]) } : {}),
       ...(str(fields["password"]) ? { password: String(fields["password"]) } : {}),
+      omitId: fields["omit_id"] === true,
     });
     const delivered = fields["deliver"] === true ? await deliver(env, webhook) : null;
     return Response.json({ ...webhook, delivered });

@@ -182,8 +182,8 @@ describe("facts surfaced in details", () => {
       mandate_status: "ACTIVE",
       mandate_type: "EMANDATE",
       frequency: "MONTHLY",
-      start_date: "2026-01-01",
-      end_date: "2031-01-01",
+      start_date: "1767225600",
+      end_date: "1924992000",
       max_amount: 250000,
       amount_rule: "VARIABLE",
     });

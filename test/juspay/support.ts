@@ -161,6 +161,8 @@ export function simApi(path: string, form?: Record<string, string>): Promise<Res
     method: form ? "POST" : "GET",
     headers: {
       authorization: `Basic ${btoa(`${J.JUSPAY_API_KEY}:`)}`,
+      "x-merchantid": J.JUSPAY_MERCHANT_ID,
+      version: "2024-06-24",
       ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
     },
     ...(form ? { body: new URLSearchParams(form).toString() } : {}),
@@ -171,4 +173,17 @@ export function simApi(path: string, form?: Record<string, string>): Promise<Res
 export async function auditOf(orderId: string): Promise<any[]> {
   const res = await api(`/v1/orders/juspay/${orderId}/events?limit=200`);
   return ((await res.json()) as { data: any[] }).data;
+}
+
+export interface RoutingRecord {
+  operation: string;
+  routing_id: string | null;
+  customer_id: string | null;
+}
+
+/** The `x-routing-id` / `x-customerid` every call about one order (customer, mandate) carried, oldest first. */
+export async function simRouting(scope: "order" | "customer" | "mandate", id: string): Promise<RoutingRecord[]> {
+  const res = await sim(`/__control/juspay/routing/${scope}/${encodeURIComponent(id)}`);
+  expect(res.status).toBe(200);
+  return res.json();
 }

@@ -11,6 +11,7 @@ import { callGateway, type GatewayCall } from "../../src/gateways/http";
 import type { GatewayIO } from "../../src/gateways/types";
 import { addFault } from "../drivers";
 import { gatewayCalls, uniqueOrderId } from "../helpers";
+import { TEST_BINDINGS } from "../bindings";
 import { configureJuspaySim } from "../juspay/support";
 
 function io(timeoutMs?: number): GatewayIO {
@@ -30,7 +31,11 @@ function statusCall(orderId: string, extra: Partial<GatewayCall> = {}): GatewayC
     operation: "order_status",
     method: "GET",
     url: `http://sim.test/juspay/orders/${orderId}`,
-    headers: { authorization: `Basic ${btoa("test_juspay_api_key_0001:")}` },
+    headers: {
+      authorization: `Basic ${btoa("test_juspay_api_key_0001:")}`,
+      "x-merchantid": TEST_BINDINGS.JUSPAY_MERCHANT_ID,
+      version: "2024-06-24",
+    },
     ...extra,
   };
 }

@@ -4,8 +4,10 @@
  * (timeouts, error mapping) and its answer through a zod schema; nothing here touches storage.
  *
  * Headers on every call: `Authorization: Basic base64(API_KEY + ":")` (the documented form; §2), `x-merchantid`,
- * the pinned `version`, and `x-routing-id`. The routing id is the customer id where the call knows it (session,
- * mandates) and the order id otherwise: order-scoped calls (status, update, refund) are given only an order id.
+ * the pinned `version`, `x-routing-id` and, when the customer is known, `x-customerid` (§2, PHP SDK). Juspay asks
+ * for "the same x-routing-id for all requests tied to the same customer": every call of one order (session, status,
+ * update, refund, refund status) is routed by the order's customer id when it has one, else by the order id
+ * (`routeOf`). Mandate calls: the customer id when the caller gives it, else the mandate id.
  */
 import type * as z from "zod/mini";
 import { toBase64, utf8 } from "../../core/crypto";
@@ -13,7 +15,15 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { toMajorString } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
-import type { CreateOrderInput, CreatedOrder, GatewayIO, RefundInput, RefundLookup, StatusSnapshot } from "../types";
+import type {
+  CreateOrderInput,
+  CreatedOrder,
+  GatewayIO,
+  OrderFacts,
+  RefundInput,
+  RefundLookup,
+  StatusSnapshot,
+} from "../types";
 import type { JsonValue, RefundHint } from "../../core/model";
 import type { JuspaySettings } from "./config";
 import { orderCurrency, toRefundHint, toSnapshot } from "./map";
@@ -31,11 +41,22 @@ import {
 type Body =
   { readonly form: Readonly<Record<string, string>> } | { readonly json: Readonly<Record<string, JsonValue>> };
 
+/** What a call is routed by: `x-routing-id`, and `x-customerid` when the customer is known. */
+export interface JuspayRoute {
+  readonly routingId: string;
+  readonly customerId: string | null;
+}
+
+/** One routing id per order: its customer id when it has one (Juspay's recommendation), else the order id (§2). */
+export function routeOf(orderId: string, customerId: string | null | undefined): JuspayRoute {
+  return customerId ? { routingId: customerId, customerId } : { routingId: orderId, customerId: null };
+}
+
 interface JuspayCall<S extends z.ZodMiniType> {
   readonly operation: string;
   readonly method: "GET" | "POST";
   readonly path: string;
-  readonly routingId: string;
+  readonly route: JuspayRoute;
   readonly schema: S;
   readonly body?: Body;
 }
@@ -54,7 +75,8 @@ async function juspayCall<S extends z.ZodMiniType>(
     authorization: `Basic ${toBase64(utf8(`${settings.apiKey}:`))}`,
     "x-merchantid": settings.merchantId,
     version: settings.apiVersion,
-    "x-routing-id": call.routingId,
+    "x-routing-id": call.route.routingId,
+    ...(call.route.customerId ? { "x-customerid": call.route.customerId } : {}),
     accept: "application/json",
   };
   let body: string | undefined;
@@ -89,12 +111,12 @@ async function juspayCall<S extends z.ZodMiniType>(
 const seg = encodeURIComponent;
 
 /** `GET /orders/{order_id}` (§4). */
-export function getOrderStatus(settings: JuspaySettings, io: GatewayIO, orderId: string) {
+export function getOrderStatus(settings: JuspaySettings, io: GatewayIO, orderId: string, facts?: OrderFacts) {
   return juspayCall(settings, io, {
     operation: "order_status",
     method: "GET",
     path: `/orders/${seg(orderId)}`,
-    routingId: orderId,
+    route: routeOf(orderId, facts?.customerId),
     schema: JuspayOrderSchema,
   });
 }
@@ -104,13 +126,13 @@ export function createSession(
   settings: JuspaySettings,
   io: GatewayIO,
   body: Readonly<Record<string, JsonValue>>,
-  routingId: string,
+  route: JuspayRoute,
 ) {
   return juspayCall(settings, io, {
     operation: "session",
     method: "POST",
     path: "/session",
-    routingId,
+    route,
     schema: JuspaySessionResponseSchema,
     body: { json: body },
   });
@@ -122,32 +144,27 @@ export function updateOrder(
   io: GatewayIO,
   orderId: string,
   fields: Readonly<Record<string, string>>,
+  facts?: OrderFacts,
 ) {
   return juspayCall(settings, io, {
     operation: "update_order",
     method: "POST",
     path: `/orders/${seg(orderId)}`,
-    routingId: orderId,
+    route: routeOf(orderId, facts?.customerId),
     schema: JuspayUpdateResponseSchema,
     body: { form: fields },
   });
 }
 
 /** `POST /orders/{order_id}/refunds` (§5), form-encoded. Answers with the order, the new refund in `refunds[]`. */
-export function createRefund(
-  settings: JuspaySettings,
-  io: GatewayIO,
-  orderId: string,
-  uniqueRequestId: string,
-  amount: string,
-) {
+export function createRefund(settings: JuspaySettings, io: GatewayIO, input: RefundInput) {
   return juspayCall(settings, io, {
     operation: "refund",
     method: "POST",
-    path: `/orders/${seg(orderId)}/refunds`,
-    routingId: orderId,
+    path: `/orders/${seg(input.orderId)}/refunds`,
+    route: routeOf(input.orderId, input.customerId),
     schema: JuspayOrderSchema,
-    body: { form: { unique_request_id: uniqueRequestId, amount } },
+    body: { form: { unique_request_id: input.gatewayRefundId, amount: toMajorString(input.amount) } },
   });
 }
 
@@ -157,18 +174,23 @@ export function listMandates(settings: JuspaySettings, io: GatewayIO, customerId
     operation: "list_mandates",
     method: "GET",
     path: `/customers/${seg(customerId)}/mandates`,
-    routingId: customerId,
+    route: { routingId: customerId, customerId },
     schema: JuspayMandateListSchema,
   });
 }
 
 /** `POST /mandates/{mandate_id}` with `command=revoke` (§6); routed by the customer id when the caller gives it. */
-export function revokeMandate(settings: JuspaySettings, io: GatewayIO, mandateId: string, routingId: string) {
+export function revokeMandate(
+  settings: JuspaySettings,
+  io: GatewayIO,
+  mandateId: string,
+  customerId: string | null | undefined,
+) {
   return juspayCall(settings, io, {
     operation: "revoke_mandate",
     method: "POST",
     path: `/mandates/${seg(mandateId)}`,
-    routingId,
+    route: routeOf(mandateId, customerId),
     schema: JuspayRevokeResponseSchema,
     body: { form: { command: "revoke" } },
   });
@@ -179,8 +201,9 @@ export async function fetchJuspayStatus(
   settings: JuspaySettings,
   io: GatewayIO,
   orderId: string,
+  facts?: OrderFacts,
 ): Promise<Result<StatusSnapshot, ProxyError>> {
-  const order = await getOrderStatus(settings, io, orderId);
+  const order = await getOrderStatus(settings, io, orderId, facts);
   return order.ok ? toSnapshot(order.value) : order;
 }
 
@@ -220,7 +243,7 @@ export async function createJuspayOrder(
     ...(input.description ? { description: input.description } : {}),
     ...Object.fromEntries(udfs),
   };
-  const session = await createSession(settings, io, body, customer?.id ?? input.orderId);
+  const session = await createSession(settings, io, body, routeOf(input.orderId, customer?.id));
   if (!session.ok) return session;
   const answer = session.value;
   const bad = (field: string) =>
@@ -268,7 +291,7 @@ export async function refundJuspay(
   if (input.amount.minor <= 0) {
     return err(proxyError("validation_failed", { fields: [{ path: "amount", message: "must be positive" }] }));
   }
-  const order = await createRefund(settings, io, input.orderId, input.gatewayRefundId, toMajorString(input.amount));
+  const order = await createRefund(settings, io, input);
   if (!order.ok) return order;
   const hint = findRefund(order.value, input.gatewayRefundId);
   if (hint) return ok(hint);
@@ -289,7 +312,7 @@ export async function refundStatusJuspay(
   input: RefundLookup,
   io: GatewayIO,
 ): Promise<Result<RefundHint, ProxyError>> {
-  const order = await getOrderStatus(settings, io, input.orderId);
+  const order = await getOrderStatus(settings, io, input.orderId, input);
   if (!order.ok) return order;
   if (order.value.status === "NOT_FOUND") return err(proxyError("gateway_not_found"));
   const hint = findRefund(order.value, input.gatewayRefundId);

@@ -12,7 +12,7 @@ export function juspayGateway(settings: JuspaySettings): ConfiguredGateway {
     checkCreate: () => null,
     verifyReturn: (input) => verifyReturnLeg(input, settings.responseKey),
     verifyWebhook: (raw) => verifyJuspayWebhook(raw, settings.webhookUsername, settings.webhookPassword),
-    fetchStatus: (orderId, io) => fetchJuspayStatus(settings, io, orderId),
+    fetchStatus: (orderId, io, facts) => fetchJuspayStatus(settings, io, orderId, facts),
     createOrder: (input, io) => createJuspayOrder(settings, input, io),
     refund: (input, io) => refundJuspay(settings, input, io),
     refundStatus: (input, io) => refundStatusJuspay(settings, input, io),

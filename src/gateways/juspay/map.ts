@@ -4,7 +4,8 @@
  * The status table is exhaustive over every status of juspay.md §4 and anything unknown maps to `pending`, never to
  * success or failure. Decisions where the spec leaves a choice:
  * - AUTHORIZED (25) and the pre-auth lifecycle (VOID_INITIATED 32, VOID_FAILED 35, CAPTURE_INITIATED 33,
- *   CAPTURE_FAILED 34) are `pending`: money is held, not captured, and a capture (→ CHARGED) or a void may follow.
+ *   CAPTURE_FAILED 34) are `pending` and `held`: money is held, not captured, and a capture (→ CHARGED) or a void
+ *   may follow.
  *   VOIDED (31) is `failed`: the hold was released and nothing was captured.
  * - AUTO_REFUNDED (36) is `reversed`: a late success ("conflicted transaction") that Juspay refunded by itself; the
  *   customer's money went back, so the order is neither paid nor a plain failure.
@@ -46,6 +47,18 @@ export const JUSPAY_STATUS_TABLE = {
 
 export type JuspayStatus = keyof typeof JUSPAY_STATUS_TABLE;
 
+/**
+ * Statuses in which the money is held, not captured (pre-auth, §12): AUTHORIZED, and a capture or void that is
+ * under way or failed (the hold stands until Juspay says CHARGED or VOIDED). Reported `held`: never expired.
+ */
+const HELD: ReadonlySet<string> = new Set([
+  "AUTHORIZED",
+  "CAPTURE_INITIATED",
+  "CAPTURE_FAILED",
+  "VOID_INITIATED",
+  "VOID_FAILED",
+]);
+
 export function mapJuspayStatus(status: string): PaymentStatus {
   return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? JUSPAY_STATUS_TABLE[status as JuspayStatus].status : "pending";
 }
@@ -83,6 +96,8 @@ export function toRefundHint(refund: JuspayRefund, currency: string): RefundHint
     status: mapJuspayRefundStatus(refund.status),
     gatewayStatus: refund.status,
     amount: juspayMoney(refund.amount, currency),
+    // "Ambiguous PG response; reconcile manually" (§5): Juspay says a person must settle it, so checkpost flags it.
+    ...(refund.status === "MANUAL_REVIEW" ? { reviewReason: "manual_review_at_gateway" } : {}),
   };
 }
 
@@ -143,6 +158,7 @@ export function toSnapshot(order: JuspayOrder): Result<StatusSnapshot, ProxyErro
     status: mapJuspayStatus(order.status),
     amount,
     ...(unreadable ? { amountUnreadable: true } : {}),
+    ...(HELD.has(order.status) ? { held: true } : {}),
     gatewayOrderRef: order.id ?? null,
     details: orderDetails(order),
     refunds: (order.refunds ?? []).map((r) => toRefundHint(r, currency)),
@@ -197,44 +213,72 @@ export function seedMessage(status: string): string {
 }
 
 /**
- * Webhook payloads → `WebhookEvent` (juspay.md §7).
+ * Webhook payloads → `WebhookEvent` (juspay.md §7, §12).
  *
  * Webhooks authenticate only the sender, so every event is a hint: the order Durable Object confirms final states
- * with Order Status before applying them. Events:
- * - payment: ORDER_SUCCEEDED, ORDER_FAILED, TXN_CREATED and the auto-refund event, whose exact name is unverified
- *   (§7, §11.4): every spelling in `AUTO_REFUND_EVENTS` is accepted. The claimed status is `content.order.status`.
- * - refund: ORDER_REFUNDED, ORDER_REFUND_FAILED, REFUND_MANUAL_REVIEW_NEEDED, with the matching `refunds[]` entry.
- * - other: mandate, notification, chargeback and unknown events (recorded when they name an order, which makes the
- *   object look at the gateway).
+ * with Order Status before applying them. Each documented event has a row in `JUSPAY_WEBHOOK_EVENTS`; anything else
+ * is `other` (recorded when it names an order, and the order is looked at).
  *
- * Dedupe keys (§7 "dedupe on id, and on (order_id, event_name, status)"): `juspay:evt:<id>` and
- * `juspay:<order_id>:<event_name>:<status>`. For refund events the status part is `<unique_request_id>:<refund
- * status>`, because one order can have several refunds and each one's ORDER_REFUNDED must get through.
+ * Dedupe keys (§7 "dedupe on id, and on (order_id, event_name, status)"), from authenticated content only:
+ * `juspay:evt:<id>` when the payload has an `id` (documented samples without one exist: docs.juspay.io/upi-autopay/
+ * docs/how-to-integrate/webhooks), and always `juspay:<order_id>:<event_name>:<status>[:<txn>]`. A redelivery repeats
+ * the same event about the same state, so it has the same key; a new event differs in its name, its status, the
+ * refund it is about (refund events: `<unique_request_id>:<refund status>`, one order can have several refunds) or
+ * the payment attempt (`txn_uuid`/`txn_id`: a retry on the same order id is a new transaction, §4). The top-level
+ * `date_created` is left out: nothing documents that a redelivery keeps it.
  */
 
-export const AUTO_REFUND_EVENTS = [
-  "AUTO_REFUND",
-  "AUTO_REFUNDED",
-  "AUTO_REFUND_SUCCEEDED",
-  "AUTO_REFUND_SUCCESS",
-  "AUTOREFUND_SUCCEEDED",
-  "ORDER_AUTO_REFUNDED",
-  "ORDER_AUTO_REFUND_SUCCEEDED",
-] as const;
+type EventRule =
+  | { readonly kind: "payment" | "other" }
+  /** `refund`: the `refunds[]` state the event is about; null: none named, the look reads `refunds[]`. */
+  | { readonly kind: "refund"; readonly refund: string | null }
+  | { readonly kind: "notice" | "ignored"; readonly reason: string };
 
-const PAYMENT_EVENTS: ReadonlySet<string> = new Set([
-  "ORDER_SUCCEEDED",
-  "ORDER_FAILED",
-  "TXN_CREATED",
-  ...AUTO_REFUND_EVENTS,
-]);
-
-/** Refund events and the refund status each one is about. */
-const REFUND_EVENTS: Readonly<Record<string, string>> = {
-  ORDER_REFUNDED: "SUCCESS",
-  ORDER_REFUND_FAILED: "FAILURE",
-  REFUND_MANUAL_REVIEW_NEEDED: "MANUAL_REVIEW",
+const MANDATE: EventRule = { kind: "notice", reason: "mandate lifecycle (issue #16)" };
+const CHARGEBACK: EventRule = { kind: "notice", reason: "chargeback: handled in the Juspay dashboard" };
+const NOTIFICATION: EventRule = {
+  kind: "ignored",
+  reason: "mandate pre-debit notification: about no order (issue #16)",
 };
+
+/**
+ * Every documented event and what checkpost does with it. Sources: developer.juspay.in/v3.2/docs/outgoing-webhookcallback-3
+ * and docs.juspay.io/upi-tpap-sdk/ios/callbacks/Introduction (the event table) unless the row says otherwise.
+ */
+export const JUSPAY_WEBHOOK_EVENTS: Readonly<Record<string, EventRule>> = {
+  // Payment: the claimed `content.order.status` is observed (final ones confirmed by Order Status).
+  ORDER_SUCCEEDED: { kind: "payment" },
+  ORDER_FAILED: { kind: "payment" }, // webhook version >= 2016-07-19
+  TXN_CREATED: { kind: "payment" }, // >= 2016-10-27; a non-final status (PENDING_VBV), applied at once
+  // Refund: the `refunds[]` entry in the named state goes to the order, and the order is looked at.
+  ORDER_REFUNDED: { kind: "refund", refund: "SUCCESS" },
+  ORDER_REFUND_FAILED: { kind: "refund", refund: "FAILURE" },
+  REFUND_MANUAL_REVIEW_NEEDED: { kind: "refund", refund: "MANUAL_REVIEW" },
+  // >= 2019-11-11. A conflicted transaction Juspay refunded by itself: no refund checkpost asked for, and nothing
+  // documents which `refunds[]` entry (if any) it is, so no entry is named; the look records the order
+  // (AUTO_REFUNDED) and whatever `refunds[]` lists, confirmed, as gateway-origin refunds.
+  AUTO_REFUND_SUCCEEDED: { kind: "refund", refund: null },
+  AUTO_REFUND_FAILED: { kind: "refund", refund: null },
+  // Mandates: noted on the registration order (`content.mandate.order_id`); no payment state changes.
+  MANDATE_CREATED: MANDATE,
+  MANDATE_ACTIVATED: MANDATE,
+  MANDATE_FAILED: MANDATE,
+  MANDATE_REVOKED: MANDATE, // developer.juspay.in/v3.0/reference/outgoing-webhookcallback-1
+  MANDATE_PAUSED: MANDATE, // name inferred (juspay.md §12: pause is documented as an event)
+  MANDATE_EXPIRED: MANDATE, // name inferred (juspay.md §12)
+  // `content.notification` names a mandate, not an order (developer.juspay.in/v3.2/reference/outgoing-webhookcallback).
+  NOTIFICATION_SUCCEEDED: NOTIFICATION,
+  NOTIFICATION_FAILED: NOTIFICATION,
+  // Chargebacks: `webhookRule` gives every `CHARGEBACK*` name the CHARGEBACK rule. The docs list only labels
+  // (docs.juspay.io/agoda-integration/docs/order/webhooks: "Chargeback Received", "… Resolved (In Merchant/ Customer
+  // favor)", "… Cancelled", "… Refunded", "… Expired", "… under review", "… Evidence Required"); the names are not
+  // documented, so they are matched by prefix (inferred: CHARGEBACK_RECEIVED, CHARGEBACK_EXPIRED, …).
+};
+
+export function webhookRule(name: string): EventRule {
+  if (Object.hasOwn(JUSPAY_WEBHOOK_EVENTS, name)) return JUSPAY_WEBHOOK_EVENTS[name] as EventRule;
+  return name.startsWith("CHARGEBACK") ? CHARGEBACK : { kind: "other" };
+}
 
 /** The refund an event is about: the latest entry in that state, else the latest entry. */
 function eventRefund(refunds: readonly JuspayRefund[], wanted: string): JuspayRefund | null {
@@ -242,30 +286,39 @@ function eventRefund(refunds: readonly JuspayRefund[], wanted: string): JuspayRe
   return refunds[refunds.length - 1] ?? null;
 }
 
+const text = (value: Shown): string | null => (typeof value === "string" && value !== "" ? value : null);
+
 export function toWebhookEvent(payload: JuspayWebhook): WebhookEvent {
   const name = payload.event_name;
+  const rule = webhookRule(name);
   const order = payload.content?.order ?? null;
-  const mandateOrder = payload.content?.mandate?.order_id;
-  const orderId = order?.order_id ?? (typeof mandateOrder === "string" && mandateOrder ? mandateOrder : null);
+  const mandate = payload.content?.mandate;
+  const orderId = order?.order_id ?? text(mandate?.order_id);
   const currency = order ? orderCurrency(order) : "INR";
-  const kind = PAYMENT_EVENTS.has(name) ? "payment" : Object.hasOwn(REFUND_EVENTS, name) ? "refund" : "other";
 
-  const refundEntry = kind === "refund" && order ? eventRefund(order.refunds ?? [], REFUND_EVENTS[name] ?? "") : null;
+  const wanted = rule.kind === "refund" ? rule.refund : null;
+  const refundEntry = wanted && order ? eventRefund(order.refunds ?? [], wanted) : null;
   const refund = refundEntry ? toRefundHint(refundEntry, currency) : null;
-  const mandateStatus = payload.content?.mandate?.mandate_status;
-  const gatewayStatus =
-    refundEntry?.status ?? order?.status ?? (typeof mandateStatus === "string" ? mandateStatus : name);
+  const mandateStatus = text(mandate?.mandate_status) ?? text(mandate?.status);
+  const gatewayStatus = refundEntry?.status ?? order?.status ?? mandateStatus ?? name;
+  const txn = order ? (text(order.txn_uuid ?? order.txn_detail?.txn_uuid) ?? text(order.txn_id)) : null;
   const statusPart = refundEntry
     ? `${refundEntry.unique_request_id ?? refundEntry.id ?? "unknown"}:${refundEntry.status}`
-    : gatewayStatus;
+    : mandate && !order
+      ? `${text(mandate.mandate_id) ?? ""}:${gatewayStatus}`
+      : `${gatewayStatus}${txn ? `:${txn}` : ""}`;
 
   return {
-    kind,
+    kind: rule.kind,
+    ...("reason" in rule ? { reason: rule.reason } : {}),
     eventType: name,
     orderId,
-    dedupeKeys: [`juspay:evt:${payload.id}`, ...(orderId ? [`juspay:${orderId}:${name}:${statusPart}`] : [])],
+    dedupeKeys: [
+      ...(payload.id ? [`juspay:evt:${payload.id}`] : []),
+      ...(orderId ? [`juspay:${orderId}:${name}:${statusPart}`] : []),
+    ],
     gatewayStatus,
-    status: kind === "payment" && order ? mapJuspayStatus(order.status) : null,
+    status: rule.kind === "payment" && order ? mapJuspayStatus(order.status) : null,
     amount: order ? juspayMoney(order.amount, currency) : null,
     refund,
   };

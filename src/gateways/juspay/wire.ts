@@ -131,15 +131,22 @@ export const JuspayRevokeResponseSchema = z.looseObject({
 /** `{status, error_code, error_message, …}` (§9). */
 export const JuspayErrorSchema = z.looseObject({ error_code: z.nullish(z.string()) });
 
-/** `{id: "evt_V2_…", event_name, date_created, content: {order | mandate | notification}}` (§7). */
+/**
+ * `{id?: "evt_V2_…", event_name, date_created?, content: {order | mandate | notification}}` (§7). `id` is optional:
+ * some documented samples have none (docs.juspay.io/upi-autopay/docs/how-to-integrate/webhooks). Mandate events
+ * carry `content.mandate.status` (demo `payv3-forms/webhook/response-mandatecreated.txt`); `mandate_status` too.
+ */
 export const JuspayWebhookSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
+  id: z.catch(z.nullish(z.string()), null),
   event_name: z.string().check(z.minLength(1)),
   date_created: Shown,
   content: z.nullish(
     z.looseObject({
       order: z.nullish(JuspayOrderSchema),
-      mandate: z.catch(z.nullish(z.looseObject({ mandate_id: Shown, mandate_status: Shown, order_id: Shown })), null),
+      mandate: z.catch(
+        z.nullish(z.looseObject({ mandate_id: Shown, mandate_status: Shown, status: Shown, order_id: Shown })),
+        null,
+      ),
     }),
   ),
 });

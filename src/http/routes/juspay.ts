@@ -152,7 +152,9 @@ export async function updateJuspayOrder(request: AppRequest, rc: RequestContext)
     amount = money.value;
   }
   const io = gatewayIO(rc);
-  const snapshot = orThrow(await fetchJuspayStatus(settings, io, ref.orderId));
+  // The order's one routing id (its customer id, else its id) on both calls, as on every other call for it.
+  const facts = { customerId: current.customer?.id ?? null };
+  const snapshot = orThrow(await fetchJuspayStatus(settings, io, ref.orderId, facts));
   if (snapshot.gatewayStatus !== "NEW") {
     throw refuse(`a payment attempt has started at Juspay (status ${snapshot.gatewayStatus})`);
   }
@@ -162,7 +164,7 @@ export async function updateJuspayOrder(request: AppRequest, rc: RequestContext)
     const value = body[key];
     if (value !== undefined) fields[key] = value;
   }
-  const updated = orThrow(await updateOrder(settings, io, ref.orderId, fields));
+  const updated = orThrow(await updateOrder(settings, io, ref.orderId, fields, facts));
   if (amount && updated.amount !== null && updated.amount !== undefined) {
     const answered = juspayMoney(updated.amount, amount.currency);
     if (!answered || answered.minor !== amount.minor) {
@@ -190,7 +192,9 @@ export async function revokeJuspayMandate(request: AppRequest, rc: RequestContex
   const body = bytes.byteLength
     ? orThrow(parseOrFail(JuspayRevokeMandateSchema, orThrow(parseJsonBody(bytes))))
     : { customer_id: undefined };
-  const revoked = orThrow(await revokeMandate(settings, gatewayIO(rc), mandateId, body.customer_id ?? mandateId));
+  // Routed by the customer id when the merchant gives it (the routing id of that customer's other calls), else by
+  // the mandate id: checkpost keeps no mandate → customer map.
+  const revoked = orThrow(await revokeMandate(settings, gatewayIO(rc), mandateId, body.customer_id));
   rc.log.info("mandate revoke sent", { gateway: "juspay", mandate_id: mandateId, status: revoked.mandate_status });
   return json({ mandate_id: revoked.mandate_id ?? mandateId, mandate_status: revoked.mandate_status });
 }

@@ -56,6 +56,9 @@ export async function confirmedLook<T>(options: LookOptions<T>): Promise<Result<
     ...(snapshot.amountUnreadable ? { amountUnreadable: true } : {}),
     gatewayOrderRef: snapshot.gatewayOrderRef,
     details: snapshot.details,
+    // Refunds the answer lists (Juspay `refunds[]`, Nimbbl's refund entries) are folded in by every look, a
+    // request's as much as the alarm's, so a dashboard refund counts from the first answer that shows it.
+    refunds: snapshot.refunds,
     ...(options.note ? { note: options.note } : {}),
   };
   return ok({ snapshot, observed: await options.observe(input, snapshot) });

@@ -143,6 +143,20 @@ describe("Nimbbl refunds found among the order's enquiry entries", () => {
     await expectProblem(await refund(orderId, 6001), 422, "refund_exceeds_available");
     expect((await refund(orderId, 6000)).status).toBe(201);
   });
+
+  it("a status refresh records a dashboard refund the enquiry lists, with no webhook and no poll", async () => {
+    const orderId = await paidOrder(10000);
+    const made = await sim(`/__control/nimbbl/orders/${orderId}/refunds`, {
+      method: "POST",
+      json: { refund_amount: 40 },
+    });
+    const dashboard: any = await made.json();
+    const body: any = await (await api(`/v1/orders/nimbbl/${orderId}?refresh=true`)).json();
+    expect(body.refunds).toEqual([
+      expect.objectContaining({ origin: "gateway", amount: 4000, gateway_reference: dashboard.transaction_id }),
+    ]);
+    await expectProblem(await refund(orderId, 6001), 422, "refund_exceeds_available");
+  });
 });
 
 describe("pre-auth", () => {

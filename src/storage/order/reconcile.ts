@@ -109,7 +109,6 @@ async function lookAtThePayment(
             return observe(tx, ref, {
               ...input,
               status: closing && !held ? "expired" : input.status,
-              refunds: snapshot.refunds,
               ...(held ? { review: HELD_REVIEW } : {}),
               ...(closing
                 ? { note: `reconciliation window closed; the gateway still reports ${snapshot.gatewayStatus}` }

@@ -52,7 +52,7 @@ function text(body: Body, key: string, fallback = ""): string {
 function outcome(body: Body): OrderOutcome {
   const state = text(body, "state", "COMPLETED");
   return {
-    state: state === "FAILED" || state === "PENDING" ? state : "COMPLETED",
+    state: state === "FAILED" || state === "PENDING" || state === "EXPIRED" ? state : "COMPLETED",
     ...(typeof body["paymentMode"] === "string" ? { paymentMode: body["paymentMode"] } : {}),
     ...(typeof body["errorCode"] === "string" ? { errorCode: body["errorCode"] } : {}),
     ...(typeof body["detailedErrorCode"] === "string" ? { detailedErrorCode: body["detailedErrorCode"] } : {}),

@@ -61,6 +61,23 @@ describe("reconciliation through the alarm alone", () => {
   });
 });
 
+describe("money the gateway still holds when the window closes", () => {
+  it("is never expired: the order stays pending, flagged authorized_not_captured, with one payment.requires_review event", async () => {
+    const { orderId } = await createOrder(1250);
+    await outcome(orderId, "authorized");
+    const flagged = async () => (await getOrder(orderId)).requires_review === true;
+    await runAlarmsUntil("nimbbl", orderId, flagged, 400);
+    const order = await getOrder(orderId);
+    expect(order).toMatchObject({ status: "pending", review_reason: "authorized_not_captured" });
+    expect((await audit(orderId)).some((e) => e.to_status === "expired")).toBe(false);
+    await runAlarmsUntil("nimbbl", orderId, acceptedCount(orderId, 2));
+    expect((await merchantEvents(orderId, true)).map((e) => e.type)).toEqual([
+      "payment.pending",
+      "payment.requires_review",
+    ]);
+  });
+});
+
 describe("webhooks to events", () => {
   it("turns 100 concurrent deliveries of the same webhook into one transition and one merchant event", async () => {
     const { orderId } = await createOrder(1250);

@@ -181,13 +181,9 @@ describe("PhonePe configuration", () => {
     expect(setup).toEqual({ state: "disabled", missing: ["PHONEPE_WEBHOOK_PASSWORD"] });
   });
 
-  it("maps PhonePe's order states, and anything unknown to pending", () => {
-    expect(["PENDING", "COMPLETED", "FAILED", "EXPIRED", ""].map((s) => phonepeAdapter.mapStatus(s))).toEqual([
-      "pending",
-      "succeeded",
-      "failed",
-      "pending",
-      "pending",
-    ]);
+  it("maps PhonePe's order states (EXPIRED to expired), and anything unknown to pending", () => {
+    expect(
+      ["PENDING", "COMPLETED", "FAILED", "EXPIRED", "", "CANCELLED"].map((s) => phonepeAdapter.mapStatus(s)),
+    ).toEqual(["pending", "succeeded", "failed", "expired", "pending", "pending"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, gatewayCalls } from "../helpers";
-import { addFault, createOrder, freshGateway, newOrderId, simOrder, testIO } from "./support";
+import { addFault, createOrder, freshGateway, newOrderId, simJson, simOrder, testIO } from "./support";
 
 const { gateway } = freshGateway({ timeoutMs: 300 });
 
@@ -26,6 +26,7 @@ describe("PhonePe Order Status", () => {
     ["PENDING", {}, "pending"],
     ["COMPLETED", { state: "COMPLETED" }, "succeeded"],
     ["FAILED", { state: "FAILED" }, "failed"],
+    ["EXPIRED", { state: "EXPIRED" }, "expired"],
   ])("maps %s to %s, with the amount in paise", async (state, outcome, unified) => {
     const orderId = newOrderId();
     const created = await simOrder(orderId, 12_345, outcome);
@@ -38,6 +39,17 @@ describe("PhonePe Order Status", () => {
       gatewayOrderRef: created.orderId,
       refunds: [],
     });
+  });
+
+  it("an order PhonePe reports EXPIRED is expired in checkpost, and a later confirmed COMPLETED still applies", async () => {
+    const orderId = newOrderId("EX");
+    expect((await createOrder(orderId)).res.status).toBe(201);
+    await simJson(`/orders/${orderId}/outcome`, { state: "EXPIRED" });
+    const expired = await (await api(`/v1/orders/phonepe/${orderId}?refresh=true`)).json();
+    expect(expired).toMatchObject({ status: "expired", gateway_status: "EXPIRED" });
+    await simJson(`/orders/${orderId}/outcome`, { state: "COMPLETED" });
+    const late = await (await api(`/v1/orders/phonepe/${orderId}?refresh=true`)).json();
+    expect(late).toMatchObject({ status: "succeeded" });
   });
 
   it("maps a state PhonePe has not documented to pending", async () => {

@@ -13,13 +13,16 @@ import type { JsonValue } from "../../core/model";
 import type { PhonePeCallback, PhonePeOrderStatus, PhonePePaymentDetail, PhonePeRefundStatus } from "./wire";
 
 /**
- * Order states (phonepe.md §3). Settle on the root `state` only. `EXPIRED` is not documented (§3 lists only these
- * three), so, like any unknown state, it reads as `pending`: it never settles, and the poll window still ends it.
+ * Order states (phonepe.md §3). Settle on the root `state` only. `EXPIRED` is not on the order-status pages (they
+ * list the other three) but is reported for an order left unpaid past its `expireAt` (issue #15): it is checkpost's
+ * own `expired`, which a later confirmed `COMPLETED` still overrides (a late success, status.ts). Anything else
+ * reads as `pending`.
  */
 export const PHONEPE_ORDER_STATES = {
   PENDING: "pending",
   COMPLETED: "succeeded",
   FAILED: "failed",
+  EXPIRED: "expired",
 } as const satisfies Record<string, PaymentStatus>;
 export type PhonePeOrderState = keyof typeof PHONEPE_ORDER_STATES;
 

@@ -7,6 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { RefundHint } from "../../src/core/model";
 import type { WebhookEvent } from "../../src/gateways/types";
+import { MAX_UNCONFIRMED_CLAIMS } from "../../src/storage/order/refund-hints";
 import { api, expectProblem, objectOf, order, type OrderObject, uniqueOrderId } from "../helpers";
 
 const INR = (minor: number) => ({ minor, currency: "INR" as const });
@@ -101,6 +102,19 @@ describe("a webhook's claim of a refund checkpost never sent", () => {
     const { id, ref } = await paidOrder();
     await order("juspay", id).recordWebhook(ref, refundWebhook(id, { status: "failed", gatewayStatus: "FAILURE" }));
     expect(await refunds(id)).toEqual([]);
+  });
+
+  it("holds at most MAX_UNCONFIRMED_CLAIMS per order, so forged claims cannot multiply refund-status calls", async () => {
+    const { id, ref } = await paidOrder();
+    for (let i = 0; i < MAX_UNCONFIRMED_CLAIMS + 3; i++) {
+      const claim = refundWebhook(
+        id,
+        { gatewayRefundId: `dash_m${i}`, gatewayRefundRef: null, amount: INR(100) },
+        `m${i}`,
+      );
+      await order("juspay", id).recordWebhook(ref, claim);
+    }
+    expect(await refunds(id)).toHaveLength(MAX_UNCONFIRMED_CLAIMS);
   });
 
   it("is not repeated by a redelivery of the same webhook", async () => {

@@ -9,7 +9,7 @@ import type { InputSource } from "../../core/status";
 import type { OrderTx } from "./context";
 import { queueEvent } from "./outbox";
 import { audit, loadOrder, saveOrder } from "./record";
-import { findRefund, saveRefund } from "./refund-rows";
+import { findRefund, listRefunds, saveRefund } from "./refund-rows";
 import { planRefundLook } from "./schedule";
 
 function knownRefund(tx: OrderTx, hint: RefundHint): RefundRecord | null {
@@ -136,8 +136,19 @@ export function applyRefundHint(
  * moves it; a gateway that never shows it leaves it reserved and, after 30 minutes, under review. A claim that it
  * failed, or one without an id or amount, reserves nothing.
  */
+/** Unconfirmed gateway-origin refunds an order holds at once; a claim beyond them waits for the payment's look. */
+export const MAX_UNCONFIRMED_CLAIMS = 5;
+
 export function claimGatewayRefund(tx: OrderTx, hint: RefundHint): void {
   if (knownRefund(tx, hint) || hint.status === "failed") return;
+  // Each claim costs a refund-status call per poll: an order holds at most a few the gateway has not yet shown.
+  const unconfirmed = listRefunds(tx.sql).filter(
+    (r) => r.origin === "gateway" && r.status === "pending" && (r.gateway_status ?? "not_found") === "not_found",
+  );
+  if (unconfirmed.length >= MAX_UNCONFIRMED_CLAIMS) {
+    audit(tx, { source: "webhook", kind: "refund_claimed", outcome: "over_budget", gatewayStatus: hint.gatewayStatus });
+    return;
+  }
   const claimed = gatewayOrigin(tx, hint, false);
   if (!claimed) return;
   audit(tx, {

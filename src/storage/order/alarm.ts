@@ -32,6 +32,8 @@ export interface AlarmDeps {
   readonly env: Env;
   /** The order's look budget: the alarm's look at the payment shares it with requests' looks. */
   readonly gate: LookGate;
+  /** The order's D1 index row (`projection.ts`): the alarm runs for it while it lags, and retries its write. */
+  readonly index: { dueAt(): number | null; write(): Promise<void> };
   /** Runs `fn` in one transaction as of `now`, then arms the alarm (the shell's `apply`). */
   step<T>(now: number, fn: (tx: OrderTx) => T): T;
 }
@@ -80,7 +82,7 @@ export class OrderAlarm {
     }
     let deliveryAt = nextDeliveryAt(this.sql);
     if (deliveryAt !== null && this.kicks > 0) deliveryAt = Math.max(deliveryAt, Date.now() + DELIVER_NOW_GRACE_MS);
-    const due = [nextLookAt(this.sql), deliveryAt].filter((t): t is number => t !== null);
+    const due = [nextLookAt(this.sql), deliveryAt, this.deps.index.dueAt()].filter((t): t is number => t !== null);
     const at = due.length ? Math.min(...due) : null;
     if (at === this.armedAt()) return;
     if (at === null) {
@@ -159,6 +161,8 @@ export class OrderAlarm {
     await syncIndex(this.sql, env.KV, order.gateway, order.order_id).catch(() =>
       log.warn("deliveries index not updated in KV", {}),
     );
+    // The D1 order index: written after every change; here only when a write failed or was cut short.
+    await this.deps.index.write();
   }
 
   private deliveryIO(clock: () => number, log: Logger): DeliveryIO {

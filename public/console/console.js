@@ -362,7 +362,7 @@ async function loadEvents(path, into, after, rows) {
             : (e.to_status ?? ""),
         ),
         h("td", {}, e.gateway_status ?? ""),
-        h("td", { class: "mono" }, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ""),
+        h("td", { class: "mono detail" }, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ""),
       ),
     );
   }

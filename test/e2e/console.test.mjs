@@ -135,7 +135,7 @@ describe("the operator console, in a browser", () => {
     const order = await checkpostApi(`/v1/orders/phonepe/${paidId}`);
     assert.equal(order.body.refunds.length, 1);
     assert.equal(order.body.refunds[0].amount, 150);
-    await screenshot(page, "console-order");
+    await screenshot(page, "console-order", "section[aria-labelledby=refund-heading]");
   });
 
   it("sends a delivered event again from the deliveries page", async () => {

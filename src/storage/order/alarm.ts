@@ -1,6 +1,7 @@
 /**
- * The order's one alarm (product.md §3 and §4): it serves the looks at the gateway (`reconcile.ts`) and the delivery
- * of due events to the merchant (`delivery/run.ts`), armed for whichever is due first. Alarms are at-least-once, so
+ * The order's one alarm (product.md §3 and §4): it serves the looks at the gateway (`reconcile.ts`), the delivery
+ * of due events to the merchant (`delivery/run.ts`) and the retry of the order's D1 index row (`projection.ts`),
+ * armed for whichever is due first. Alarms are at-least-once, so
  * the work is idempotent: it does what is due as of now and re-arms explicitly. Two runs never overlap.
  *
  * A just-queued event is sent at once (`deliverNow`) rather than waiting for the alarm; the alarm is then armed no

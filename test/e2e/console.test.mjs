@@ -5,6 +5,7 @@
  * charts, all under the console's strict CSP with no script error.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { checkpostApi, env, eventually, openBrowser, screenshot } from "./browser.mjs";
 
@@ -135,7 +136,15 @@ describe("the operator console, in a browser", () => {
     const order = await checkpostApi(`/v1/orders/phonepe/${paidId}`);
     assert.equal(order.body.refunds.length, 1);
     assert.equal(order.body.refunds[0].amount, 150);
-    await screenshot(page, "console-order", "section[aria-labelledby=refund-heading]");
+    // The page from its top down to the refund form (past the window's height).
+    const box = await page.locator("section[aria-labelledby=refund-heading]").boundingBox();
+    const scrolled = await page.evaluate(() => window.scrollY);
+    await page.screenshot({
+      path: join(env.shots, "console-order.png"),
+      caret: "initial",
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 420, height: Math.ceil(box.y + scrolled + box.height + 24) },
+    });
   });
 
   it("sends a delivered event again from the deliveries page", async () => {

@@ -67,9 +67,12 @@ export class IndexWriter {
 
   constructor(private readonly deps: IndexDeps) {}
 
-  /** Whether D1 lags the object (an object without an order has no audit line, so never lags). */
+  /**
+   * Whether D1 lags the object (an object without an order has no audit line, so never lags). A deployment without
+   * the `DB` binding has no index to keep, rather than an alarm retrying forever.
+   */
   stale(): boolean {
-    return version(this.deps.sql) > indexed(this.deps.sql);
+    return (this.deps.db() as D1Database | undefined) !== undefined && version(this.deps.sql) > indexed(this.deps.sql);
   }
 
   /** When the alarm must run for the index, or null when it is up to date. */

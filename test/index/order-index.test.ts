@@ -67,6 +67,28 @@ describe("the order index", () => {
     expect(Date.parse(listed.created_at)).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  it("shows a refund in the order's row once the gateway settles it", async () => {
+    const driver = DRIVERS.phonepe;
+    const id = await driver.paidOrder(10_000);
+    const res = await api(`/v1/orders/phonepe/${id}/refunds`, {
+      method: "POST",
+      headers: { "idempotency-key": `k-index-${id}` },
+      json: { amount: 2_500 },
+    });
+    expect(res.status).toBe(201);
+    const refund: any = await res.json();
+    await driver.settleRefund(id, refund, "succeeded");
+    await runDurableObjectAlarm(objectOf("phonepe", id));
+    await within5s(async () => (await list(`q=${id}`)).data[0]?.refunded_amount === 2_500);
+    const [listed] = (await list(`q=${id}`)).data;
+    expect(listed).toMatchObject({
+      status: "succeeded",
+      amount: 10_000,
+      refunded_amount: 2_500,
+      requires_review: false,
+    });
+  });
+
   it("filters by status, gateway, review and creation time; q is an id prefix with LIKE wildcards taken literally", async () => {
     const base = Date.UTC(2020, 0, 1);
     const p = uniqueOrderId("flt");

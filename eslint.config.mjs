@@ -29,6 +29,8 @@ export default tseslint.config(
       "scripts/",
       // The browser tests are plain Node ESM run by scripts/e2e.mjs, outside the typed Worker project.
       "test/e2e/",
+      // The operator console: plain browser JavaScript served as static assets, outside the typed Worker project.
+      "public/",
       "bench/*.mjs",
       "eslint.config.mjs",
     ],

@@ -3,7 +3,7 @@
  * simulator as an auxiliary Worker. Every outbound `fetch` of the Worker goes to the simulator (`outboundService`),
  * so no test can reach a network; the simulator is bundled from `sim/src` when the config loads.
  */
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
@@ -19,12 +19,15 @@ const sim = buildSync({
   logLevel: "silent",
 });
 
+// The order index's D1 schema (migrations/), applied to each test file's fresh database by test/setup.ts.
+const migrations = await readD1Migrations("./migrations");
+
 export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: TEST_BINDINGS,
+        bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations },
         outboundService: "sim",
         workers: [
           {
@@ -46,6 +49,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
     testTimeout: 20_000,
     reporters: ["default", "./test/summary-reporter.ts"],
     // Structured logs are asserted through `captureLogs`; print them only for failing tests.

@@ -6,7 +6,7 @@
  * what the demo merchant needs: `CHECKPOST_URL`, `DEMO_API_KEY` (the first of `PROXY_API_KEYS`) and
  * `DEMO_WEBHOOK_SECRET` (the first `MERCHANT_WEBHOOK_SECRET` key), so the demo always matches checkpost's keys.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -55,6 +55,18 @@ export function freePort() {
 }
 
 /**
+ * Applies migrations/ (the D1 order index, binding `DB`) to checkpost's local database in `persistDir`, as
+ * `wrangler dev --persist-to` will find it. Already applied ones are skipped, so it runs on every start.
+ */
+export function applyLocalMigrations(root, persistDir, env) {
+  execFileSync(
+    join(root, "node_modules", ".bin", "wrangler"),
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir, "-c", "wrangler.toml"],
+    { cwd: root, env, stdio: ["ignore", "ignore", "inherit"], timeout: 120_000 },
+  );
+}
+
+/**
  * Starts both Workers (checkpost's storage in `persistDir`, the simulator's next to it in `<persistDir>-sim`).
  * Resolves once both print "Ready on", with `stop()`; rejects if either exits first or
  * `timeoutMs` passes (then both are stopped). `onLine(name, line)` gets their output after they are ready; before,
@@ -71,6 +83,7 @@ export function startStack(options) {
     WRANGLER_SEND_METRICS: "false",
   };
   const wrangler = join(root, "node_modules", ".bin", "wrangler");
+  applyLocalMigrations(root, persistDir, env);
   const spec = [
     { name: "sim", config: "sim/wrangler.toml", ...sim },
     { name: "checkpost", config: "wrangler.toml", ...checkpost },

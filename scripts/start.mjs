@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm start`: runs checkpost (port 8787) and the gateway simulator with the demo merchant (port 8788) locally in
- * workerd via wrangler dev, with persisted local Durable Object and KV storage under .wrangler/state, and prints the
- * one URL to open: the demo merchant. On a fresh clone it creates .dev.vars from .dev.vars.example (simulator-only
+ * workerd via wrangler dev, with persisted local Durable Object, KV and D1 storage under .wrangler/state (the D1
+ * order index's migrations applied first), and prints the URL to open, the demo merchant, beside the operator console's. On a fresh clone it creates .dev.vars from .dev.vars.example (simulator-only
  * values) with a freshly generated `CHECKPOST_SECRET`; an older .dev.vars without one gets one appended.
  */
 import { randomBytes } from "node:crypto";
@@ -33,6 +33,7 @@ const CHECKPOST_PORT = Number(process.env.CHECKPOST_PORT ?? 8787);
 const SIM_PORT = Number(process.env.SIM_PORT ?? 8788);
 const vars = parseEnvFile(devVars);
 const demoUrl = `http://localhost:${SIM_PORT}/demo/`;
+const consoleUrl = `http://localhost:${CHECKPOST_PORT}/console/`;
 mkdirSync(join(root, ".wrangler"), { recursive: true });
 const simEnv = join(root, ".wrangler", "demo-merchant.env");
 writeEnvFile(simEnv, demoMerchantVars(vars, `http://127.0.0.1:${CHECKPOST_PORT}`));
@@ -52,6 +53,7 @@ for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => stack.stop());
 stack.ready.then(
   () => {
     console.log(`\n  Open ${demoUrl}\n`);
+    console.log(`  Operator console: ${consoleUrl} (sign in with a PROXY_API_KEYS entry from .dev.vars)\n`);
     console.log(`  (checkpost on :${CHECKPOST_PORT}, gateway simulator on :${SIM_PORT}; Ctrl+C stops both)\n`);
   },
   (error) => {

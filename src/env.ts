@@ -1,6 +1,6 @@
 /**
  * The Worker's bindings, vars and secrets (product.md §1): the settings of `settings.ts` plus the order Durable
- * Object namespace, the KV namespace and the Rate Limiting bindings.
+ * Object namespace, the KV namespace, the D1 order index and the Rate Limiting bindings.
  */
 import type { RateLimiterName } from "./core/rate-limit";
 import type { Settings } from "./settings";
@@ -20,4 +20,6 @@ export interface Env extends Settings, RateLimiters {
    */
   ORDERS: DurableObjectNamespace;
   KV: KVNamespace;
+  /** The order index (`storage/order-index.ts`): a projection written by each order's object, never decisive. */
+  DB: D1Database;
 }

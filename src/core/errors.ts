@@ -84,6 +84,8 @@ export const ERROR_TABLE = {
     code: "events_not_configured",
     title: "Events are off: MERCHANT_WEBHOOK_URL or MERCHANT_WEBHOOK_SECRET is not set",
   },
+  // The D1 order index behind GET /v1/orders and /v1/summary (never needed to take or answer a payment)
+  index_unavailable: { status: 503, code: "index_unavailable", title: "The order index is unavailable" },
   // Outbound calls to gateways
   gateway_unavailable: { status: 502, code: "gateway_unavailable", title: "The gateway is unavailable" },
   gateway_timeout: { status: 504, code: "gateway_unavailable", title: "The gateway did not answer in time" },

@@ -11,7 +11,14 @@ import {
   JuspayUpdateOrderSchema,
 } from "./routes/juspay-schemas";
 import { MarkFailedSchema, RefundRequestSchema } from "./routes/refunds";
-import { CreateOrderSchema, DeliveriesQuerySchema, EventsQuerySchema, RefreshQuerySchema } from "./schemas";
+import {
+  CreateOrderSchema,
+  DeliveriesQuerySchema,
+  EventsQuerySchema,
+  OrdersQuerySchema,
+  RefreshQuerySchema,
+  SummaryQuerySchema,
+} from "./schemas";
 
 const problem = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Unknown gateway or order" };
 
@@ -46,6 +53,34 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
       "409": "Order exists with another amount",
       "502": "Gateway unavailable",
       "504": "Gateway timeout",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/orders",
+    summary: "Orders across gateways from the order index, newest first, by filters (eventually consistent)",
+    tag: "merchant",
+    auth: "bearer",
+    query: OrdersQuerySchema,
+    responses: {
+      "200": "A page of orders and next_cursor",
+      "400": problem["400"],
+      "401": problem["401"],
+      "503": "The order index is unavailable",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/summary",
+    summary: "Counts and amounts of orders created in [from, to) by status, gateway and hour or day",
+    tag: "merchant",
+    auth: "bearer",
+    query: SummaryQuerySchema,
+    responses: {
+      "200": "Summary",
+      "400": problem["400"],
+      "401": problem["401"],
+      "503": "The order index is unavailable",
     },
   },
   {

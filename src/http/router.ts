@@ -13,6 +13,7 @@ import {
 import { limitByClientIp } from "./rate-limit";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
+import { getSummary, listOrders } from "./routes/listing";
 import { createRefund, getRefund, markRefundFailed } from "./routes/refunds";
 import { handleReturn } from "./routes/return";
 import { statusPage } from "./routes/status-page";
@@ -31,6 +32,8 @@ export function buildRouter(): AppRouter {
     .get("/openapi.json", openApi)
     .all("/v1/*", requireApiKey)
     .post("/v1/orders", createOrder)
+    .get("/v1/orders", listOrders)
+    .get("/v1/summary", getSummary)
     .get("/v1/orders/:gateway/:order_id", getOrder)
     .get("/v1/orders/:gateway/:order_id/events", getOrderEvents)
     .post("/v1/orders/:gateway/:order_id/refunds", createRefund)

@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import { CURRENCY_EXPONENTS } from "../core/money";
 import { GATEWAY_IDS } from "../core/model";
+import { PAYMENT_STATUSES } from "../core/status";
 
 /** Order ids checkpost accepts on any gateway; each adapter narrows this further (`isValidOrderId`). */
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -75,4 +76,37 @@ export const DeliveriesQuerySchema = z.object({
   cursor: z
     .optional(z.string().check(z.minLength(1), z.maxLength(1024)))
     .check(z.describe("next_cursor of the previous page")),
+});
+
+/** An ISO-8601 time (`2026-12-01` or `2026-12-01T10:00:00Z`), taken as epoch ms. */
+const TimeSchema = z.pipe(
+  z.string().check(z.regex(/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/, "must be an ISO-8601 time")),
+  z.transform((s, ctx) => {
+    const ms = Date.parse(s);
+    if (Number.isNaN(ms)) ctx.issues.push({ code: "custom", input: s, message: "must be an ISO-8601 time" });
+    return ms;
+  }),
+);
+
+export const OrdersQuerySchema = z.object({
+  status: z.optional(z.enum(PAYMENT_STATUSES)),
+  gateway: z.optional(GatewayIdSchema),
+  requires_review: z
+    .optional(z.enum(["true", "false"]))
+    .check(z.describe("true: the order, or one of its refunds, needs a person")),
+  created_from: z.optional(TimeSchema).check(z.describe("ISO-8601, inclusive")),
+  created_to: z.optional(TimeSchema).check(z.describe("ISO-8601, exclusive")),
+  q: z
+    .optional(z.string().check(z.regex(ORDER_ID_PATTERN, "must be part of an order id")))
+    .check(z.describe("An order id prefix")),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))),
+  cursor: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(1024)))
+    .check(z.describe("next_cursor of the previous page, with the same filters")),
+});
+
+export const SummaryQuerySchema = z.object({
+  from: z.optional(TimeSchema).check(z.describe("ISO-8601, inclusive (default: `to` minus 24 hours)")),
+  to: z.optional(TimeSchema).check(z.describe("ISO-8601, exclusive (default: now)")),
+  bucket: z.optional(z.enum(["hour", "day"])),
 });

@@ -33,6 +33,7 @@ import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type Delivery
 import * as payments from "./order/payments";
 import { auditOrder, auditPage, orderFor, type AuditPage } from "./order/record";
 import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
+import { IndexWriter } from "./order/projection";
 import { applyRefundHint } from "./order/refund-hints";
 import { findRefund, listRefunds } from "./order/refund-rows";
 import * as refunds from "./order/refunds";
@@ -53,14 +54,23 @@ export class OrderObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly alarms: OrderAlarm;
   private readonly gate = new LookGate();
+  /** The order's row in the D1 order index, written after each change (`storage/order/projection.ts`). */
+  private readonly index: IndexWriter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.index = new IndexWriter({
+      sql: this.sql,
+      db: () => env.DB,
+      log: (ref) => orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId }),
+      arm: () => this.alarms.arm(false),
+    });
     this.alarms = new OrderAlarm({
       storage: ctx.storage,
       env,
       gate: this.gate,
+      index: this.index,
       step: (now, fn) => this.apply(fn, now),
     });
     void ctx.blockConcurrencyWhile(() => {
@@ -69,7 +79,10 @@ export class OrderObject extends DurableObject<Env> {
     });
   }
 
-  /** Runs `fn` in one transaction as of `now`, then arms the alarm (and starts delivering what it queued). */
+  /**
+   * Runs `fn` in one transaction as of `now`, then starts writing the order's index row if it changed, and arms the
+   * alarm (and starts delivering what it queued).
+   */
   private apply<T>(fn: (tx: OrderTx) => T, now = Date.now()): T {
     const env = this.env;
     const tx: OrderTx = {
@@ -81,6 +94,7 @@ export class OrderObject extends DurableObject<Env> {
       eventQueued: false,
     };
     const out = this.ctx.storage.transactionSync(() => fn(tx));
+    this.index.kick();
     this.alarms.arm(tx.eventQueued);
     return out;
   }

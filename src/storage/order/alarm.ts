@@ -1,6 +1,7 @@
 /**
- * The order's one alarm (product.md §3 and §4): it serves the looks at the gateway (`reconcile.ts`) and the delivery
- * of due events to the merchant (`delivery/run.ts`), armed for whichever is due first. Alarms are at-least-once, so
+ * The order's one alarm (product.md §3 and §4): it serves the looks at the gateway (`reconcile.ts`), the delivery
+ * of due events to the merchant (`delivery/run.ts`) and the retry of the order's D1 index row (`projection.ts`),
+ * armed for whichever is due first. Alarms are at-least-once, so
  * the work is idempotent: it does what is due as of now and re-arms explicitly. Two runs never overlap.
  *
  * A just-queued event is sent at once (`deliverNow`) rather than waiting for the alarm; the alarm is then armed no
@@ -32,6 +33,8 @@ export interface AlarmDeps {
   readonly env: Env;
   /** The order's look budget: the alarm's look at the payment shares it with requests' looks. */
   readonly gate: LookGate;
+  /** The order's D1 index row (`projection.ts`): the alarm runs for it while it lags, and retries its write. */
+  readonly index: { dueAt(): number | null; write(): Promise<void> };
   /** Runs `fn` in one transaction as of `now`, then arms the alarm (the shell's `apply`). */
   step<T>(now: number, fn: (tx: OrderTx) => T): T;
 }
@@ -80,7 +83,7 @@ export class OrderAlarm {
     }
     let deliveryAt = nextDeliveryAt(this.sql);
     if (deliveryAt !== null && this.kicks > 0) deliveryAt = Math.max(deliveryAt, Date.now() + DELIVER_NOW_GRACE_MS);
-    const due = [nextLookAt(this.sql), deliveryAt].filter((t): t is number => t !== null);
+    const due = [nextLookAt(this.sql), deliveryAt, this.deps.index.dueAt()].filter((t): t is number => t !== null);
     const at = due.length ? Math.min(...due) : null;
     if (at === this.armedAt()) return;
     if (at === null) {
@@ -159,6 +162,8 @@ export class OrderAlarm {
     await syncIndex(this.sql, env.KV, order.gateway, order.order_id).catch(() =>
       log.warn("deliveries index not updated in KV", {}),
     );
+    // The D1 order index: written after every change; here only when a write failed or was cut short.
+    await this.deps.index.write();
   }
 
   private deliveryIO(clock: () => number, log: Logger): DeliveryIO {

@@ -1,0 +1,117 @@
+/**
+ * The order's row in the D1 order index (product.md §1: a projection, never the source of truth), kept the way the
+ * deliveries index is: the object writes it after its own commits, at least once, and nothing reads it to decide.
+ *
+ * The row's `version` is the object's latest audit line (every change of the order or its refunds writes one, in
+ * the same transaction), and `meta.indexed` the version D1 last accepted. The upsert replaces a row only with a
+ * higher version, so a late or repeated write never moves the index backwards. After each transaction the shell
+ * calls `kick`; while the row is out of date the alarm is armed for it (a safety net if the object stops mid-write),
+ * and a failed write (D1 down) is retried from the alarm, backing off up to 5 minutes.
+ */
+import type { Logger } from "../../core/log";
+import type { OrderRef } from "../../core/model";
+import { upsertIndexRow, type IndexRow } from "../order-index";
+import { loadOrder } from "./record";
+
+/** How far ahead the alarm is armed while a write is in flight. */
+const IN_FLIGHT_GRACE_MS = 30_000;
+const MAX_BACKOFF_MS = 300_000;
+
+const version = (sql: SqlStorage): number =>
+  sql.exec<{ v: number }>("SELECT coalesce(max(seq), 0) AS v FROM audit").one().v;
+
+const indexed = (sql: SqlStorage): number =>
+  Number(sql.exec("SELECT value FROM meta WHERE key = 'indexed'").toArray()[0]?.value ?? 0);
+
+/** The order's index row as of now, or null when the object holds no order. */
+export function indexRow(sql: SqlStorage): IndexRow | null {
+  const order = loadOrder(sql);
+  if (!order) return null;
+  const refunds = sql
+    .exec<{ refunded_amount: number; review: number }>(
+      `SELECT coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), 0) AS refunded_amount,
+         count(CASE WHEN status = 'pending' AND requires_review = 1 THEN 1 END) AS review FROM refunds`,
+    )
+    .one();
+  return {
+    gateway: order.gateway,
+    order_id: order.order_id,
+    version: version(sql),
+    status: order.status,
+    amount: order.amount,
+    currency: order.currency,
+    requires_review: order.requires_review || refunds.review > 0 ? 1 : 0,
+    review_reason: order.review_reason,
+    refunds_in_review: refunds.review,
+    refunded_amount: refunds.refunded_amount,
+    gateway_status: order.gateway_status,
+    sequence: order.sequence,
+    created_at: order.created_at,
+    updated_at: order.updated_at,
+  };
+}
+
+export interface IndexDeps {
+  readonly sql: SqlStorage;
+  readonly db: () => D1Database;
+  readonly log: (ref: OrderRef) => Logger;
+  /** Re-arms the alarm once the index is up to date or a write failed. */
+  readonly arm: () => void;
+}
+
+export class IndexWriter {
+  private writing: Promise<void> | null = null;
+  /** When the alarm should next run for the index while it is out of date. */
+  private due: number | null = null;
+  private failures = 0;
+
+  constructor(private readonly deps: IndexDeps) {}
+
+  /**
+   * Whether D1 lags the object (an object without an order has no audit line, so never lags). A deployment without
+   * the `DB` binding has no index to keep, rather than an alarm retrying forever.
+   */
+  stale(): boolean {
+    return (this.deps.db() as D1Database | undefined) !== undefined && version(this.deps.sql) > indexed(this.deps.sql);
+  }
+
+  /** When the alarm must run for the index, or null when it is up to date. */
+  dueAt(): number | null {
+    return this.stale() ? (this.due ?? Date.now()) : null;
+  }
+
+  /** Starts writing the row if it is out of date (after a transaction); one write at a time. */
+  kick(): void {
+    if (!this.writing && this.stale()) void this.write();
+  }
+
+  /** Writes the row if it is out of date, or waits for the write in flight (the alarm). */
+  write(): Promise<void> {
+    this.writing ??= this.run().finally(() => {
+      this.writing = null;
+      this.deps.arm();
+    });
+    return this.writing;
+  }
+
+  private async run(): Promise<void> {
+    const { sql } = this.deps;
+    this.due = Date.now() + IN_FLIGHT_GRACE_MS;
+    let row = indexRow(sql);
+    try {
+      for (; row && row.version > indexed(sql); row = indexRow(sql)) {
+        await upsertIndexRow(this.deps.db(), row);
+        sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('indexed', ?)", String(row.version));
+      }
+      this.failures = 0;
+      this.due = null;
+    } catch (error) {
+      this.failures += 1;
+      this.due = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.failures);
+      if (row)
+        this.deps.log({ gateway: row.gateway, orderId: row.order_id }).warn("order index not updated in D1", {
+          error: String(error),
+        });
+    }
+  }
+}

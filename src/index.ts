@@ -6,11 +6,11 @@ import type { Env } from "./env";
 import { HttpError, type RequestContext } from "./http/context";
 import { problemResponse } from "./http/respond";
 import { buildRouter, pathHasOtherMethods } from "./http/router";
+import { logConfigurationOnce } from "./http/routes/health";
 
 export { OrderObject } from "./storage/order-object";
 
 const router = buildRouter();
-const reported = new WeakSet<Env>();
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export default {
@@ -20,11 +20,8 @@ export default {
     const incoming = request.headers.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     const log = createLogger(config.logLevel, { request_id: requestId });
-    if (config.problems.length && !reported.has(env)) {
-      reported.add(env);
-      log.error("configuration problems", { problems: config.problems.join("; ") });
-    }
     const rc: RequestContext = { env, exec, config, log, requestId, now: () => Date.now() };
+    logConfigurationOnce(rc, new URL(request.url), log);
 
     let response: Response;
     try {

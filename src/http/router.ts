@@ -10,6 +10,7 @@ import {
   signedSdkPayload,
   updateJuspayOrder,
 } from "./routes/juspay";
+import { corsPreflight, withCors } from "./cors";
 import { limitByClientIp } from "./rate-limit";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
@@ -46,7 +47,8 @@ export function buildRouter(): AppRouter {
     .post("/webhooks/:gateway", handleWebhook)
     .get("/status/:gateway/:order_id", statusPage)
     // Juspay's own routes (product.md §2).
-    .post("/handleJuspayResponse", limitByClientIp("juspay_response"), handleJuspayResponse)
+    .post("/handleJuspayResponse", withCors(limitByClientIp("juspay_response"), handleJuspayResponse))
+    .options("/handleJuspayResponse", corsPreflight)
     .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
     .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
     .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)

@@ -20,4 +20,6 @@ export interface Env extends Settings, RateLimiters {
    */
   ORDERS: DurableObjectNamespace;
   KV: KVNamespace;
+  /** Workers Analytics Engine dataset (src/metrics.ts); optional: without it no data points are written. */
+  METRICS?: AnalyticsEngineDataset;
 }

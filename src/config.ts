@@ -116,7 +116,10 @@ function originsSetting(env: Settings, problems: string[]): string[] {
     let origin: string | null = null;
     try {
       const url = new URL(raw);
-      if ((url.protocol === "https:" || url.protocol === "http:") && url.origin === raw.replace(/\/$/, ""))
+      if (
+        (url.protocol === "https:" || url.protocol === "http:") &&
+        url.origin === raw.replace(/\/$/, "").toLowerCase()
+      )
         origin = url.origin;
     } catch {
       origin = null;

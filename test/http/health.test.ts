@@ -5,6 +5,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
+import { loadConfig } from "../../src/config";
 import checkpost from "../../src/index";
 import { API_KEY, call, callWithEnv, captureLogs, expectProblem } from "../helpers";
 
@@ -90,6 +91,16 @@ describe("/healthz", () => {
     expect(status).toBe(503);
     expect(open).toMatchObject({ ok: false, problems: [name] });
     expect(full.problems).toEqual([expect.stringMatching(new RegExp(`^${name}`))]);
+  });
+
+  it("reads a well-formed MAX_REFUNDS_PER_ORDER and ALLOWED_ORIGINS, and keeps the default refund limit when unset", () => {
+    const config = loadConfig(
+      withEnv({ MAX_REFUNDS_PER_ORDER: "3", ALLOWED_ORIGINS: "https://Shop.example, http://localhost:3000/" }),
+    );
+    expect(config.maxRefundsPerOrder).toBe(3);
+    expect(config.allowedOrigins).toEqual(["https://shop.example", "http://localhost:3000"]);
+    expect(config.problems).toEqual([]);
+    expect(loadConfig(withEnv({ MAX_REFUNDS_PER_ORDER: "" })).maxRefundsPerOrder).toBe(10);
   });
 
   it("counts a localhost PUBLIC_BASE_URL as a problem when checkpost is not served from localhost", async () => {

@@ -4,8 +4,9 @@
  * `GET /healthz` (product.md §1).
  */
 import { setting, type Settings } from "./settings";
-import { parseLogLevel, type LogLevel } from "./core/log";
+import { LOG_LEVELS, parseLogLevel, type LogLevel } from "./core/log";
 import { parsePublicRateLimit, type RateLimitTier } from "./core/rate-limit";
+import { DEFAULT_MAX_REFUNDS } from "./core/refunds";
 import { parseCheckpostSecret, type TokenSecrets } from "./core/signing";
 
 export interface Config {
@@ -22,6 +23,10 @@ export interface Config {
   readonly gatewayTimeoutMs: number | null;
   /** `PUBLIC_RATE_LIMIT`: requests per minute per client address on the public routes (core/rate-limit.ts); null: off. */
   readonly publicRateLimit: RateLimitTier | null;
+  /** `MAX_REFUNDS_PER_ORDER`: most refunds one order may have. */
+  readonly maxRefundsPerOrder: number;
+  /** `ALLOWED_ORIGINS`: browser origins that may call `/handleJuspayResponse` (CORS, http/cors.ts). */
+  readonly allowedOrigins: readonly string[];
   /** Human-readable problems, by setting name. Never contains a secret's value. */
   readonly problems: readonly string[];
 }
@@ -80,6 +85,51 @@ function tokenSecretsSetting(env: Settings, problems: string[]): TokenSecrets {
   return [];
 }
 
+/** `LOG_LEVEL`: one of the levels, else a problem (and `info`). */
+function logLevelSetting(env: Settings, problems: string[]): LogLevel {
+  const raw = setting(env, "LOG_LEVEL");
+  if (raw !== undefined && parseLogLevel(raw) !== raw)
+    problems.push("LOG_LEVEL is not one of " + LOG_LEVELS.join(", ") + ": using info");
+  return parseLogLevel(raw);
+}
+
+export const MAX_REFUNDS_LIMIT = 1000;
+
+/** `MAX_REFUNDS_PER_ORDER`: an integer from 1 to 1000, else a problem (and the default). */
+function maxRefundsSetting(env: Settings, problems: string[]): number {
+  const raw = setting(env, "MAX_REFUNDS_PER_ORDER");
+  if (raw === undefined) return DEFAULT_MAX_REFUNDS;
+  const n = Number(raw);
+  if (/^\d+$/.test(raw) && n >= 1 && n <= MAX_REFUNDS_LIMIT) return n;
+  problems.push(`MAX_REFUNDS_PER_ORDER is not an integer from 1 to ${MAX_REFUNDS_LIMIT}: using ${DEFAULT_MAX_REFUNDS}`);
+  return DEFAULT_MAX_REFUNDS;
+}
+
+/** `ALLOWED_ORIGINS`: comma-separated `scheme://host[:port]` origins; anything else is a problem and left out. */
+function originsSetting(env: Settings, problems: string[]): string[] {
+  const origins: string[] = [];
+  for (const [i, raw] of (setting(env, "ALLOWED_ORIGINS") ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .entries()) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(raw);
+      if (
+        (url.protocol === "https:" || url.protocol === "http:") &&
+        url.origin === raw.replace(/\/$/, "").toLowerCase()
+      )
+        origin = url.origin;
+    } catch {
+      origin = null;
+    }
+    if (origin) origins.push(origin);
+    else problems.push(`ALLOWED_ORIGINS entry #${i + 1} is not an origin like https://shop.example: left out`);
+  }
+  return origins;
+}
+
 function readConfig(env: Settings): Config {
   const problems: string[] = [];
   const publicBaseUrl = urlSetting(env, "PUBLIC_BASE_URL", problems);
@@ -100,9 +150,11 @@ function readConfig(env: Settings): Config {
       .filter(Boolean),
     merchantSecrets,
     tokenSecrets: tokenSecretsSetting(env, problems),
-    logLevel: parseLogLevel(setting(env, "LOG_LEVEL")),
+    logLevel: logLevelSetting(env, problems),
     gatewayTimeoutMs: timeoutSetting(env, problems),
     publicRateLimit: rateLimitSetting(env, problems),
+    maxRefundsPerOrder: maxRefundsSetting(env, problems),
+    allowedOrigins: originsSetting(env, problems),
     problems,
   };
 }

@@ -22,4 +22,6 @@ export interface Env extends Settings, RateLimiters {
   KV: KVNamespace;
   /** The order index (`storage/order-index.ts`): a projection written by each order's object, never decisive. */
   DB: D1Database;
+  /** Workers Analytics Engine dataset (src/metrics.ts); optional: without it no data points are written. */
+  METRICS?: AnalyticsEngineDataset;
 }

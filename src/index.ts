@@ -1,16 +1,17 @@
 /** The Worker's entry point: the fetch handler and the order Durable Object class. Nothing else. */
 import { loadConfig } from "./config";
-import { proxyError } from "./core/errors";
+import { requestPoint } from "./metrics";
+import { ERROR_TABLE, proxyError } from "./core/errors";
 import { createLogger, logsAt } from "./core/log";
 import type { Env } from "./env";
-import { HttpError, type RequestContext } from "./http/context";
-import { problemResponse } from "./http/respond";
+import { HttpError, type AppRequest, type RequestContext } from "./http/context";
+import { answeredProblem, problemResponse } from "./http/respond";
 import { buildRouter, pathHasOtherMethods } from "./http/router";
+import { logConfigurationOnce } from "./http/routes/health";
 
 export { OrderObject } from "./storage/order-object";
 
 const router = buildRouter();
-const reported = new WeakSet<Env>();
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export default {
@@ -20,11 +21,8 @@ export default {
     const incoming = request.headers.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     const log = createLogger(config.logLevel, { request_id: requestId });
-    if (config.problems.length && !reported.has(env)) {
-      reported.add(env);
-      log.error("configuration problems", { problems: config.problems.join("; ") });
-    }
-    const rc: RequestContext = { env, exec, config, log, requestId, now: () => Date.now() };
+    const rc: RequestContext = { env, exec, config, log, requestId, now: () => Date.now(), facts: {} };
+    logConfigurationOnce(rc, new URL(request.url), log);
 
     let response: Response;
     try {
@@ -51,14 +49,36 @@ export default {
       response = new Response(response.body, response);
       response.headers.set("x-request-id", requestId);
     }
-    // No URL parse and no fields for a line that `LOG_LEVEL=warn` (production, benchmarks) drops anyway.
-    if (logsAt(config.logLevel, "info"))
-      log.info("request", {
-        method: request.method,
-        path: new URL(request.url).pathname,
-        status: response.status,
-        ms: Date.now() - started,
-      });
+    // Nothing to build for a line that `LOG_LEVEL=warn` (production, benchmarks) drops, unless it is a 5xx.
+    if (env.METRICS || response.status >= 500 || logsAt(config.logLevel, "info"))
+      requestLine(request as AppRequest, rc, response, started);
     return response;
   },
 } satisfies ExportedHandler<Env>;
+
+/**
+ * The request line and its data point: the route template (never the raw path, which carries order ids), the
+ * gateway, the status, the error code and its reason as the caller saw it (checkpost's own words, never a payload or
+ * a secret), and the duration.
+ */
+function requestLine(request: AppRequest, rc: RequestContext, response: Response, started: number): void {
+  const route = typeof request.route === "string" ? request.route : "unmatched";
+  const problem = answeredProblem(request);
+  const point = {
+    method: request.method,
+    route,
+    gateway: request.params?.["gateway"] ?? rc.facts?.gateway ?? (route.includes("juspay") ? "juspay" : undefined),
+    status: response.status,
+    code: problem ? ERROR_TABLE[problem.reason].code : undefined,
+    ms: Date.now() - started,
+  };
+  requestPoint(rc.env.METRICS, point);
+  const fields = {
+    ...point,
+    detail: problem?.detail,
+    fields: problem?.fields?.map((f) => f.path).join(","),
+    ...problem?.log,
+  };
+  if (response.status >= 500) rc.log.warn("request", fields);
+  else rc.log.info("request", fields);
+}

@@ -20,6 +20,8 @@ export interface Settings {
   MAX_REFUNDS_PER_ORDER?: string;
   /** Timeout of each outbound gateway call in milliseconds (default 10000; 100-60000). Tests set it low. */
   GATEWAY_TIMEOUT_MS?: string;
+  /** Comma-separated browser origins (`https://shop.example`) allowed to call `/handleJuspayResponse` (CORS). */
+  ALLOWED_ORIGINS?: string;
   /** Requests per minute per client IP on the return legs and `/handleJuspayResponse`: 30, 60 (default), 120, 300, 600 or off. */
   PUBLIC_RATE_LIMIT?: string;
 

@@ -104,21 +104,18 @@ export function uniqueOrderId(prefix = "ord"): string {
   return `${prefix}_${Date.now().toString(36)}_${counter}`;
 }
 
-/** Captures every console line a block logs (structured JSON logs go through console.log). */
+/** Captures every console line a block logs, whatever its level (structured logs use the level's method). */
 export async function captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];
-  const original = { log: console.log, warn: console.warn, error: console.error };
+  const methods = ["log", "debug", "info", "warn", "error"] as const;
+  const original = methods.map((m): unknown => Reflect.get(console, m));
   const sink = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-  console.log = sink;
-  console.warn = sink;
-  console.error = sink;
+  for (const m of methods) console[m] = sink;
   try {
     const result = await fn();
     return { result, lines };
   } finally {
-    console.log = original.log;
-    console.warn = original.warn;
-    console.error = original.error;
+    methods.forEach((m, i) => Reflect.set(console, m, original[i]));
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Structured JSON logs, one object per line. Callers pass named fields, never whole payloads; as a second line of
+ * Structured JSON logs, one object per line, written with the console method of their level (`console.error` for
+ * errors…) so Workers Logs keeps the level. Callers pass named fields, never whole payloads; as a second line of
  * defence any field whose name looks like a secret is replaced by `[redacted]`, and long strings are cut.
  */
 
@@ -40,15 +41,18 @@ export function redactFields(fields: LogFields): Record<string, string | number 
   return out;
 }
 
+/** The console method of the level, looked up per line (tests replace them). */
+const consoleSink = (line: string, lvl: Exclude<LogLevel, "silent">): void => console[lvl](line);
+
 export function createLogger(
   level: LogLevel,
   base: LogFields = {},
-  sink: (line: string) => void = console.log,
+  sink: (line: string, level: Exclude<LogLevel, "silent">) => void = consoleSink,
 ): Logger {
   const min = RANK[level];
   const emit = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields): void => {
     if (RANK[lvl] < min) return;
-    sink(JSON.stringify({ level: lvl, msg, ...redactFields(base), ...redactFields(fields ?? {}) }));
+    sink(JSON.stringify({ level: lvl, msg, ...redactFields(base), ...redactFields(fields ?? {}) }), lvl);
   };
   return {
     debug: (m, f) => emit("debug", m, f),

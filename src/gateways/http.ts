@@ -19,12 +19,40 @@
  *
  * The timeout is the call's own, else `GatewayIO.timeoutMs` (the `GATEWAY_TIMEOUT_MS` setting), else 10 s.
  */
+import { gatewayCallPoint, type Metrics } from "../metrics";
 import { proxyError, type ProxyError } from "../core/errors";
 import { gatewayCodeDetail } from "../core/gateway-code";
 import { err, ok, type Result } from "../core/result";
 import type { GatewayIO } from "./types";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * `fetch` that sends checkpost's request id (`x-request-id`) with every call, so the gateway's or the merchant's logs
+ * can be joined with checkpost's: the request's id, or the alarm run's (storage/order/alarm.ts). With `metrics`,
+ * each call's host, status and latency becomes a data point (src/metrics.ts).
+ */
+export function fetchWithRequestId(requestId: string | undefined, metrics?: Metrics): typeof fetch {
+  return async (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (requestId) headers.set("x-request-id", requestId);
+    if (!metrics) return fetch(input, { ...init, headers });
+    const started = Date.now();
+    let status = 0;
+    try {
+      const response = await fetch(input, { ...init, headers });
+      status = response.status;
+      return response;
+    } finally {
+      gatewayCallPoint(
+        metrics,
+        new URL(input instanceof Request ? input.url : input).host,
+        status,
+        Date.now() - started,
+      );
+    }
+  };
+}
 /** The pause before the one retry of an idempotent call: this, plus up to as much again of random jitter. */
 export const RETRY_DELAY_MS = 50;
 

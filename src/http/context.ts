@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly log: Logger;
   readonly requestId: string;
   readonly now: () => number;
+  /** What a route learns that the request line should carry (the gateway of `POST /v1/orders`, from its body). */
+  readonly facts?: { gateway?: string };
 }
 
 export type AppRequest = IRequest;

@@ -1,6 +1,7 @@
 /** Helpers routes use to reach a gateway and an order. */
 import { proxyError } from "../core/errors";
 import { GATEWAYS, gatewaySetup } from "../gateways";
+import { fetchWithRequestId } from "../gateways/http";
 import { type ConfiguredGateway, type GatewayAdapter, type GatewayIO } from "../gateways/types";
 import { isGatewayId } from "../core/model";
 import type { OrderRef } from "../core/model";
@@ -41,7 +42,7 @@ export function requireOrder(request: AppRequest, rc: RequestContext): { ref: Or
 
 export function gatewayIO(rc: RequestContext): GatewayIO {
   return {
-    fetch: (input, init) => fetch(input, init),
+    fetch: fetchWithRequestId(rc.requestId, rc.env.METRICS),
     now: rc.now,
     kv: rc.env.KV,
     log: rc.log,

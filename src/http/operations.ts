@@ -26,10 +26,18 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
   {
     method: "get",
     path: "/healthz",
-    summary: "Liveness, enabled gateways and configuration problems",
+    summary: "Liveness, enabled gateways and configuration problems (by name)",
     tag: "service",
     auth: "none",
-    responses: { "200": "Health" },
+    responses: { "200": "Healthy", "503": "Something configured is broken" },
+  },
+  {
+    method: "get",
+    path: "/v1/health",
+    summary: "Each gateway's and feature's state, what it lacks, and every configuration problem",
+    tag: "merchant",
+    auth: "bearer",
+    responses: { "200": "Health", "401": "Missing or invalid API key" },
   },
   {
     method: "get",

@@ -45,20 +45,13 @@ export function rateLimitProblems(env: Env, config: Config): string[] {
     : [];
 }
 
-const reported = new WeakSet<Env>();
-
 /** The route-table step for one family of routes: nothing when within the budget, else a 429. */
 export function limitByClientIp(family: RouteFamily): Handler {
   return async (request: AppRequest, rc: RequestContext): Promise<undefined> => {
     const limiter = limiterOf(rc.env, rc.config);
     if (limiter.state === "off") return undefined;
-    if (limiter.state === "missing") {
-      if (!reported.has(rc.env)) {
-        reported.add(rc.env);
-        rc.log.error("configuration problems", { problems: rateLimitProblems(rc.env, rc.config).join("; ") });
-      }
-      return undefined;
-    }
+    // Reported once per isolate with the other configuration problems (routes/health.ts).
+    if (limiter.state === "missing") return undefined;
     const key = clientKey(family, request.headers.get("cf-connecting-ip"));
     let allowed: boolean;
     try {

@@ -38,9 +38,14 @@ export function forAudience(error: ProxyError, merchantApi: boolean): ProxyError
   return rest;
 }
 
+/** The problem each request was answered with, as its caller saw it: for the request line (index.ts). */
+const answered = new WeakMap<Request, ProxyError>();
+export const answeredProblem = (request: Request): ProxyError | undefined => answered.get(request);
+
 export function problemResponse(original: ProxyError, request: Request, requestId: string): Response {
   const pathname = new URL(request.url).pathname;
   const error = forAudience(original, isMerchantApi(pathname));
+  answered.set(request, error);
   const row = ERROR_TABLE[error.reason];
   const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
   if (error.retryAfter !== undefined) headers.set("retry-after", String(error.retryAfter));

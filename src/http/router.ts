@@ -2,7 +2,7 @@
 import { Router } from "itty-router";
 import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
-import { healthz, openApi } from "./routes/health";
+import { healthz, openApi, v1Health } from "./routes/health";
 import {
   handleJuspayResponse,
   listCustomerMandates,
@@ -10,6 +10,7 @@ import {
   signedSdkPayload,
   updateJuspayOrder,
 } from "./routes/juspay";
+import { corsPreflight, withCors } from "./cors";
 import { limitByClientIp } from "./rate-limit";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
 import { getDelivery, listDeliveries, retryDelivery } from "./routes/deliveries";
@@ -31,6 +32,7 @@ export function buildRouter(): AppRouter {
     .get("/healthz", healthz)
     .get("/openapi.json", openApi)
     .all("/v1/*", requireApiKey)
+    .get("/v1/health", v1Health)
     .post("/v1/orders", createOrder)
     .get("/v1/orders", listOrders)
     .get("/v1/summary", getSummary)
@@ -48,7 +50,8 @@ export function buildRouter(): AppRouter {
     .post("/webhooks/:gateway", handleWebhook)
     .get("/status/:gateway/:order_id", statusPage)
     // Juspay's own routes (product.md §2).
-    .post("/handleJuspayResponse", limitByClientIp("juspay_response"), handleJuspayResponse)
+    .post("/handleJuspayResponse", withCors(limitByClientIp("juspay_response"), handleJuspayResponse))
+    .options("/handleJuspayResponse", corsPreflight)
     .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
     .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
     .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)

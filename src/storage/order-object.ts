@@ -24,6 +24,7 @@ import { err, ok, type Result } from "../core/result";
 import type { InputSource } from "../core/status";
 import { eventsEndpoint } from "../delivery/run";
 import type { Env } from "../env";
+import { statePoint } from "../metrics";
 import type { CreatedOrder, WebhookEvent } from "../gateways/types";
 import { gatewaySetup } from "../gateways";
 import { OrderAlarm, gatewayIO, orderLogger } from "./order/alarm";
@@ -31,7 +32,7 @@ import type { OrderTx } from "./order/context";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./order/idempotency";
 import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type DeliveryDetail } from "./order/outbox";
 import * as payments from "./order/payments";
-import { auditOrder, auditPage, orderFor, type AuditPage } from "./order/record";
+import { auditOrder, auditPage, loadOrder, orderFor, type AuditPage } from "./order/record";
 import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
 import { IndexWriter } from "./order/projection";
 import { applyRefundHint } from "./order/refund-hints";
@@ -93,9 +94,15 @@ export class OrderObject extends DurableObject<Env> {
       log: (ref) => orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId }),
       eventQueued: false,
     };
+    const before = env.METRICS ? loadOrder(this.sql) : null;
     const out = this.ctx.storage.transactionSync(() => fn(tx));
     this.index.kick();
     this.alarms.arm(tx.eventQueued);
+    if (env.METRICS) {
+      const after = loadOrder(this.sql);
+      if (after && after.status !== before?.status)
+        statePoint(env.METRICS, after.gateway, before?.status ?? "none", after.status);
+    }
     return out;
   }
 
@@ -164,16 +171,18 @@ export class OrderObject extends DurableObject<Env> {
   /**
    * A confirmed look at the gateway on behalf of a request (a return leg, `?refresh=true`, `/handleJuspayResponse`),
    * within the order's look budget (`storage/order/looks.ts`): one call in flight, joined by every other trigger.
+   * `requestId` goes on the object's log lines and the gateway call.
    */
-  async look(ref: OrderRef, request: LookRequest): Promise<LookAnswer> {
+  async look(ref: OrderRef, request: LookRequest, requestId?: string): Promise<LookAnswer> {
     const env = this.env;
+    const log = orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId }, requestId);
     return lookFor(
       {
         sql: this.sql,
         step: (fn) => this.apply(fn),
         gate: this.gate,
         setup: gatewaySetup(env, ref.gateway),
-        io: gatewayIO(env, orderLogger(env, { gateway: ref.gateway, order_id: ref.orderId })),
+        io: gatewayIO(env, log, requestId),
         observe: (tx, input) => payments.observe(tx, ref, input),
       },
       ref,

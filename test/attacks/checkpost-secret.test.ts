@@ -138,20 +138,23 @@ describe("without a usable CHECKPOST_SECRET", () => {
     expect(callback.searchParams.has("t")).toBe(false);
   });
 
-  it.each(cases)("(%s) /healthz names the problem, never the value", async (_, value) => {
-    const { result: text, lines } = await captureLogs(async () =>
-      (await callWithEnv({ CHECKPOST_SECRET: value }, "/healthz")).text(),
-    );
-    const problems: string[] = JSON.parse(text).problems;
+  it.each(cases)("(%s) /v1/health names the problem, /healthz only its area, neither the value", async (_, value) => {
+    const { result: texts, lines } = await captureLogs(async () => [
+      await (await callWithEnv({ CHECKPOST_SECRET: value }, "/v1/health")).text(),
+      await (await callWithEnv({ CHECKPOST_SECRET: value }, "/healthz")).text(),
+    ]);
+    const [detail = "", open = ""] = texts;
+    const problems: string[] = JSON.parse(detail).problems;
     expect(problems.some((p) => p.startsWith("CHECKPOST_SECRET ") && p.includes("status page"))).toBe(true);
-    for (const seen of [text, ...lines]) {
+    expect(JSON.parse(open)).toMatchObject({ ok: false, problems: ["checkpost_tokens"] });
+    for (const seen of [...texts, ...lines]) {
       if (value) expect(seen).not.toContain(value);
       for (const key of TEST_BINDINGS.CHECKPOST_SECRET.split(" ")) expect(seen).not.toContain(key);
     }
   });
 
-  it("/healthz reports no CHECKPOST_SECRET problem when it is set", async () => {
-    const problems: string[] = ((await (await call("/healthz")).json()) as any).problems;
+  it("/v1/health reports no CHECKPOST_SECRET problem when it is set", async () => {
+    const problems: string[] = ((await (await api("/v1/health")).json()) as any).problems;
     expect(problems.filter((p) => p.includes("CHECKPOST_SECRET"))).toEqual([]);
   });
 });

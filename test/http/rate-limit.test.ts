@@ -9,6 +9,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
+import { TEST_BINDINGS } from "../bindings";
 import checkpost from "../../src/index";
 import { DRIVER_LIST, DRIVERS, createdOrder, type RequestSpec } from "../drivers";
 import { api, call, callWithEnv, captureLogs, expectProblem, gatewayCalls } from "../helpers";
@@ -228,7 +229,8 @@ async function fetchWith(envObject: Env, ip: string, spec: RequestSpec): Promise
 }
 
 async function healthProblems(overrides: Record<string, string | undefined>): Promise<string[]> {
-  const res = await fetchWith({ ...env, ...overrides } as unknown as Env, freshIp(), { path: "/healthz", init: {} });
+  const init = { headers: { authorization: `Bearer ${TEST_BINDINGS.PROXY_API_KEYS.split(",")[0]}` } };
+  const res = await fetchWith({ ...env, ...overrides } as unknown as Env, freshIp(), { path: "/v1/health", init });
   return ((await res.json()) as { problems: string[] }).problems;
 }
 
@@ -262,7 +264,7 @@ describe("PUBLIC_RATE_LIMIT selects one of the tier bindings", () => {
   );
 
   it(
-    "an unknown PUBLIC_RATE_LIMIT (100) is reported by /healthz and in one log line, and uses the next lower tier",
+    "an unknown PUBLIC_RATE_LIMIT (100) is reported by /v1/health and in one log line, and uses the next lower tier",
     async () => {
       const misconfigured = { ...env, PUBLIC_RATE_LIMIT: "100" } as unknown as Env;
       await freshWindow();
@@ -272,7 +274,7 @@ describe("PUBLIC_RATE_LIMIT selects one of the tier bindings", () => {
       );
       expect(statuses.slice(0, LIMIT).filter((s) => s === 429)).toEqual([]);
       expect(statuses[LIMIT]).toBe(429);
-      const reported = lines.filter((l) => l.includes("configuration problems"));
+      const reported = lines.filter((l) => l.includes("configuration problem"));
       expect(reported).toHaveLength(1);
       expect(reported[0]).toContain("PUBLIC_RATE_LIMIT 100 is not one of 30, 60, 120, 300, 600 or off: using 60");
       expect(await healthProblems({ PUBLIC_RATE_LIMIT: "100" })).toContain(
@@ -283,7 +285,7 @@ describe("PUBLIC_RATE_LIMIT selects one of the tier bindings", () => {
   );
 
   it(
-    "a deployment without the selected binding is reported by /healthz and in one log line, and lets requests through",
+    "a deployment without the selected binding is reported by /v1/health and in one log line, and lets requests through",
     async () => {
       const missing = { ...env, RATE_LIMITER_60: undefined } as unknown as Env;
       await freshWindow();
@@ -292,7 +294,7 @@ describe("PUBLIC_RATE_LIMIT selects one of the tier bindings", () => {
         burst(LIMIT + 5, () => fetchWith(missing, ip, cheap.return)),
       );
       expect(statuses).toEqual(Array<number>(LIMIT + 5).fill(401));
-      const reported = lines.filter((l) => l.includes("configuration problems"));
+      const reported = lines.filter((l) => l.includes("configuration problem"));
       expect(reported).toHaveLength(1);
       expect(reported[0]).toContain("RATE_LIMITER_60 binding is missing");
       expect(await healthProblems({ RATE_LIMITER_60: undefined })).toContain(

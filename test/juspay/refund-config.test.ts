@@ -133,13 +133,13 @@ describe("refund status", () => {
 
 describe("settings", () => {
   it("is disabled, with its missing settings listed, without a Response Key", async () => {
-    const res = await callWithEnv({ JUSPAY_RESPONSE_KEY: "" }, "/healthz");
+    const res = await callWithEnv({ JUSPAY_RESPONSE_KEY: "" }, "/v1/health");
     expect(((await res.json()) as any).gateways.juspay).toEqual({ enabled: false, missing: ["JUSPAY_RESPONSE_KEY"] });
   });
 
-  it("is misconfigured by a malformed JUSPAY_BASE_URL: reported by /healthz, routes answer 404", async () => {
+  it("is misconfigured by a malformed JUSPAY_BASE_URL: reported by /v1/health, routes answer 404", async () => {
     const overrides = { JUSPAY_BASE_URL: "smartgateway.hdfcuat.bank.in" };
-    const health = (await (await callWithEnv(overrides, "/healthz")).json()) as any;
+    const health = (await (await callWithEnv(overrides, "/v1/health")).json()) as any;
     expect(health.gateways.juspay).toEqual({ enabled: false, problems: ["JUSPAY_BASE_URL is not an absolute URL"] });
     expect(health.problems).toContain("juspay: JUSPAY_BASE_URL is not an absolute URL");
     await expectProblem(await callWithEnv(overrides, "/return/juspay?order_id=x"), 404, "gateway_not_configured");
@@ -151,7 +151,7 @@ describe("settings", () => {
   });
 
   it("is misconfigured by a JUSPAY_API_VERSION that is not a date", async () => {
-    const health = (await (await callWithEnv({ JUSPAY_API_VERSION: "latest" }, "/healthz")).json()) as any;
+    const health = (await (await callWithEnv({ JUSPAY_API_VERSION: "latest" }, "/v1/health")).json()) as any;
     expect(health.gateways.juspay.problems).toEqual(["JUSPAY_API_VERSION must be a date, YYYY-MM-DD"]);
   });
 

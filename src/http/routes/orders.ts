@@ -45,6 +45,7 @@ export async function createOrder(request: AppRequest, rc: RequestContext): Prom
   if (key !== null && !IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
   const body = orThrow(parseOrFail(CreateOrderSchema, raw));
+  if (rc.facts) rc.facts.gateway = body.gateway;
   const resolved = requireGateway(body.gateway, rc);
   if (!isValidOrderId(resolved.adapter, body.order_id)) throw invalidOrderId();
   const ref: OrderRef = { gateway: resolved.adapter.id, orderId: body.order_id };
@@ -179,11 +180,15 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
   const stub = orderStub(rc.env, ref);
   if (query.refresh === "true") {
     // The merchant's own call: it joins a look in flight but is not held back by the look budget's gap.
-    const answer = await stub.look(ref, {
-      source: "api",
-      trusted: true,
-      timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
-    });
+    const answer = await stub.look(
+      ref,
+      {
+        source: "api",
+        trusted: true,
+        timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
+      },
+      rc.requestId,
+    );
     if (answer.kind === "failed") {
       const { stage, error } = answer.failure;
       if (stage === "unanswered") {

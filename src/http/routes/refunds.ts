@@ -9,8 +9,7 @@ import * as z from "zod/mini";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor } from "../../core/money";
-import { DEFAULT_MAX_REFUNDS, deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
-import { setting } from "../../env";
+import { deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
 import { orderStub, type RefundCallOutcome } from "../../storage/order-object";
 import { apiKeyFingerprint } from "../auth";
 import { readBody } from "../body";
@@ -39,11 +38,6 @@ const DEFINITE_REFUSALS: ReadonlySet<ErrorReason> = new Set([
   "validation_failed",
 ]);
 
-function maxRefunds(rc: RequestContext): number {
-  const raw = Number(setting(rc.env, "MAX_REFUNDS_PER_ORDER"));
-  return Number.isInteger(raw) && raw > 0 ? raw : DEFAULT_MAX_REFUNDS;
-}
-
 export async function createRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { ref, client } = requireOrder(request, rc);
   const key = requireIdempotencyKey(request);
@@ -66,7 +60,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
     gatewayRefundId: await deriveGatewayRefundId(ref.gateway, ref.orderId, refundId),
     amount: money.value,
     reason: body.reason ?? null,
-    maxRefunds: maxRefunds(rc),
+    maxRefunds: rc.config.maxRefundsPerOrder,
     requestId: rc.requestId,
   });
   switch (begun.kind) {

@@ -37,13 +37,17 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
 
   // Through the order's look budget (storage/order/looks.ts): a replay of this leg for a succeeded order, or one
   // within 2 s of the last look, is answered from checkpost's state with no gateway call.
-  const answer = await stub.look(ref, {
-    source: "return",
-    trusted: false,
-    note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
-    timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
-    triggerKey: await returnLegKey(orderId, gatewayStatus),
-  });
+  const answer = await stub.look(
+    ref,
+    {
+      source: "return",
+      trusted: false,
+      note: gatewayStatus ? `browser said ${gatewayStatus}` : undefined,
+      timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
+      triggerKey: await returnLegKey(orderId, gatewayStatus),
+    },
+    rc.requestId,
+  );
   switch (answer.kind) {
     case "observed":
       return resultRedirect(answer.result.order, rc, new URL(request.url));

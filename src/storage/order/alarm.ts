@@ -17,6 +17,7 @@ import { syncIndex } from "../../delivery/kv-index";
 import { deliverDue, eventsEndpoint, type DeliveryIO } from "../../delivery/run";
 import type { Env } from "../../env";
 import { gatewaySetup } from "../../gateways";
+import { fetchWithRequestId } from "../../gateways/http";
 import type { GatewayIO } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import type { LookGate } from "./looks";
@@ -39,14 +40,16 @@ export interface AlarmDeps {
   step<T>(now: number, fn: (tx: OrderTx) => T): T;
 }
 
-export function orderLogger(env: Env, order: { gateway: string; order_id: string }): Logger {
-  return createLogger(loadConfig(env).logLevel, { gateway: order.gateway, order_id: order.order_id });
+/** The object's logger; `requestId`: the request it works for (over RPC), or its alarm run's own id. */
+export function orderLogger(env: Env, order: { gateway: string; order_id: string }, requestId?: string): Logger {
+  const fields = { gateway: order.gateway, order_id: order.order_id, request_id: requestId };
+  return createLogger(loadConfig(env).logLevel, fields);
 }
 
-/** I/O for calls to the gateway from inside the object. */
-export function gatewayIO(env: Env, log: Logger): GatewayIO {
+/** I/O for calls to the gateway from inside the object, carrying `requestId` as `x-request-id`. */
+export function gatewayIO(env: Env, log: Logger, requestId?: string): GatewayIO {
   return {
-    fetch: (req, init) => fetch(req, init),
+    fetch: fetchWithRequestId(requestId, env.METRICS),
     now: () => Date.now(),
     kv: env.KV,
     log,
@@ -137,14 +140,16 @@ export class OrderAlarm {
     if (!order) return;
     const started = Date.now();
     const clock = () => now + (Date.now() - started);
-    const log = orderLogger(env, order);
+    // One id per run: on its log lines, its gateway calls and its event deliveries (`x-request-id`).
+    const runId = `alarm-${crypto.randomUUID()}`;
+    const log = orderLogger(env, order, runId);
     this.working = true;
     try {
       await reconcileDue(
         {
           sql: this.sql,
           setup: gatewaySetup(env, order.gateway),
-          io: gatewayIO(env, log),
+          io: gatewayIO(env, log, runId),
           gate: this.deps.gate,
           log,
           step: (at, fn) => this.deps.step(at, fn),
@@ -153,7 +158,7 @@ export class OrderAlarm {
         now,
       );
       this.queued = false;
-      await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(clock, log));
+      await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(clock, log, runId));
     } finally {
       this.working = false;
     }
@@ -166,12 +171,12 @@ export class OrderAlarm {
     await this.deps.index.write();
   }
 
-  private deliveryIO(clock: () => number, log: Logger): DeliveryIO {
+  private deliveryIO(clock: () => number, log: Logger, runId: string): DeliveryIO {
     const config = loadConfig(this.deps.env);
     return {
       endpoint: eventsEndpoint(config),
       secrets: config.merchantSecrets,
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+      fetch: fetchWithRequestId(runId),
       kv: this.deps.env.KV,
       clock,
       random: Math.random,

@@ -7,6 +7,7 @@ import { orderObjectName, type GatewayId } from "../src/core/model";
 import type { Env } from "../src/env";
 import checkpost from "../src/index";
 import { orderStub, type OrderObject } from "../src/storage/order-object";
+import committedOpenApi from "../public/openapi.json";
 
 /** The order Durable Object's class, for typing `runInDurableObject` callbacks (the one import of it in test/). */
 export type { OrderObject };
@@ -37,6 +38,11 @@ export function someClientIp(): string {
 export function withClientIp(request: Request): Request {
   if (!request.headers.has("cf-connecting-ip")) request.headers.set("cf-connecting-ip", someClientIp());
   return request;
+}
+
+/** The OpenAPI document as served (`public/openapi.json`, a static asset written by `npm run openapi`). */
+export function openApiDoc(): unknown {
+  return structuredClone(committedOpenApi);
 }
 
 export function call(path: string, init: RequestInit = {}): Promise<Response> {

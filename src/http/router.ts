@@ -2,7 +2,7 @@
 import { Router } from "itty-router";
 import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
-import { healthz, openApi, v1Health } from "./routes/health";
+import { healthz, v1Health } from "./routes/health";
 import {
   handleJuspayResponse,
   listCustomerMandates,
@@ -30,7 +30,6 @@ export function buildRouter(): AppRouter {
   const router: AppRouter = Router<AppRequest, [RequestContext], Response | undefined>();
   router
     .get("/healthz", healthz)
-    .get("/openapi.json", openApi)
     .all("/v1/*", requireApiKey)
     .get("/v1/health", v1Health)
     .post("/v1/orders", createOrder)

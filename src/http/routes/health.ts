@@ -18,7 +18,6 @@ import type { Env } from "../../env";
 import type { Config } from "../../config";
 import type { Logger } from "../../core/log";
 import type { AppRequest, RequestContext } from "../context";
-import { openApiDocument } from "../openapi";
 import { rateLimitProblems } from "../rate-limit";
 import { json } from "../respond";
 
@@ -119,8 +118,4 @@ export function healthz(request: AppRequest, rc: RequestContext): Response {
 export function v1Health(request: AppRequest, rc: RequestContext): Response {
   const r = report(rc, new URL(request.url));
   return json({ ok: !r.problems.length, ...r }, 200, { "cache-control": "no-store" });
-}
-
-export function openApi(): Response {
-  return new Response(openApiDocument(), { headers: { "content-type": "application/json" } });
 }

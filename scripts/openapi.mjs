@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * Writes `public/openapi.json`, the OpenAPI 3.1 document, from the zod schemas that validate requests
+ * (`src/http/openapi.ts`). It is served as a static asset at `/openapi.json`, so the generator and the operation table
+ * stay out of the Worker's bundle (product.md §6: 64 KiB). `npm test` fails when the committed file differs from what
+ * the schemas generate (`test/http/openapi-file.test.ts`): run `npm run openapi` after changing a schema.
+ */
+import { build } from "esbuild";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = join(root, ".build", "openapi");
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+const entry = join(outdir, "openapi.mjs");
+await build({
+  entryPoints: [join(root, "src", "http", "openapi.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  outfile: entry,
+  logLevel: "warning",
+  // Some schema modules sit beside Durable Object code; the document needs none of the runtime's classes.
+  plugins: [
+    {
+      name: "workers-runtime-stub",
+      setup(b) {
+        b.onResolve({ filter: /^cloudflare:/ }, (args) => ({ path: args.path, namespace: "stub" }));
+        b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class DurableObject {}" }));
+      },
+    },
+  ],
+});
+const { openApiDocument } = await import(pathToFileURL(entry).href);
+writeFileSync(join(root, "public", "openapi.json"), `${JSON.stringify(JSON.parse(openApiDocument()), null, 2)}\n`);
+console.log("wrote public/openapi.json");

@@ -40,11 +40,31 @@ interface Def {
 
 const def = (schema: z.ZodMiniType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
+/** Named schemas: met inside another schema, each becomes `{$ref: "#/components/schemas/<name>"}`. */
+type Refs = ReadonlyMap<z.ZodMiniType, string>;
+const NO_REFS: Refs = new Map();
+let refs: Refs = NO_REFS;
+
 export function toJsonSchema(schema: z.ZodMiniType): Json {
   return { $schema: "https://json-schema.org/draft/2020-12/schema", ...convert(schema) };
 }
 
+/** An OpenAPI component: the schema itself, with the named schemas inside it as `$ref`s. */
+export function toComponentSchema(schema: z.ZodMiniType, named: Refs): Json {
+  refs = named;
+  try {
+    return shapeWithDescription(schema);
+  } finally {
+    refs = NO_REFS;
+  }
+}
+
 function convert(schema: z.ZodMiniType): Json {
+  const name = refs.get(schema);
+  return name ? { $ref: `#/components/schemas/${name}` } : shapeWithDescription(schema);
+}
+
+function shapeWithDescription(schema: z.ZodMiniType): Json {
   const out = shapeOf(def(schema));
   const description = z.globalRegistry.get(schema)?.description;
   return description ? { ...out, description } : out;
@@ -64,7 +84,8 @@ function shapeOf(d: Def): Json {
     }
     case "literal": {
       const [value] = d.values ?? [];
-      return { type: typeof value === "number" ? "number" : "string", const: value };
+      const type = typeof value === "number" || typeof value === "boolean" ? typeof value : "string";
+      return { type, const: value };
     }
     case "optional":
     case "default":

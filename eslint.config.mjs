@@ -29,6 +29,8 @@ export default tseslint.config(
       "scripts/",
       // The browser tests are plain Node ESM run by scripts/e2e.mjs, outside the typed Worker project.
       "test/e2e/",
+      // Type-checked by `npm run typecheck:client` against the client types generated into .build/ (test/client/tsconfig.json).
+      "test/client/",
       // The operator console: plain browser JavaScript served as static assets, outside the typed Worker project.
       "public/",
       "bench/*.mjs",

@@ -4,6 +4,7 @@
  * parse real answers with, the headers of product.md §2 and the outbound events of §4 (`webhooks`).
  */
 import type * as z from "zod/mini";
+import { IDEMPOTENCY_KEY_PATTERN } from "../core/idempotency";
 import { EVENT_TYPES } from "../core/order";
 import type { ApiOperation } from "./api";
 import { toComponentSchema, toJsonSchema } from "./json-schema";
@@ -74,7 +75,7 @@ function parameters(op: ApiOperation): Json[] {
       required: op.idempotencyKey === "required",
       description:
         "Scoped to the endpoint and order, kept at least 24 h: a repeat with the same body replays the answer (Idempotent-Replayed: true); another body is 422 idempotency_key_reused; while the first runs, 409 idempotency_key_in_use",
-      schema: { type: "string", minLength: 1, maxLength: 255 },
+      schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN.source },
     });
   }
   return params;

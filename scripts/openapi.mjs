@@ -2,9 +2,10 @@
 /**
  * Writes `public/openapi.json`, the OpenAPI 3.1 document, from the zod schemas that validate requests and describe
  * answers (`src/http/openapi.ts`), and the README's error-code table from `src/core/errors.ts`. The document is served
- * as a static asset at `/openapi.json`, so the generator and the operation table stay out of the Worker's bundle (product.md §6: 64 KiB). `npm test` fails when the committed file differs from what
- * the schemas generate (`test/http/openapi-file.test.ts`): run `npm run openapi` after changing a schema or
- * the error table (`test/http/error-catalogue.test.ts` checks the README).
+ * as a static asset at `/openapi.json`, so the generator and the operation table stay out of the Worker's bundle
+ * (product.md §6: 64 KiB). `npm test` fails when the committed file differs from what the schemas generate
+ * (`test/http/openapi-file.test.ts`): run `npm run openapi` after changing a schema or the error table
+ * (`test/http/error-catalogue.test.ts` checks the README).
  */
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -45,7 +45,8 @@ function response(op: ApiOperation, status: string, description: string): Json {
   const headers: Json = { "x-request-id": ref("headers", "RequestId") };
   const error = Number(status) >= 400;
   if (op.idempotencyKey) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
-  if (error && RETRY_STATUSES.has(status) && body === undefined) headers["Retry-After"] = ref("headers", "RetryAfter");
+  const problemBody = body === undefined || body === "html";
+  if (error && RETRY_STATUSES.has(status) && problemBody) headers["Retry-After"] = ref("headers", "RetryAfter");
   if (body === "redirect") return { description, headers: { ...headers, Location: ref("headers", "Location") } };
   const problem = { "application/problem+json": { schema: ref("schemas", "Problem") } };
   let content: Json | undefined;

@@ -74,6 +74,29 @@ describe("the response schemas of the OpenAPI document", () => {
     expect(list.data.length).toBeGreaterThan(0);
   });
 
+  it("match a gateway webhook's acknowledgement, the Juspay front-end answer, and a re-queued delivery", async () => {
+    await phonepe.prepare();
+    const orderId = await phonepe.paidOrder(7_000);
+    const hook = await phonepe.paidWebhook(orderId);
+    const ack = z.parse(R.WebhookAckSchema, await answer(await call(hook.path, hook.init), 200));
+    expect(ack.received).toBe(true);
+
+    const juspayOrder = await DRIVERS.juspay.paidOrder(5_000);
+    const front = await call("/handleJuspayResponse", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ order_id: juspayOrder }),
+    });
+    expect(z.parse(R.JuspayResponseSchema, await answer(front, 200))).toMatchObject({ order_status: "CHARGED" });
+
+    await runAlarmsUntil("phonepe", orderId, acceptedCount(orderId, 1));
+    const [event] = await merchantEvents(orderId, true);
+    const retry = await api(`/v1/deliveries/${deliveryId("phonepe", orderId, event?.sequence ?? 0)}/retry`, {
+      method: "POST",
+    });
+    expect(z.parse(R.DeliveryDetailSchema, await answer(retry, 202)).status).toBe("pending");
+  });
+
   it("match /healthz, /v1/health and /v1/summary", async () => {
     z.parse(R.HealthSchema, await answer(await call("/healthz"), 200));
     const detail = z.parse(R.HealthDetailSchema, await answer(await api("/v1/health"), 200));

@@ -313,13 +313,15 @@ describe("PUBLIC_RATE_LIMIT selects one of the tier bindings", () => {
 
 describe("the OpenAPI document", () => {
   it("lists 429 with Retry-After on the limited routes, and not on webhooks", () => {
-    const doc = openApiDoc() as { paths: Record<string, Record<string, any>> };
+    const doc = openApiDoc() as { paths: Record<string, Record<string, any>>; components: { headers: any } };
+    expect(doc.components.headers.RetryAfter.schema).toMatchObject({ type: "integer" });
     for (const [path, method] of [
       ["/return/{gateway}", "get"],
+      ["/return/{gateway}", "post"],
       ["/handleJuspayResponse", "post"],
     ] as const) {
       const answer = doc.paths[path]?.[method].responses["429"];
-      expect(answer?.headers?.["Retry-After"]?.schema, path).toEqual({ type: "integer" });
+      expect(answer?.headers?.["Retry-After"], path).toEqual({ $ref: "#/components/headers/RetryAfter" });
     }
     expect(doc.paths["/webhooks/{gateway}"]?.["post"].responses["429"]).toBeUndefined();
   });

@@ -119,6 +119,24 @@ describe("the request id", () => {
     for (const line of objectLines) expect(line["request_id"]).toBe(requestId);
   });
 
+  it("travels to Juspay on the look /handleJuspayResponse makes for a known pending order", async () => {
+    const orderId = uniqueOrderId("ridj").replace(/[^A-Za-z0-9_]/g, "_");
+    const requestId = `trace-${crypto.randomUUID()}`;
+    const registered = await api("/v1/orders", {
+      method: "POST",
+      json: { gateway: "juspay", order_id: orderId, amount: 10_000, currency: "INR", register_only: true },
+    });
+    expect(registered.status).toBe(201);
+    await call("/handleJuspayResponse", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": requestId },
+      body: JSON.stringify({ order_id: orderId }),
+    });
+    const calls = (await gatewayCalls("juspay")).filter((c) => c.path.includes(orderId));
+    expect(calls.length).toBeGreaterThan(0);
+    for (const c of calls) expect(c.headers["x-request-id"]).toBe(requestId);
+  });
+
   it("is sent to the merchant with each event delivery: the alarm run's id, also on that run's log lines", async () => {
     const orderId = uniqueOrderId("ridev");
     await seedChanges("juspay", orderId, ["pending"]);

@@ -85,14 +85,15 @@ export async function handleJuspayResponse(request: AppRequest, rc: RequestConte
   // Public, so it spends no gateway call on an attacker's behalf (product.md §2): an order checkpost does not know is
   // 404 with no call and nothing stored, a final one is answered from checkpost's state, and any other gets a look
   // through the order's look budget.
-  const answer = await orderStub(rc.env, ref).look(ref, {
+  const look = {
     source: "api",
     trusted: false,
     note: "handleJuspayResponse",
     knownOnly: true,
     finalFromState: true,
     timeoutMs: rc.config.gatewayTimeoutMs ?? undefined,
-  });
+  } as const;
+  const answer = await orderStub(rc.env, ref).look(ref, look, rc.requestId);
   switch (answer.kind) {
     case "unknown":
       throw new HttpError(proxyError("order_not_found"));

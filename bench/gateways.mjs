@@ -267,7 +267,8 @@ export const nimbbl = {
     return {
       ...this.directStatus(client, orderId),
       path: "/nimbbl/api/v3/refund",
-      body: JSON.stringify({ invoice_id: orderId, refund_amount: rupees(paise), refund_request_id: refundId }),
+      // As checkpost sends it: `refund_amount` a JSON number (nimbbl.md §9), written as its exact decimal text.
+      body: `{"invoice_id":${JSON.stringify(orderId)},"refund_amount":${rupees(paise)},"refund_request_id":${JSON.stringify(refundId)}}`,
     };
   },
 };

@@ -61,6 +61,20 @@ export function bundle(entry, minify = false) {
   return out.outputFiles[0].text;
 }
 
+/** The order index's schema (`migrations/*.sql`, binding `DB`), as `wrangler d1 migrations apply` would create it. */
+async function applyMigrations(db) {
+  for (const file of readdirSync(join(ROOT, "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    const sql = readFileSync(join(ROOT, "migrations", file), "utf8").replace(/--.*$/gm, "");
+    for (const statement of sql
+      .split(";")
+      .map((x) => x.trim())
+      .filter(Boolean))
+      await db.prepare(statement).run();
+  }
+}
+
 /** `[vars]` of wrangler.toml (what a deploy gets), then the simulator credentials of .dev.vars.example. */
 export function benchBindings() {
   const vars = {};
@@ -181,6 +195,7 @@ export async function startCheckpost(scriptPath, simCode, { inspectorPort, logLi
         compatibilityFlags: ["nodejs_compat"],
         durableObjects: { ORDERS: { className: "OrderObject", useSQLite: true } },
         kvNamespaces: ["KV"],
+        d1Databases: ["DB"],
         bindings: benchBindings(),
         outboundService: "sim",
       },
@@ -193,6 +208,7 @@ export async function startCheckpost(scriptPath, simCode, { inspectorPort, logLi
       },
     ],
   });
+  await applyMigrations(await started.mf.getD1Database("DB"));
   return { ...started, simHeaders: { [ROUTE_OVERRIDE]: "sim" }, logLines };
 }
 

@@ -3,20 +3,20 @@
  * `x-customerid` (juspay.md §2), webhooks without an `id` (§7), pre-auth holds (§12), refunds in MANUAL_REVIEW (§5)
  * and every documented webhook event (§7, §12).
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/core/log";
-import { gatewaySetup } from "../../src/gateways";
 import { JUSPAY_WEBHOOK_EVENTS, toWebhookEvent } from "../../src/gateways/juspay/map";
 import { JuspayWebhookSchema } from "../../src/gateways/juspay/wire";
-import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
 import { api, expectProblem, gatewayCalls, objectOf, sim } from "../helpers";
 import {
   auditOf,
   basicAuth,
   configureJuspaySim,
   getOrder,
+  inr,
+  io,
   J,
+  juspay,
   newOrderId,
   postWebhook,
   registerOrder,
@@ -29,21 +29,6 @@ import {
 } from "./support";
 
 beforeAll(configureJuspaySim);
-
-const io: GatewayIO = {
-  fetch: (input, init) => fetch(input, init),
-  now: () => Date.now(),
-  kv: env.KV,
-  log: createLogger("silent"),
-};
-
-function juspay(): ConfiguredGateway {
-  const setup = gatewaySetup(env, "juspay");
-  if (setup.state !== "enabled") throw new Error("juspay is not enabled in tests");
-  return setup.gateway;
-}
-
-const inr = (minor: number) => ({ minor, currency: "INR" as const });
 
 /** When the order's object will next wake up (a look asked for now moves it to now). */
 const alarmOf = (id: string) => runInDurableObject(objectOf("juspay", id), (_o, state) => state.storage.getAlarm());

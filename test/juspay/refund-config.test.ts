@@ -2,17 +2,16 @@
  * The adapter's refund and refund-status calls against the simulator (juspay.md §5), ready for the refunds routes;
  * and Juspay's settings: disabled, misconfigured, the pinned `version`, and secrets kept out of logs.
  */
-import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/core/log";
-import { gatewaySetup } from "../../src/gateways";
-import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
 import { callWithEnv, captureLogs, expectProblem, gatewayCalls, sim } from "../helpers";
 import {
   basicAuth,
   configureJuspaySim,
   followReturn,
+  inr,
+  io,
   J,
+  juspay,
   newOrderId,
   postWebhook,
   simOrder,
@@ -22,21 +21,6 @@ import {
 } from "./support";
 
 beforeAll(configureJuspaySim);
-
-const io: GatewayIO = {
-  fetch: (input, init) => fetch(input, init),
-  now: () => Date.now(),
-  kv: env.KV,
-  log: createLogger("silent"),
-};
-
-function juspay(): ConfiguredGateway {
-  const setup = gatewaySetup(env, "juspay");
-  if (setup.state !== "enabled") throw new Error("juspay is not enabled in tests");
-  return setup.gateway;
-}
-
-const inr = (minor: number) => ({ minor, currency: "INR" as const });
 
 describe("refund", () => {
   it("posts a form-encoded refund and answers the PENDING entry Juspay lists", async () => {

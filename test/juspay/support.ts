@@ -3,7 +3,11 @@
  * (juspay.md §3.2), with WebCrypto and an encoder written differently from checkpost's and the simulator's: never by
  * calling the verifier under test.
  */
+import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { createLogger } from "../../src/core/log";
+import { gatewaySetup } from "../../src/gateways";
+import type { ConfiguredGateway, GatewayIO } from "../../src/gateways/types";
 import { TEST_BINDINGS } from "../bindings";
 import { api, call, sim } from "../helpers";
 
@@ -187,3 +191,20 @@ export async function simRouting(scope: "order" | "customer" | "mandate", id: st
   expect(res.status).toBe(200);
   return res.json();
 }
+
+/** The IO a test hands the configured gateway directly: the real fetch (to the simulator), KV, no logging. */
+export const io: GatewayIO = {
+  fetch: (input, init) => fetch(input, init),
+  now: () => Date.now(),
+  kv: env.KV,
+  log: createLogger("silent"),
+};
+
+/** Juspay configured from the test bindings, called without the HTTP layer. */
+export function juspay(): ConfiguredGateway {
+  const setup = gatewaySetup(env, "juspay");
+  if (setup.state !== "enabled") throw new Error("juspay is not enabled in tests");
+  return setup.gateway;
+}
+
+export const inr = (minor: number) => ({ minor, currency: "INR" as const });

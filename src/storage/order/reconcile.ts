@@ -9,7 +9,7 @@ import { HELD_REVIEW, type OrderRecord } from "../../core/order";
 import { windowClosed } from "../../core/reconcile";
 import { isFinalPayment } from "../../core/status";
 import { confirmedLook } from "../../gateways/look";
-import type { ConfiguredGateway, GatewayIO, GatewaySetup } from "../../gateways/types";
+import type { ConfiguredGateway, GatewayIO, GatewaySetup, OrderFacts } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import type { LookGate } from "./looks";
 import { observe } from "./payments";
@@ -38,6 +38,12 @@ export interface ReconcileDeps {
   step<T>(now: number, fn: (tx: OrderTx) => T): T;
 }
 
+/** The order a look is for, and what the gateway's calls may use of it (Juspay's routing id). */
+interface LookTarget {
+  readonly ref: OrderRef;
+  readonly facts: OrderFacts;
+}
+
 /** The looks due as of `now`, then the next ones planned. */
 export async function reconcileDue(deps: ReconcileDeps, order: OrderRecord, now: number): Promise<void> {
   const { sql } = deps;
@@ -62,8 +68,9 @@ export async function reconcileDue(deps: ReconcileDeps, order: OrderRecord, now:
     answered = false;
   } else {
     const client = deps.setup.gateway;
-    if (lookAtPayment) answered = await lookAtThePayment(deps, client, ref, payment.attempt + 1, now);
-    if (lookAtRefunds) await lookAtPendingRefunds(deps, client, ref);
+    const target: LookTarget = { ref, facts: orderFacts(order) };
+    if (lookAtPayment) answered = await lookAtThePayment(deps, client, target, payment.attempt + 1, now);
+    if (lookAtRefunds) await lookAtPendingRefunds(deps, client, target);
   }
   const askedMeanwhile = lookAtPayment && (paymentPoll(sql)?.asks ?? 0) > payment.asks;
   deps.step(now, (tx) => {
@@ -86,7 +93,7 @@ export async function reconcileDue(deps: ReconcileDeps, order: OrderRecord, now:
 async function lookAtThePayment(
   deps: ReconcileDeps,
   gateway: ConfiguredGateway,
-  ref: OrderRef,
+  { ref, facts }: LookTarget,
   attempt: number,
   now: number,
 ): Promise<boolean> {
@@ -96,7 +103,7 @@ async function lookAtThePayment(
       confirmedLook({
         gateway,
         ref,
-        facts: orderFacts(loadOrder(deps.sql)),
+        facts,
         io: deps.io,
         source: "poll",
         observe: (input, snapshot) =>
@@ -136,8 +143,11 @@ async function lookAtThePayment(
 }
 
 /** Asks the gateway about each pending refund by the id checkpost sent (`refundPolled` applies the answer). */
-async function lookAtPendingRefunds(deps: ReconcileDeps, gateway: ConfiguredGateway, ref: OrderRef): Promise<void> {
-  const facts = orderFacts(loadOrder(deps.sql));
+async function lookAtPendingRefunds(
+  deps: ReconcileDeps,
+  gateway: ConfiguredGateway,
+  { ref, facts }: LookTarget,
+): Promise<void> {
   for (const refund of pendingRefunds(deps.sql)) {
     const answer = await gateway.refundStatus(
       {

@@ -35,6 +35,13 @@ export interface Settings {
   JUSPAY_WEBHOOK_PASSWORD?: string;
   JUSPAY_SDK_KEY_ID?: string;
   JUSPAY_SDK_SIGNING_KEY?: string;
+  /** `basic` (default) or `jose` (juspay.md §8: S2S calls go to their `/v4` form, encrypted and signed). */
+  JUSPAY_AUTH_MODE?: string;
+  JUSPAY_JWT_KEY_ID?: string;
+  /** Secret: the merchant's RSA private key, PKCS#8 PEM (jose mode). */
+  JUSPAY_JWT_PRIVATE_KEY?: string;
+  /** Secret: Juspay's RSA public key, SPKI PEM (jose mode). */
+  JUSPAY_JWT_PUBLIC_KEY?: string;
 
   PHONEPE_BASE_URL?: string;
   PHONEPE_AUTH_URL?: string;

@@ -1,5 +1,5 @@
 /**
- * Juspay's server-to-server API in Basic mode (juspay.md §2, §4-§6): the raw calls, then the operations the bound
+ * Juspay's server-to-server API (juspay.md §2, §4-§6): the raw calls, then the operations the bound
  * gateway and Juspay's own routes use (status, session, refund, refund status). Every call goes through `callGateway`
  * (timeouts, error mapping) and its answer through a zod schema; nothing here touches storage.
  *
@@ -8,6 +8,10 @@
  * for "the same x-routing-id for all requests tied to the same customer": every call of one order (session, status,
  * update, refund, refund status) is routed by the order's customer id when it has one, else by the order id
  * (`routeOf`). Mandate calls: the customer id when the caller gives it, else the mandate id.
+ *
+ * `JUSPAY_AUTH_MODE=jose` (§8, §12): a call that declares its `/v4` form (`v4` on `JuspayCall`: order status, session,
+ * refund) goes there sealed (jose.ts) without Authorization; the others use Basic when `JUSPAY_API_KEY` is set, else
+ * answer `404 gateway_not_configured` naming it (`wireOf`).
  */
 import type * as z from "zod/mini";
 import { toBase64, utf8 } from "../../core/crypto";
@@ -26,6 +30,7 @@ import type {
 } from "../types";
 import type { JsonValue, RefundHint } from "../../core/model";
 import type { JuspaySettings } from "./config";
+import { joseKeys, openJuspayAnswer, sealJuspayRequest, type JoseKeys } from "./jose";
 import { orderCurrency, toRefundHint, toSnapshot } from "./map";
 import {
   JuspayErrorSchema,
@@ -52,13 +57,21 @@ export function routeOf(orderId: string, customerId: string | null | undefined):
   return customerId ? { routingId: customerId, customerId } : { routingId: orderId, customerId: null };
 }
 
-interface JuspayCall<S extends z.ZodMiniType> {
+/** A call's `/v4` form in `jose` mode (juspay.md §8, §12): always a POST with a JSON body, sent sealed (jose.ts). */
+export interface JuspayV4 {
+  readonly path: string;
+  readonly body: Readonly<Record<string, JsonValue>>;
+}
+
+export interface JuspayCall<S extends z.ZodMiniType> {
   readonly operation: string;
   readonly method: "GET" | "POST";
   readonly path: string;
   readonly route: JuspayRoute;
   readonly schema: S;
   readonly body?: Body;
+  /** Set by calls Juspay has a JOSE endpoint for; in `jose` mode they go there instead of `path`. */
+  readonly v4?: JuspayV4;
 }
 
 function errorCode(body: unknown): string | null {
@@ -66,44 +79,94 @@ function errorCode(body: unknown): string | null {
   return parsed.success ? (parsed.data.error_code ?? null) : null;
 }
 
-async function juspayCall<S extends z.ZodMiniType>(
+interface Wire {
+  readonly path: string;
+  readonly method: "GET" | "POST";
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly keys?: JoseKeys;
+}
+
+/**
+ * How a call goes on the wire. Basic mode: `path`, Basic auth, form or JSON body. `jose` mode, for a call with a
+ * `/v4` form: that path, the sealed JSON body, no Authorization (Node and .NET send none; juspay.md §12). `jose` mode
+ * for a call without one (update order, mandates, capture / void): Basic, as PHP's `makeServiceCall` always adds
+ * it, when `JUSPAY_API_KEY` is set too; otherwise `gateway_not_configured` before anything is sent.
+ */
+async function wireOf<S extends z.ZodMiniType>(
   settings: JuspaySettings,
-  io: GatewayIO,
   call: JuspayCall<S>,
-): Promise<Result<z.infer<S>, ProxyError>> {
+): Promise<Result<Wire, ProxyError>> {
   const headers: Record<string, string> = {
-    authorization: `Basic ${toBase64(utf8(`${settings.apiKey}:`))}`,
     "x-merchantid": settings.merchantId,
     version: settings.apiVersion,
     "x-routing-id": call.route.routingId,
     ...(call.route.customerId ? { "x-customerid": call.route.customerId } : {}),
     accept: "application/json",
   };
-  let body: string | undefined;
+  const jose = settings.jose;
+  if (jose && call.v4) {
+    const keys = await joseKeys(jose);
+    if (!keys) {
+      const detail = "JUSPAY_JWT_PRIVATE_KEY or JUSPAY_JWT_PUBLIC_KEY cannot be imported as an RSA key";
+      return err(proxyError("gateway_not_configured", { detail }));
+    }
+    headers["content-type"] = "application/json";
+    const body = await sealJuspayRequest(jose.keyId, keys, JSON.stringify(call.v4.body));
+    return ok({ path: call.v4.path, method: "POST", headers, body, keys });
+  }
+  if (!settings.apiKey) {
+    const detail = `JUSPAY_API_KEY is not set: Juspay's ${call.operation} has no JOSE (/v4) form, so it needs Basic auth`;
+    return err(proxyError("gateway_not_configured", { detail }));
+  }
+  headers["authorization"] = `Basic ${toBase64(utf8(`${settings.apiKey}:`))}`;
   if (call.body && "form" in call.body) {
     headers["content-type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(call.body.form).toString();
-  } else if (call.body) {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(call.body.json);
+    return ok({ path: call.path, method: call.method, headers, body: new URLSearchParams(call.body.form).toString() });
   }
+  if (call.body) {
+    headers["content-type"] = "application/json";
+    return ok({ path: call.path, method: call.method, headers, body: JSON.stringify(call.body.json) });
+  }
+  return ok({ path: call.path, method: call.method, headers });
+}
+
+export async function juspayCall<S extends z.ZodMiniType>(
+  settings: JuspaySettings,
+  io: GatewayIO,
+  call: JuspayCall<S>,
+): Promise<Result<z.infer<S>, ProxyError>> {
+  const wire = await wireOf(settings, call);
+  if (!wire.ok) return wire;
+  const { path, method, headers, body, keys } = wire.value;
   const reply = await callGateway(io, {
     gateway: "juspay",
     operation: call.operation,
-    method: call.method,
-    url: `${settings.baseUrl}${call.path}`,
+    method,
+    url: `${settings.baseUrl}${path}`,
     headers,
     ...(body !== undefined ? { body } : {}),
-    // Reads are safe to send twice; the POSTs (session, update, refund, revoke) are not.
+    // Reads are safe to send twice (order status stays a read as `POST /v4/order-status`); the other POSTs
+    // (session, update, refund, revoke) are not.
     idempotent: call.method === "GET",
     errorCode,
   });
   if (!reply.ok) return reply;
-  const parsed = call.schema.safeParse(reply.value.body);
+  const log = { gateway: "juspay", operation: call.operation };
+  let answer = reply.value.body;
+  if (keys) {
+    // A 2xx that is not a valid envelope changes nothing: the caller sees an unusable answer (jose.ts).
+    answer = await openJuspayAnswer(keys, answer);
+    if (answer === null) {
+      io.log.warn("unusable JOSE answer", log);
+      return err(proxyError("gateway_bad_response", { log: { ...log, cause: "jose" } }));
+    }
+  }
+  const parsed = call.schema.safeParse(answer);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join(".")).join(",");
-    io.log.warn("unexpected gateway answer", { gateway: "juspay", operation: call.operation, fields });
-    return err(proxyError("gateway_bad_response", { log: { gateway: "juspay", operation: call.operation, fields } }));
+    io.log.warn("unexpected gateway answer", { ...log, fields });
+    return err(proxyError("gateway_bad_response", { log: { ...log, fields } }));
   }
   return ok(parsed.data);
 }
@@ -118,6 +181,8 @@ export function getOrderStatus(settings: JuspaySettings, io: GatewayIO, orderId:
     path: `/orders/${seg(orderId)}`,
     route: routeOf(orderId, facts?.customerId),
     schema: JuspayOrderSchema,
+    // PHP `Order::encryptedOrderStatus`, .NET `OrderService.EncryptedOrderStatus`: `{order_id}`.
+    v4: { path: "/v4/order-status", body: { order_id: orderId } },
   });
 }
 
@@ -135,6 +200,7 @@ export function createSession(
     route,
     schema: JuspaySessionResponseSchema,
     body: { json: body },
+    v4: { path: "/v4/session", body },
   });
 }
 
@@ -158,13 +224,18 @@ export function updateOrder(
 
 /** `POST /orders/{order_id}/refunds` (§5), form-encoded. Answers with the order, the new refund in `refunds[]`. */
 export function createRefund(settings: JuspaySettings, io: GatewayIO, input: RefundInput) {
+  const form = { unique_request_id: input.gatewayRefundId, amount: toMajorString(input.amount) };
+  const path = `/orders/${seg(input.orderId)}/refunds`;
   return juspayCall(settings, io, {
     operation: "refund",
     method: "POST",
-    path: `/orders/${seg(input.orderId)}/refunds`,
+    path,
     route: routeOf(input.orderId, input.customerId),
     schema: JuspayOrderSchema,
-    body: { form: { unique_request_id: input.gatewayRefundId, amount: toMajorString(input.amount) } },
+    body: { form },
+    // JOSE: the same fields as JSON strings (the form's exact values: amount stays "25.50", never a number), plus
+    // `order_id`, as PHP `Order::refund` sends all its params (`/v4/orders/{id}/refunds`; juspay.md §12).
+    v4: { path: `/v4${path}`, body: { order_id: input.orderId, ...form } },
   });
 }
 

@@ -14,8 +14,13 @@ const imported = new Map<string, Promise<CryptoKey>>();
  * `openssl pkcs8 -topk8 -nocrypt`).
  */
 export function pkcs8Der(pem: string): Uint8Array<ArrayBuffer> | null {
+  return pemDer(pem, "PRIVATE KEY");
+}
+
+/** The DER bytes of a PEM with this label (`PRIVATE KEY`: PKCS#8; `PUBLIC KEY`: SPKI), or null; as `pkcs8Der`. */
+export function pemDer(pem: string, label: "PRIVATE KEY" | "PUBLIC KEY"): Uint8Array<ArrayBuffer> | null {
   const text = pem.replace(/\\n/g, "\n");
-  const match = /-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----/.exec(text);
+  const match = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(text);
   if (!match?.[1]) return null;
   return fromBase64(match[1].replace(/\s+/g, ""));
 }

@@ -7,6 +7,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
+import { TEST_JOSE_KEY_ID, TEST_JUSPAY_PRIVATE_PEM, TEST_MERCHANT_PUBLIC_PEM } from "./test/jose-keys.ts";
 
 const sim = buildSync({
   entryPoints: ["sim/src/index.ts"],
@@ -41,6 +42,11 @@ export default defineConfig({
               // The demo merchant (sim/src/demo.ts) holds checkpost's first API key and first whsec_ key.
               DEMO_API_KEY: TEST_BINDINGS.PROXY_API_KEYS.split(",")[0] ?? "",
               DEMO_WEBHOOK_SECRET: TEST_BINDINGS.MERCHANT_WEBHOOK_SECRET.split(" ")[0] ?? "",
+              // Juspay JOSE mode (sim/src/juspay-jose.ts): the simulated Juspay's key pair and the merchant's public key,
+              // test-only keys (test/jose-keys.ts). checkpost itself stays in Basic mode unless a test overrides it.
+              JUSPAY_JWT_PRIVATE_KEY: TEST_JUSPAY_PRIVATE_PEM,
+              JUSPAY_MERCHANT_PUBLIC_KEY: TEST_MERCHANT_PUBLIC_PEM,
+              JUSPAY_JWT_KEY_ID: TEST_JOSE_KEY_ID,
             },
           },
         ],

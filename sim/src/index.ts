@@ -22,6 +22,11 @@ export interface SimEnv {
   /** The demo merchant's checkpost API key and `whsec_` key (`npm start` passes them from .dev.vars). */
   DEMO_API_KEY?: string;
   DEMO_WEBHOOK_SECRET?: string;
+  /** JOSE mode (juspay-jose.ts): Juspay's RSA private key (PKCS#8 PEM), the merchant's public key (SPKI PEM), the
+   * merchant's key id; `JUSPAY_AUTH_MODE=jose npm start` generates throwaway ones. */
+  JUSPAY_JWT_PRIVATE_KEY?: string;
+  JUSPAY_MERCHANT_PUBLIC_KEY?: string;
+  JUSPAY_JWT_KEY_ID?: string;
 }
 
 /**

@@ -10,9 +10,10 @@
  * - `POST /orders/:id/refunds` (form): refunds, only on CHARGED orders, `unique_request_id` < 21 alphanumerics; a
  *   repeated `unique_request_id` answers the order unchanged (real behaviour unverified, §5);
  * - `GET /customers/:id/mandates`, `POST /mandates/:id` (`command=revoke`) (§6);
+ * - `POST /v4/order-status`, `/v4/session`, `/v4/orders/:id/refunds`: the JOSE forms (juspay-jose.ts, §8);
  * - `GET|POST /pay/:id`: the payment page (`npm start`, end-to-end tests) with checkout.ts's five outcomes; it sends
  *   the webhook and redirects back signed.
- * Control (`/__control/juspay/…`): `config`, `orders` (create), `orders/:id` (read), `orders/:id/status`,
+ * Control (`/__control/juspay/…`): `config`, `jose` (JOSE keys), `orders` (create), `orders/:id` (read), `orders/:id/status`,
  * `orders/:id/redirect`, `orders/:id/webhook` (optionally delivered to CHECKPOST_URL; `omit_id` sends it without `id`
  * and `date_created`, as some documented samples are), `orders/:id/refunds/:urid`, `mandates`, and
  * `GET routing/:scope/:id` (scope `order` | `customer` | `mandate`: the routing headers each call carried). Faults
@@ -39,6 +40,7 @@ import {
   type JuspaySimConfig,
   type SimOrder,
 } from "./juspay-model";
+import { configureJose, joseApi, type V4Handlers } from "./juspay-jose";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
 import { state } from "./state";
 
@@ -65,12 +67,15 @@ async function readFields(request: Request): Promise<Fields> {
 
 const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
-/** Basic `base64(key + ":")` (docs) or `base64(key)` (Node SDK, HDFC kits), juspay.md §2; then the two headers. */
-function refusal(request: Request): Response | null {
+/**
+ * Basic `base64(key + ":")` (docs) or `base64(key)` (Node SDK, HDFC kits), juspay.md §2; then the two headers. The
+ * `/v4` JOSE endpoints skip the first: the signed body authenticates them (juspay-jose.ts).
+ */
+function refusal(request: Request, basic = true): Response | null {
   const auth = request.headers.get("authorization") ?? "";
   const ok = auth === `Basic ${btoa(`${config.api_key}:`)}` || auth === `Basic ${btoa(config.api_key)}`;
   // juspay.md §9: `{"status":"error","error_code":"access_denied","error_message":"Access Denied"}`-style 401.
-  if (!ok) return error(401, "access_denied", "Access Denied", "error");
+  if (basic && !ok) return error(401, "access_denied", "Access Denied", "error");
   // The error codes of these two refusals are inferred (ec-api/docs/resources/error-codes lists the names).
   if (request.headers.get("x-merchantid") !== config.merchant_id) {
     return error(400, "MISSING_MANDATORY_PARAMETER", "x-merchantid is missing or not this merchant's");
@@ -320,8 +325,9 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
       ? pay(order, await postedOutcome(request), env)
       : payPage(order, new URL(request.url));
   }
-  const refused = refusal(request);
+  const refused = refusal(request, first !== "v4");
   if (refused) return refused;
+  if (first === "v4") return joseApi(request, parts.slice(1), env, v4Handlers(request, origin));
   const fields = request.method === "POST" ? await readFields(request) : {};
   const op = `${request.method} /${first ?? ""}${id ? "/:id" : ""}${sub ? `/${sub}` : ""}`;
   const created = !id && (first === "session" || first === "orders") ? str(fields["order_id"]) : null;
@@ -346,6 +352,30 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
   return notFound();
 }
 
+/** The `/v4` JOSE forms of status, session and refund, on the same handlers (juspay-jose.ts opens and seals). */
+function v4Handlers(request: Request, origin: string): V4Handlers {
+  const orderOf = (id: string | null, operation: string) => {
+    if (id) recordRouting(request, "order", id, operation);
+    return id ? getOrder(id) : undefined;
+  };
+  return {
+    status: (fields) => {
+      const order = orderOf(str(fields["order_id"]), "POST /v4/order-status");
+      if (!order) return notFound();
+      progressRefunds(order);
+      return Response.json(renderOrder(order));
+    },
+    session: (fields) => {
+      orderOf(str(fields["order_id"]), "POST /v4/session");
+      return createOrder(fields, origin, true);
+    },
+    refund: (id, fields) => {
+      const order = orderOf(id, "POST /v4/orders/:id/refunds");
+      return order ? refund(order, fields) : notFound();
+    },
+  };
+}
+
 function redirectOptions(fields: Fields): RedirectOptions {
   const extra = fields["extra"];
   return {
@@ -361,6 +391,7 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const [first, id, sub, subId] = parts;
   const fields = request.method === "POST" ? await readFields(request) : {};
+  if (first === "jose" && request.method === "POST") return configureJose(fields);
   if (first === "routing" && id && sub && request.method === "GET") {
     return Response.json(state.data.juspay.get(`routing:${id}:${sub}`) ?? []);
   }

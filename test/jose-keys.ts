@@ -1,0 +1,82 @@
+/**
+ * TEST-ONLY RSA keys for Juspay JOSE mode (juspay.md §8), generated for this repository with node:crypto and used
+ * nowhere else: never real merchant or Juspay keys, never to be configured on a deployment. Fixed (not generated per
+ * run) because the simulator, an auxiliary Worker shared by test files, is given them as bindings by vitest.config.ts.
+ * - MERCHANT: checkpost's JUSPAY_JWT_PRIVATE_KEY; its public half is what the simulated dashboard holds.
+ * - JUSPAY: the simulated Juspay's key pair; its public half is checkpost's JUSPAY_JWT_PUBLIC_KEY.
+ */
+export const TEST_JOSE_KEY_ID = "test-jwt-key-uuid-0001";
+export const TEST_MERCHANT_PRIVATE_PEM = `-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDF65NeS+pZp4W6
+zckLqVAtlpPJ/uuwysu2j8LDcP5leJj9M0fG3aENnZEkWKPNHuDXhh+YgNT+prtA
+aDzRr0A4o9JUKGufcqYiXVRJOAaCExCugtBJHain+G/tl7MU6l8a2mFug090qNgA
+Vm7dCkTNvYzbnsQAzfW91sLRRcEhI1AUhb6nfBSI3i8L4YUA9z//h8otCsIyn2AV
+ZbGtd/3gh8/7UGLPSBHlw7di5Sw6PiHANBfZ/rUR1bA8hcmnv+AqZ4ffHzfER3kz
+Vin/neW+eMS++I+NJoC9ZL0FTwqAKupCMfj+nrnYcDSzcNkh336J9Hh7tAGqwuGV
+Kp4hPuyPAgMBAAECggEAP7ndvd9oqgxX8TFgOdp+v+b7V+82GTr6w6HfPomLx8VA
+UUppIn1q5VTmDlNiDmISWCLN2o8kxYeOxCqr5oHshjAtQT6whGroVilBwb+BzPDx
+jpb9FIWxr7+83j3ZgfMCw0UsWOZ7t17ECbvKv24WgD43c+FXT8EBDmpvWO2CRTYl
+VkIcaQL6MpJkagthqVKofvn6GlMv9IqeKtv+jq+18ul1/Adn4zhRJvSr6R/1OxPd
+nG5aehYlBg/EwqaL6eiJR+0hy24pgRISMdiIyPj2jObphG1BSG2zjaYF1cXJHjGa
+x9dZ7srfRqFCzmlIpQoRRM7+EoPUlhq6+D7LLFaduQKBgQD5Ph2Yu6VWvwCm+A3R
+Ws+q2Po54WryjHF/BN4wLOhnz7ysWtwve6+yFwq9HTgaWgUrdgC4o9WlUaarroL5
+t7e0XnCcl2CISl2qe34y4adPSuuBZNxfmlEkjO8JfYNRbDZwsAjafb6/PSUSlw3x
+U5pDvZnGDvP/b1qpnmO9GTitBwKBgQDLSUDmS1kdFvAWXdJPZrODcUqgEbcpWWPN
+el2Su7fyengPxF8dyn8zxY2T3R0DFjOzXGepSIIh1KorlXZXzXmYbPkpKG7gf4eJ
+UBn6p0S0Tzk1aIy85m3HWHg7IWhdUaxKbu8peyIC/unkKeNTjoudaEgZrcWVAokH
+PJrDOMjqOQKBgEss8BJcLq9uZsz1rn1BzbczQK3qjq5fq+/q0PVo5iRBpR+7PARa
+YxDtIEEQKhbQphSIwAjw6YS2jvXjaf/V6OPPRFoG0ofpHj1IiDTimOsyprvdZxay
+3dyPYZ3ULKKHaBgvEEyOdtUJpT/pLbxnQfVCn7n8Up3twUO90Ul87PpLAoGACrUl
+EfxOCVY39zWh6kTCl93TzHKiby8iLqSPYTc6DS+eO1ZgnDUaViPFvVAcQxlcR8pK
+O4RyNk35WKpavW05RmoXBa/3hyOwg+8QLz+4QrcZkFKddyW8CpACZTrxQFkY9iK5
+vjmaJQZAU6BRNQmBGR1xDsk0axDjHtp2XGoVSyECgYAjGTCAtR0FBQA4oY0LcCzS
+Brdy+nY+XgcncuDFeHtIgoD+TwzPNjgE194d5PeczMJ+uVJb+MGDryva0Yb3xXYM
+Tcfo+3V0MedVKZ5s+auqR3Oat2ZB+Ew3givo0PHZiWbmONnc0qUTxLSY+Lpjb35S
+u60bMtjxsbpUm6gcS9VU8g==
+-----END PRIVATE KEY-----`;
+export const TEST_MERCHANT_PUBLIC_PEM = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxeuTXkvqWaeFus3JC6lQ
+LZaTyf7rsMrLto/Cw3D+ZXiY/TNHxt2hDZ2RJFijzR7g14YfmIDU/qa7QGg80a9A
+OKPSVChrn3KmIl1USTgGghMQroLQSR2op/hv7ZezFOpfGtphboNPdKjYAFZu3QpE
+zb2M257EAM31vdbC0UXBISNQFIW+p3wUiN4vC+GFAPc//4fKLQrCMp9gFWWxrXf9
+4IfP+1Biz0gR5cO3YuUsOj4hwDQX2f61EdWwPIXJp7/gKmeH3x83xEd5M1Yp/53l
+vnjEvviPjSaAvWS9BU8KgCrqQjH4/p652HA0s3DZId9+ifR4e7QBqsLhlSqeIT7s
+jwIDAQAB
+-----END PUBLIC KEY-----`;
+export const TEST_JUSPAY_PRIVATE_PEM = `-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCpLm9tkeI3bOcr
+RPzaPB3isgbRK6hqwK8FP2hPXz6HXVUQYYVeJub7cAJNqy/fJqvd/rW7ILnDe2Ux
+b+MMuKAuB3nlLOKWbP83bujDo+MaRVva3xnla9RGc9WU+v6+dexNL2xGFU7xv2gA
+uGkG+lxM134vIOrEYC0g35CHTPOZS+JTuS/jXD+JOQ/OwitI2SMjga36nQeuPJuT
+iakrNw4XM5oXGi3HrgUUbgNwZgWkalpE84Sp7baV6TP72eKYuH7GtMplwKbsb2j/
+JruXvDzLXIU7cz3lXrj+xWjOpErKnPzVMJjTo9jaaqBY4Xg7oa+T1k8e6/KHS3Qu
+wGEe3xi1AgMBAAECggEAGyxgggqBeYIzax7B4ieaa+lI8QXVyje3+jF3W/BMscn1
+j2j/1oyMYxcC4l4RlVe3w93/wID+yqgiK8ZF2Krlh3R0nrEOlTddPWvB/9Jt+AVA
+k1oW5bjjt+EuYqch4uORQyB6f+iM7TAKJhDN8GymsJeYJpJfQuVpD4j5GieWT35p
+juqZfmJ5Vp7X2mbRRxyl32zPsu6EWR70SBOscOrLlll+Y9/WF7Nfxs+d9wuMZCkl
+FdDQDO4T2D/Q4LUvW55ed3IubGCJVFxioWIjNngnwxedihP+xNnQzOwbmr8wbhpg
+6CAL5g0Zeg6XNPvkRnsDJvmlTeUebKDNYTXz2645LQKBgQDQzryFWcdQdp0tGAg8
+37K0ZqbQfherHfckcDJuJBYyK0AXgjcqPZbMm1A5qn7ZpRzQUtvNFC/SzDn7LMfY
+dwkCX9z0ANVFyImPa1F9AwYUPdGSv2rKTaS+yWb7lrsuuzIabNxCQkBNY97xKPwT
+EyUAsEJ/AAquUQr90QGACzVeAwKBgQDPav5C5O2m1xG6heyU02n4LyqbeNn66VkX
+BEbyq3HIm61ac+tr1ayEb6FOz7tkt+9h19A4PmfZ7BTFV1d+67nkj32GQSVRFVyI
+EhmJX9S9OyM3H3VPt2Sfb8FUydoAqzlUBKSgOPxf8Vf1G/WcOceW5tVEdEPgSZB/
+ySq6e1ps5wKBgErDCrrQN032+jXQGfr5uTlgW6/gxcat1vRD+7p1z0CtPahtJiVI
+ofqmTWYoRnzU4mkwkaRu6uSV3Niy4ub9T8t62VjAB5yRvbcNHMMe1wleTPA2+xxu
+CmOJJwdDo8eKnNjbS02p/O34qTU9kGuf+iqx8U0Zjbl2KPJR6DCZUsVTAoGAfjti
+ZLnIfIpVaswIsIZ97qJd7uK83rxXEO/0ccmvZOSBuxPjSexvouYBKOK57FEY6dYb
+Da/FKlZISdWfFUpHBvfg7+0D1fYHK3TAf9+HrGaqRujpT0uQfIvaAE0cVN3f9Oci
+fbRQu984pZ6PerWbZ5YyYwfTK1P6EhsO2xEpdi8CgYB9phNOelv0dj4avaTZ98Tu
+sb05QZmPbX+Ncl1z+IF3j7nbC8F0KE7Ea3Ey/S+jvWpxjQ9wROoX/wEbUbOkrSoH
+nOnrMM/tb4UvVEuYL6z2rSQgipeaq+btrhHs+4hoD39YsN/7iHgnnVHjrWrnRzvu
+HVXDivqS3mYwuoD44nRoNQ==
+-----END PRIVATE KEY-----`;
+export const TEST_JUSPAY_PUBLIC_PEM = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqS5vbZHiN2znK0T82jwd
+4rIG0SuoasCvBT9oT18+h11VEGGFXibm+3ACTasv3yar3f61uyC5w3tlMW/jDLig
+Lgd55Szilmz/N27ow6PjGkVb2t8Z5WvURnPVlPr+vnXsTS9sRhVO8b9oALhpBvpc
+TNd+LyDqxGAtIN+Qh0zzmUviU7kv41w/iTkPzsIrSNkjI4Gt+p0Hrjybk4mpKzcO
+FzOaFxotx64FFG4DcGYFpGpaRPOEqe22lekz+9nimLh+xrTKZcCm7G9o/ya7l7w8
+y1yFO3M95V64/sVozqRKypz81TCY06PY2mqgWOF4O6Gvk9ZPHuvyh0t0LsBhHt8Y
+tQIDAQAB
+-----END PUBLIC KEY-----`;

@@ -7,7 +7,7 @@ import { generateKeyPair, exportPKCS8, exportSPKI } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { joseKeys } from "../../src/gateways/juspay/jose";
 import { gatewayCalls } from "../helpers";
-import { TEST_JOSE_KEY_ID, TEST_MERCHANT_PRIVATE_PEM } from "../jose-keys";
+import { TEST_JOSE_KEY_ID, TEST_JUSPAY_PUBLIC_PEM, TEST_MERCHANT_PRIVATE_PEM } from "../jose-keys";
 import { configureJuspaySim, io, newOrderId, simOrder } from "./support";
 import { joseJuspay, joseSettings, juspayAnswer, nextAnswer, sentFor, withFlip } from "./jose-support";
 
@@ -71,7 +71,7 @@ describe("the answer envelope", () => {
         (o) => juspayAnswer(o, { jweHeader: { alg: "RSA-OAEP-256", enc: "A128GCM", kid: TEST_JOSE_KEY_ID } }),
       ],
       ["a PS256 signature", (o) => juspayAnswer(o, { jwsAlg: "PS256" })],
-      ["a plain order object (no envelope)", async (o) => o],
+      ["a plain order object (no envelope)", (o) => Promise.resolve(o)],
       ["an envelope missing its tag", async (o) => ({ ...(await juspayAnswer(o)), tag: undefined })],
     ];
 
@@ -102,5 +102,33 @@ describe("the keys", () => {
     const status = await joseJuspay({ JUSPAY_JWT_PRIVATE_KEY: broken }).fetchStatus(id, io);
     expect(status).toMatchObject({ ok: false, error: { reason: "gateway_not_configured" } });
     expect((await gatewayCalls("juspay", "/v4/order-status")).length).toBe(before);
+  });
+});
+
+describe("the simulated Juspay's /v4 endpoints", () => {
+  const post = (body: string) =>
+    fetch("http://sim.test/juspay/v4/order-status", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-merchantid": "checkpost_test", version: "2024-06-24" },
+      body,
+    });
+
+  it("refuse a body that is not an envelope with a plain JSON 400", async () => {
+    const res = await post(JSON.stringify({ order_id: "x" }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error_code: "invalid_request" });
+  });
+
+  it("refuse an envelope signed by another key with a plain JSON 401", async () => {
+    const pair = await generateKeyPair("RS256", { extractable: true, modulusLength: 2048 });
+    // Built as checkpost would, but signed by a stranger: encrypted to Juspay (the simulator), verified with the
+    // merchant's public key, which does not match.
+    const envelope = await juspayAnswer(
+      { order_id: "x" },
+      { signingPem: await exportPKCS8(pair.privateKey), encryptToPem: TEST_JUSPAY_PUBLIC_PEM },
+    );
+    const res = await post(JSON.stringify(envelope));
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error_code: "access_denied" });
   });
 });

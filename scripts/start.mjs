@@ -5,7 +5,7 @@
  * order index's migrations applied first), and prints the URL to open, the demo merchant, beside the operator console's. On a fresh clone it creates .dev.vars from .dev.vars.example (simulator-only
  * values) with a freshly generated `CHECKPOST_SECRET`; an older .dev.vars without one gets one appended.
  */
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,41 @@ const demoUrl = `http://localhost:${SIM_PORT}/demo/`;
 const consoleUrl = `http://localhost:${CHECKPOST_PORT}/console/`;
 mkdirSync(join(root, ".wrangler"), { recursive: true });
 const simEnv = join(root, ".wrangler", "demo-merchant.env");
-writeEnvFile(simEnv, demoMerchantVars(vars, `http://127.0.0.1:${CHECKPOST_PORT}`));
+/**
+ * `JUSPAY_AUTH_MODE=jose npm start`: Juspay in JOSE mode (juspay.md §8). Two throwaway RSA key pairs are generated
+ * for this run only (the merchant's and the simulated Juspay's; never real keys, never written to .dev.vars):
+ * checkpost gets its private key and Juspay's public key in `.wrangler/checkpost-jose.env` (a copy of .dev.vars plus
+ * these), the simulator the other halves. PEMs travel with literal `\n`, which both sides accept.
+ */
+let checkpostEnv = devVars;
+let joseVars = {};
+if (process.env.JUSPAY_AUTH_MODE === "jose") {
+  const pair = () =>
+    generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+  const flat = (pem) => pem.trim().replace(/\n/g, "\\n");
+  const merchant = pair();
+  const juspay = pair();
+  const keyId = `demo-${randomBytes(6).toString("hex")}`;
+  checkpostEnv = join(root, ".wrangler", "checkpost-jose.env");
+  writeEnvFile(checkpostEnv, {
+    ...vars,
+    JUSPAY_AUTH_MODE: "jose",
+    JUSPAY_JWT_KEY_ID: keyId,
+    JUSPAY_JWT_PRIVATE_KEY: flat(merchant.privateKey),
+    JUSPAY_JWT_PUBLIC_KEY: flat(juspay.publicKey),
+  });
+  joseVars = {
+    JUSPAY_JWT_KEY_ID: keyId,
+    JUSPAY_JWT_PRIVATE_KEY: flat(juspay.privateKey),
+    JUSPAY_MERCHANT_PUBLIC_KEY: flat(merchant.publicKey),
+  };
+  console.log("Juspay in JOSE mode: throwaway demo keys generated for this run (/v4 endpoints, no Authorization)");
+}
+writeEnvFile(simEnv, demoMerchantVars(vars, `http://127.0.0.1:${CHECKPOST_PORT}`, joseVars));
 if (!vars.MERCHANT_RETURN_URL?.includes("/demo/return")) {
   console.log("note: MERCHANT_RETURN_URL in .dev.vars is not the demo's, so payments end on checkpost's status page");
 }
@@ -44,7 +78,7 @@ if (!vars.MERCHANT_RETURN_URL?.includes("/demo/return")) {
 console.log("starting checkpost and the gateway simulator…");
 const stack = startStack({
   root,
-  checkpost: { port: CHECKPOST_PORT, inspectorPort: 9229, envFile: devVars },
+  checkpost: { port: CHECKPOST_PORT, inspectorPort: 9229, envFile: checkpostEnv },
   sim: { port: SIM_PORT, inspectorPort: 9230, envFile: simEnv },
   persistDir: join(root, ".wrangler", "state"),
   onLine: (name, line) => process.stdout.write(`[${name}] ${line}\n`),

@@ -120,15 +120,12 @@ async function wireOf<S extends z.ZodMiniType>(
     return err(proxyError("gateway_not_configured", { detail }));
   }
   headers["authorization"] = `Basic ${toBase64(utf8(`${settings.apiKey}:`))}`;
-  if (call.body && "form" in call.body) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    return ok({ path: call.path, method: call.method, headers, body: new URLSearchParams(call.body.form).toString() });
-  }
-  if (call.body) {
-    headers["content-type"] = "application/json";
-    return ok({ path: call.path, method: call.method, headers, body: JSON.stringify(call.body.json) });
-  }
-  return ok({ path: call.path, method: call.method, headers });
+  const b = call.body;
+  if (!b) return ok({ path: call.path, method: call.method, headers });
+  const form = "form" in b;
+  headers["content-type"] = form ? "application/x-www-form-urlencoded" : "application/json";
+  const body = form ? new URLSearchParams(b.form).toString() : JSON.stringify(b.json);
+  return ok({ path: call.path, method: call.method, headers, body });
 }
 
 export async function juspayCall<S extends z.ZodMiniType>(

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { updateOrder } from "../../src/gateways/juspay/client";
 import { callWithEnv, expectProblem, gatewayCalls } from "../helpers";
 import { configureJuspaySim, inr, io, J, newOrderId, simOrder, simRefund } from "./support";
-import { JOSE_ENV, joseJuspay, joseSettings, nextAnswer, sentFor } from "./jose-support";
+import { JOSE_ENV, joseJuspay, joseSettings, juspayAnswer, nextAnswer, sentFor, withFlip } from "./jose-support";
 
 beforeAll(configureJuspaySim);
 
@@ -155,5 +155,24 @@ describe("jose mode settings", () => {
       404,
       "gateway_not_configured",
     );
+  });
+});
+
+describe("an unusable JOSE answer over HTTP", () => {
+  it("answers 502 and records nothing it claims: a forged session answer leaves no gateway reference", async () => {
+    const id = newOrderId("jf");
+    const forged = { status: "NEW", id: "ordeh_forged", order_id: id, payment_links: { web: "https://evil.test/pay" } };
+    // Signed by Juspay's key, but the tag is tampered: checkpost must not believe a byte of it.
+    await nextAnswer("/v4/session", JSON.stringify(withFlip(await juspayAnswer(forged), "tag")));
+    const res = await callWithEnv(JOSE_ENV, "/v1/orders", {
+      method: "POST",
+      json: { gateway: "juspay", order_id: id, amount: 100, currency: "INR" },
+    });
+    const problem = await expectProblem(res, 502, "gateway_unavailable");
+    expect(JSON.stringify(problem)).not.toContain("evil.test");
+    const stored = await callWithEnv(JOSE_ENV, `/v1/orders/juspay/${id}`);
+    // The attempt is kept (reconciliation confirms it by Order Status), with nothing from the forged answer.
+    expect(stored.status).toBe(200);
+    expect(await stored.json()).toMatchObject({ status: "created", gateway_status: null, gateway_reference: null });
   });
 });

@@ -34,8 +34,9 @@ describe("the request envelope", () => {
 describe("the answer envelope", () => {
   it("is read when jose built it: Juspay's signature, encrypted to the merchant's key", async () => {
     const id = newOrderId("ja");
-    const order = await orderAnswer(id, "CHARGED");
-    await nextAnswer("/v4/order-status", JSON.stringify(await juspayAnswer(order)));
+    // The simulator holds the order as pending: only the jose-built answer says CHARGED.
+    const order = (await orderAnswer(id, "PENDING_VBV")) as Record<string, unknown>;
+    await nextAnswer("/v4/order-status", JSON.stringify(await juspayAnswer({ ...order, status: "CHARGED" })));
     const status = await joseJuspay().fetchStatus(id, io);
     expect(status).toMatchObject({ ok: true, value: { status: "succeeded", gatewayStatus: "CHARGED" } });
   });

@@ -66,7 +66,7 @@ function errorCode(body: unknown): string | null {
   return parsed.success ? (parsed.data.error_code ?? null) : null;
 }
 
-async function juspayCall<S extends z.ZodMiniType>(
+export async function juspayCall<S extends z.ZodMiniType>(
   settings: JuspaySettings,
   io: GatewayIO,
   call: JuspayCall<S>,

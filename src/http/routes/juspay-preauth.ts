@@ -2,9 +2,9 @@
  * `POST /v1/orders/juspay/:order_id/capture` and `…/void` (product.md §2, juspay.md §12): capture (all, or a
  * partial `amount` in minor units) or release the money Juspay holds for a pre-authorised (AUTHORIZED) order, with a
  * required `Idempotency-Key` handled like refunds' (`storage/order/preauth.ts`). Steps:
- * 1. input checked against checkpost's order (unknown: 404; final: 409 `order_not_held`; an amount over the
- *    registered one: 422 `capture_exceeds_authorized`; another currency: 400), nothing stored;
- * 2. the key claimed in the order object (a replay answers from it; one capture or void per order at a time);
+ * 1. the key claimed in the order object (a replay answers from it; one capture or void per order at a time);
+ * 2. input checked against checkpost's order (unknown: 404; final: 409 `order_not_held`; an amount over the
+ *    registered one: 422 `capture_exceeds_authorized`; another currency: 400): the key is released, nothing stored;
  * 3. a confirmed look through the object (status folded like any other): it must say AUTHORIZED, and it gives the
  *    `txn_uuid` (the docs: "txn_uuid available in Order Status API response"). checkpost refreshes rather than trust
  *    its last state, which may be minutes old, and never keeps a `txn_uuid` of its own;
@@ -84,8 +84,6 @@ async function preauth(request: AppRequest, rc: RequestContext, action: PreauthA
   const stub = orderStub(rc.env, ref);
   const current = await stub.get(ref);
   if (!current) throw new HttpError(proxyError("order_not_found"));
-  if (isFinalPayment(current.status)) throw new HttpError(notHeld(`the order is ${current.status}`));
-  const partial = action === "capture" ? partialAmount(current, body) : null;
 
   const begun = await stub.beginPreauth(ref, {
     action,
@@ -122,6 +120,16 @@ async function preauth(request: AppRequest, rc: RequestContext, action: PreauthA
     throw new HttpError(error);
   };
 
+  // Checked once the key is known not to be a replay (whose answer stands whatever the order became since), and
+  // released on a refusal: bad input stores nothing.
+  let partial: Money | null;
+  try {
+    if (isFinalPayment(current.status)) throw new HttpError(notHeld(`the order is ${current.status}`));
+    partial = action === "capture" ? partialAmount(current, body) : null;
+  } catch (refusal) {
+    await stub.releaseIdempotency(PREAUTH_SCOPES[action], key);
+    throw refusal;
+  }
   const before = await refreshed(stub, ref, rc, action);
   if (!before.order) return release(before.error);
   const status = before.order.gateway_status;

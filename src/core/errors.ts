@@ -45,12 +45,12 @@ export const ERROR_TABLE = {
   order_not_held: {
     status: 409,
     code: "order_not_held",
-    title: "Only a pre-authorised order whose money is held (AUTHORIZED) can be captured or voided",
+    title: "Only a held (AUTHORIZED) order can be captured or voided",
   },
   capture_exceeds_authorized: {
     status: 422,
     code: "capture_exceeds_authorized",
-    title: "The capture amount exceeds the authorised amount",
+    title: "The capture exceeds the authorised amount",
   },
   preauth_in_progress: {
     status: 409,

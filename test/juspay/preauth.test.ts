@@ -4,6 +4,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { toSnapshot } from "../../src/gateways/juspay/map";
 import { addFault, clearFaults } from "../drivers";
 import { runAlarmsUntil } from "../events/support";
 import { api, callWithEnv, expectProblem, gatewayCalls, objectOf, sim, type OrderObject } from "../helpers";
@@ -130,6 +131,16 @@ describe("capture", () => {
     const id = await authorized();
     const res = await api(`/v1/orders/juspay/${id}/capture`, { method: "POST", json: {} });
     await expectProblem(res, 400, "idempotency_key_missing");
+  });
+});
+
+describe("a PARTIAL_CHARGED answer", () => {
+  it("is for the amount in effective_amount, and for no amount without it (never the authorised amount)", () => {
+    const order = { order_id: "o1", status: "PARTIAL_CHARGED", amount: 100, currency: "INR" };
+    const partial = toSnapshot({ ...order, effective_amount: 60 });
+    expect(partial.ok && partial.value.amount).toEqual({ minor: 6000, currency: "INR" });
+    const silent = toSnapshot(order);
+    expect(silent.ok && silent.value.amount).toBeNull();
   });
 });
 

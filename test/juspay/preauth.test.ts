@@ -93,6 +93,16 @@ describe("capture", () => {
     expect((await outbox(id)).filter((t) => t === "payment.succeeded")).toHaveLength(1);
   });
 
+  it("answers 202 for CAPTURE_INITIATED: the money is still held, the order pending and polled", async () => {
+    const id = await authorized();
+    await simSet(id, { capture_outcome: "CAPTURE_INITIATED" });
+    const res = await preauth(id, "capture", "cap-init-1");
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: "pending", gateway_status: "CAPTURE_INITIATED" });
+    await simSet(id, { status: "CHARGED" });
+    await runAlarmsUntil("juspay", id, async () => (await getOrder(id)).status === "succeeded");
+  });
+
   it("refuses an amount over the authorised one with 422 capture_exceeds_authorized, storing nothing and calling no one", async () => {
     const id = await authorized();
     await expectProblem(

@@ -87,6 +87,11 @@ export interface SimOrder {
   refund_settle_reads: number;
   mandate_id: string | null;
   date_created: string;
+  /** Pre-auth (juspay-preauth.ts): what the next capture / void answers with, and the paise captured so far. */
+  capture_outcome?: string;
+  void_outcome?: string;
+  captured?: number;
+  capture_keys?: string[];
 }
 
 export interface SimMandate {
@@ -128,6 +133,16 @@ export function customerMandates(customerId: string): SimMandate[] {
     if (key.startsWith("mandate:") && (value as SimMandate).customer_id === customerId) out.push(value as SimMandate);
   }
   return out;
+}
+
+/** Every order the simulated Juspay holds. */
+export function allOrders(): SimOrder[] {
+  return [...store()].filter(([key]) => key.startsWith("order:")).map(([, value]) => value as SimOrder);
+}
+
+/** The order's current transaction id, as Order Status shows it in `txn_uuid` (`eul…`, like Juspay's samples). */
+export function txnUuidOf(order: SimOrder): string {
+  return `eul${order.id.slice(6, 18)}${order.attempts}`;
 }
 
 export function randomId(prefix: string, length = 16): string {
@@ -243,7 +258,7 @@ export function renderMandateBlock(mandate: SimMandate): Record<string, unknown>
 export function renderOrder(order: SimOrder): Record<string, unknown> {
   const attempted = order.attempts > 0;
   const txnId = `${config.merchant_id}-${order.order_id}-${order.attempts}`;
-  const txnUuid = `eul${order.id.slice(6, 18)}${order.attempts}`;
+  const txnUuid = txnUuidOf(order);
   const udfs = Object.fromEntries(
     Array.from({ length: 10 }, (_, i) => [`udf${i + 1}`, order.udf[`udf${i + 1}`] ?? ""]),
   );
@@ -258,9 +273,11 @@ export function renderOrder(order: SimOrder): Record<string, unknown> {
     customer_phone: order.customer_phone,
     product_id: "",
     status: order.status,
-    status_id: STATUS_IDS[order.status] ?? 20,
+    // PARTIAL_CHARGED has no documented id (juspay.md §4): none is shown.
+    status_id: STATUS_IDS[order.status] ?? (order.status === "PARTIAL_CHARGED" ? null : 20),
     amount: rupees(order.amount),
-    effective_amount: rupees(order.amount),
+    // After a partial capture, what was captured (the sim's reading: Juspay documents no field for it).
+    effective_amount: rupees(order.captured ?? order.amount),
     currency: order.currency,
     date_created: order.date_created,
     return_url: order.return_url,

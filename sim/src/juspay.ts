@@ -11,9 +11,10 @@
  *   repeated `unique_request_id` answers the order unchanged (real behaviour unverified, §5);
  * - `GET /customers/:id/mandates`, `POST /mandates/:id` (`command=revoke`) (§6);
  * - `POST /v4/order-status`, `/v4/session`, `/v4/orders/:id/refunds`: the JOSE forms (juspay-jose.ts, §8);
+ * - `POST /v2/txns/:txn_uuid/capture|void`: pre-authorisation (§12, juspay-preauth.ts);
  * - `GET|POST /pay/:id`: the payment page (`npm start`, end-to-end tests) with checkout.ts's five outcomes; it sends
  *   the webhook and redirects back signed.
- * Control (`/__control/juspay/…`): `config`, `jose` (JOSE keys), `orders` (create), `orders/:id` (read), `orders/:id/status`,
+ * Control (`/__control/juspay/…`): `config`, `jose` (JOSE keys), `orders` (create), `orders/:id` (read), `orders/:id/status` (also `capture_outcome` / `void_outcome`),
  * `orders/:id/redirect`, `orders/:id/webhook` (optionally delivered to CHECKPOST_URL; `omit_id` sends it without `id`
  * and `date_created`, as some documented samples are), `orders/:id/refunds/:urid`, `mandates`, and
  * `GET routing/:scope/:id` (scope `order` | `customer` | `mandate`: the routing headers each call carried). Faults
@@ -41,6 +42,7 @@ import {
   type SimOrder,
 } from "./juspay-model";
 import { configureJose, joseApi, type V4Handlers } from "./juspay-jose";
+import { orderByTxn, preauthCall } from "./juspay-preauth";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
 import { state } from "./state";
 
@@ -347,6 +349,12 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
     if (request.method === "POST" && !sub) return update(order, fields);
     if (request.method === "POST" && sub === "refunds") return refund(order, fields);
   }
+  if (request.method === "POST" && first === "v2" && id === "txns" && sub) {
+    const txnOrder = orderByTxn(sub);
+    if (txnOrder) recordRouting(request, "order", txnOrder.order_id, `POST /v2/txns/:txn_uuid/${parts[3] ?? ""}`);
+    const answered = preauthCall(sub, parts[3], fields, (o) => deliver(env, buildWebhook(o, "ORDER_SUCCEEDED")));
+    if (answered) return answered;
+  }
   if (request.method === "GET" && first === "customers" && id && sub === "mandates") return listMandates(id);
   if (request.method === "POST" && first === "mandates" && id && !sub) return mandateCommand(id, fields);
   return notFound();
@@ -447,6 +455,8 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
     if (str(fields["currency"])) order.currency = String(fields["currency"]);
     if (str(fields["refund_outcome"])) order.refund_outcome = String(fields["refund_outcome"]);
     if (typeof fields["refund_settle_reads"] === "number") order.refund_settle_reads = fields["refund_settle_reads"];
+    if (str(fields["capture_outcome"])) order.capture_outcome = String(fields["capture_outcome"]);
+    if (str(fields["void_outcome"])) order.void_outcome = String(fields["void_outcome"]);
     if (str(fields["status"])) setStatus(order, String(fields["status"]));
     return Response.json(renderOrder(order));
   }

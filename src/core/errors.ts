@@ -41,6 +41,22 @@ export const ERROR_TABLE = {
     title: "The gateway never confirmed this order's amount, so it cannot be registered after the fact",
   },
   order_not_updatable: { status: 409, code: "order_not_updatable", title: "The order can no longer be updated" },
+  // Juspay pre-authorisation (product.md §2, juspay.md §12)
+  order_not_held: {
+    status: 409,
+    code: "order_not_held",
+    title: "Only a held (AUTHORIZED) order can be captured or voided",
+  },
+  capture_exceeds_authorized: {
+    status: 422,
+    code: "capture_exceeds_authorized",
+    title: "The capture exceeds the authorised amount",
+  },
+  preauth_in_progress: {
+    status: 409,
+    code: "preauth_in_progress",
+    title: "Another capture or void of this order is running",
+  },
   currency_unsupported: { status: 422, code: "currency_unsupported", title: "The gateway does not take this currency" },
   // Idempotency and refunds
   idempotency_key_missing: {

@@ -47,8 +47,14 @@ export async function confirmedLook<T>(options: LookOptions<T>): Promise<Result<
   if (snapshot.orderId !== ref.orderId) {
     return err({ stage: "other_order", error: proxyError("order_mismatch"), gatewayStatus: snapshot.gatewayStatus });
   }
-  const input: ObserveInput = {
-    source: options.source,
+  const input = confirmedObservation(snapshot, options.source, options.note);
+  return ok({ snapshot, observed: await options.observe(input, snapshot) });
+}
+
+/** A gateway's answer to a call checkpost made itself (a status call, a capture), as a confirmed observation. */
+export function confirmedObservation(snapshot: StatusSnapshot, source: InputSource, note?: string): ObserveInput {
+  return {
+    source,
     confirmed: true,
     gatewayStatus: snapshot.gatewayStatus,
     status: snapshot.status,
@@ -59,7 +65,6 @@ export async function confirmedLook<T>(options: LookOptions<T>): Promise<Result<
     // Refunds the answer lists (Juspay `refunds[]`, Nimbbl's refund entries) are folded in by every look, a
     // request's as much as the alarm's, so a dashboard refund counts from the first answer that shows it.
     refunds: snapshot.refunds,
-    ...(options.note ? { note: options.note } : {}),
+    ...(note ? { note } : {}),
   };
-  return ok({ snapshot, observed: await options.observe(input, snapshot) });
 }

@@ -11,6 +11,7 @@ import {
   JuspaySdkSignedPayloadSchema,
   JuspayUpdateOrderSchema,
 } from "./routes/juspay-schemas";
+import { CaptureRequestSchema, VoidRequestSchema } from "./routes/juspay-preauth";
 import { MarkFailedSchema, RefundRequestSchema } from "./routes/refunds";
 import {
   CreateOrderSchema,
@@ -266,6 +267,37 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
 
 const juspayErrors = { "400": "Invalid request", "401": "Missing or invalid API key", "404": "Not configured" };
 
+/** `POST /v1/orders/juspay/{order_id}/capture|void` (juspay.md §12). */
+function preauthOperation(
+  action: "capture" | "void",
+  operationId: string,
+  body: typeof CaptureRequestSchema | typeof VoidRequestSchema,
+): ApiOperation {
+  return {
+    method: "post",
+    path: `/v1/orders/juspay/{order_id}/${action}`,
+    operationId,
+    idempotencyKey: "required",
+    bodies: { "200": R.OrderSchema, "202": R.OrderSchema },
+    summary:
+      action === "capture"
+        ? "Capture a pre-authorised (AUTHORIZED) Juspay order, all of it or a partial amount (Idempotency-Key header required)"
+        : "Void a pre-authorised (AUTHORIZED) Juspay order: release the held money (Idempotency-Key header required)",
+    tag: "merchant",
+    auth: "bearer",
+    body,
+    responses: {
+      "200": "Juspay's answer, folded into the order",
+      "202": "Juspay still holds the money (initiated, or no answer): the order is polled; a replay re-reads it",
+      ...juspayErrors,
+      "404": "Not configured, or unknown order",
+      "409": "Not held (e.g. already captured), key in use, or another capture or void running",
+      "422": "Key reused with another body, or a capture over the authorised amount",
+      "502": "Gateway error",
+    },
+  };
+}
+
 export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
   {
     method: "post",
@@ -301,6 +333,8 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
       "502": "Gateway error",
     },
   },
+  preauthOperation("capture", "captureJuspayOrder", CaptureRequestSchema),
+  preauthOperation("void", "voidJuspayOrder", VoidRequestSchema),
   {
     method: "get",
     path: "/v1/juspay/customers/{customer_id}/mandates",

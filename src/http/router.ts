@@ -10,6 +10,7 @@ import {
   signedSdkPayload,
   updateJuspayOrder,
 } from "./routes/juspay";
+import { captureJuspayOrder, voidJuspayOrder } from "./routes/juspay-preauth";
 import { corsPreflight, withCors } from "./cors";
 import { limitByClientIp } from "./rate-limit";
 import { createOrder, getOrder, getOrderEvents } from "./routes/orders";
@@ -52,6 +53,8 @@ export function buildRouter(): AppRouter {
     .post("/handleJuspayResponse", withCors(limitByClientIp("juspay_response"), handleJuspayResponse))
     .options("/handleJuspayResponse", corsPreflight)
     .post("/v1/orders/juspay/:order_id/update", updateJuspayOrder)
+    .post("/v1/orders/juspay/:order_id/capture", captureJuspayOrder)
+    .post("/v1/orders/juspay/:order_id/void", voidJuspayOrder)
     .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
     .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)
     .post("/v1/juspay/sdk/signed-payload", signedSdkPayload);

@@ -37,12 +37,14 @@ import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/lo
 import { IndexWriter } from "./order/projection";
 import { applyRefundHint } from "./order/refund-hints";
 import { findRefund, listRefunds } from "./order/refund-rows";
+import * as preauth from "./order/preauth";
 import * as refunds from "./order/refunds";
 import { migrate } from "./order/schema";
 
 export type { AuditEntry, AuditPage } from "./order/record";
 export type { LookAnswer, LookRequest } from "./order/looks";
 export type { CreateState, ObserveResult, RegisterInput } from "./order/payments";
+export type { BeginPreauth, PreauthAction, PreauthOutcome } from "./order/preauth";
 export type {
   BeginRefund,
   BeginRefundInput,
@@ -243,6 +245,20 @@ export class OrderObject extends DurableObject<Env> {
     return this.apply((tx) => (orderFor(tx.sql, ref) ? refunds.markRefundFailed(tx, input) : null));
   }
 
+  // ---------------------------------------------------------------- pre-authorisation (Juspay capture / void)
+
+  beginPreauth(ref: OrderRef, input: preauth.BeginPreauthInput): preauth.BeginPreauth {
+    return this.apply((tx) => preauth.beginPreauth(tx, ref, input));
+  }
+
+  preauthSent(ref: OrderRef, action: preauth.PreauthAction, amount: number | null): void {
+    this.apply((tx) => preauth.preauthSent(tx, ref, action, amount));
+  }
+
+  finishPreauth(ref: OrderRef, input: preauth.FinishPreauthInput): StoredAnswer {
+    return this.apply((tx) => preauth.finishPreauth(tx, ref, input));
+  }
+
   // ---------------------------------------------------------------- deliveries
 
   /**
@@ -299,6 +315,9 @@ type OrderMethods = Pick<
   | "observeRefund"
   | "refundNotFound"
   | "markRefundFailed"
+  | "beginPreauth"
+  | "preauthSent"
+  | "finishPreauth"
   | "delivery"
   | "retryDelivery"
 >;

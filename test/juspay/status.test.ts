@@ -36,7 +36,11 @@ describe("the status table", () => {
     expect(GATEWAYS.juspay.mapStatus(status)).toBe(unified);
   });
 
-  it.each(["PARTIAL_CHARGED", "COD_INITIATED", "charged", "", "SUCCESS", "__proto__", "toString"])(
+  it("maps PARTIAL_CHARGED (a partial capture; Juspay documents no id for it) to succeeded", () => {
+    expect(mapJuspayStatus("PARTIAL_CHARGED")).toBe("succeeded");
+  });
+
+  it.each(["PARTIALLY_CHARGED", "COD_INITIATED", "charged", "", "SUCCESS", "__proto__", "toString"])(
     "maps the unknown status %j to pending, never to success or failure",
     (status) => {
       expect(mapJuspayStatus(status)).toBe("pending");

@@ -207,10 +207,12 @@ describe("fuzzing /v1", () => {
     );
   });
 
-  it("answers random Juspay update, revoke and signed-payload requests safely", async () => {
+  it("answers random Juspay update, capture, void, revoke and signed-payload requests safely", async () => {
     const arb = fc.record({
       route: fc.constantFrom(
         "/v1/orders/juspay/:x/update",
+        "/v1/orders/juspay/:x/capture",
+        "/v1/orders/juspay/:x/void",
         "/v1/juspay/mandates/:x/revoke",
         "/v1/juspay/sdk/signed-payload",
       ),

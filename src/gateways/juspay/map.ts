@@ -7,6 +7,9 @@
  *   CAPTURE_FAILED 34) are `pending` and `held`: money is held, not captured, and a capture (→ CHARGED) or a void
  *   may follow.
  *   VOIDED (31) is `failed`: the hold was released and nothing was captured.
+ * - PARTIAL_CHARGED (no documented id) is `succeeded` for what was captured: its amount is `effective_amount`, not
+ *   `amount` (the authorised amount). Juspay documents neither field for a partial capture; this is the least
+ *   convenient reading: with no `effective_amount` the order goes to review (`amount_missing`), never to succeeded.
  * - AUTO_REFUNDED (36) is `reversed`: a late success ("conflicted transaction") that Juspay refunded by itself; the
  *   customer's money went back, so the order is neither paid nor a plain failure.
  * - NOT_FOUND (40) is not a payment status at all: `fetchStatus` answers `gateway_not_found` for it.
@@ -41,6 +44,9 @@ export const JUSPAY_STATUS_TABLE = {
   CAPTURE_FAILED: { id: 34, status: "pending" },
   VOID_FAILED: { id: 35, status: "pending" },
   AUTO_REFUNDED: { id: 36, status: "reversed" },
+  // A partial capture of a pre-authorised order (docs.juspay.io/api-reference/docs/preauth-and-capture/capture-api:
+  // "the order status updates to PARTIAL_CHARGED"); Juspay documents no status id for it (juspay.md §4).
+  PARTIAL_CHARGED: { id: null, status: "succeeded" },
   NOT_FOUND: { id: 40, status: "pending" },
   PENDING: { id: null, status: "pending" },
 } as const satisfies Record<string, { id: number | null; status: PaymentStatus }>;
@@ -58,6 +64,11 @@ const HELD: ReadonlySet<string> = new Set([
   "VOID_INITIATED",
   "VOID_FAILED",
 ]);
+
+/** Whether Juspay still holds the money of an order in this status (pre-auth, not captured or voided). */
+export function isHeldStatus(status: string | null): boolean {
+  return status !== null && HELD.has(status);
+}
 
 export function mapJuspayStatus(status: string): PaymentStatus {
   return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? JUSPAY_STATUS_TABLE[status as JuspayStatus].status : "pending";
@@ -149,16 +160,17 @@ export function toSnapshot(order: JuspayOrder): Result<StatusSnapshot, ProxyErro
   // NOT_FOUND (40) is "order unknown to Juspay" (§4), whatever HTTP status carried it.
   if (order.status === "NOT_FOUND") return err(proxyError("gateway_not_found", { detail: "Juspay: NOT_FOUND" }));
   const currency = orderCurrency(order);
-  const amount = juspayMoney(order.amount, currency);
+  const raw = order.status === "PARTIAL_CHARGED" ? order.effective_amount : order.amount;
+  const amount = juspayMoney(raw, currency);
   // An amount Juspay gave that is not exact rupees and paise (`100.005`, an unknown currency) settles nothing.
-  const unreadable = amount === null && order.amount !== null && order.amount !== undefined;
+  const unreadable = amount === null && raw !== null && raw !== undefined;
   return ok({
     orderId: order.order_id,
     gatewayStatus: order.status,
     status: mapJuspayStatus(order.status),
     amount,
     ...(unreadable ? { amountUnreadable: true } : {}),
-    ...(HELD.has(order.status) ? { held: true } : {}),
+    ...(isHeldStatus(order.status) ? { held: true } : {}),
     gatewayOrderRef: order.id ?? null,
     details: orderDetails(order),
     refunds: (order.refunds ?? []).map((r) => toRefundHint(r, currency)),

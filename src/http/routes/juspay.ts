@@ -30,13 +30,13 @@ import {
   UDF_KEYS,
 } from "./juspay-schemas";
 
-function requireJuspay(rc: RequestContext): JuspaySettings {
+export function requireJuspay(rc: RequestContext): JuspaySettings {
   const setup = juspaySetup(rc.env);
   if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
   return setup.settings;
 }
 
-function juspayRef(orderId: string | undefined): OrderRef {
+export function juspayRef(orderId: string | undefined): OrderRef {
   if (!orderId || !ORDER_ID_PATTERN.test(orderId) || !JUSPAY_ORDER_ID.test(orderId)) throw invalidOrderId();
   return { gateway: "juspay", orderId };
 }

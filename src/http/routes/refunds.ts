@@ -164,7 +164,7 @@ export async function markRefundFailed(request: AppRequest, rc: RequestContext):
   return renderAnswer(marked.answer, marked.replayed);
 }
 
-function requireIdempotencyKey(request: AppRequest): string {
+export function requireIdempotencyKey(request: AppRequest): string {
   const key = request.headers.get("idempotency-key");
   if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));

@@ -28,7 +28,7 @@ import { planRefundLook } from "./schedule";
 export const REFUND_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds";
 const MARK_FAILED_SCOPE = "POST /v1/orders/:gateway/:order_id/refunds/:refund_id/mark-failed";
 /** A claim still running after this long belongs to a request that died (a Worker request cannot run this long). */
-const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
+export const ABANDONED_CLAIM_MS = 5 * 60 * 1000;
 
 export interface BeginRefundInput {
   readonly idempotencyKey: string;

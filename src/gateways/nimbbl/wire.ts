@@ -30,7 +30,8 @@ const NimbblOrderCoreSchema = z.looseObject({
 });
 
 /** `POST /v3/create-order` and `GET /v3/order`: the order fields at the top level or nested under `order` [S1]. */
-export const NimbblOrderResponseSchema = z.extend(NimbblOrderCoreSchema, {
+export const NimbblOrderResponseSchema = z.looseObject({
+  ...NimbblOrderCoreSchema.shape,
   order: z.optional(NimbblOrderCoreSchema),
 });
 export type NimbblOrderResponse = z.infer<typeof NimbblOrderResponseSchema>;

@@ -26,12 +26,17 @@ export const PhonePeTokenResponseSchema = z.looseObject({
 });
 export type PhonePeTokenResponse = z.infer<typeof PhonePeTokenResponseSchema>;
 
+function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+}
+
 /** `POST /checkout/v2/pay` reply (phonepe.md §2). */
 export const PhonePePayResponseSchema = z.looseObject({
   orderId: z.string().check(z.minLength(1)),
   state: z.string(),
   expireAt: z.optional(z.number()),
-  redirectUrl: z.url({ protocol: /^https?$/ }),
+  // An http(s) URL; checked with URL itself rather than `z.url()`, which costs ~0.4 KiB of bundle (gzipped).
+  redirectUrl: z.string().check(z.refine(isHttpUrl, "must be an http(s) URL")),
 });
 export type PhonePePayResponse = z.infer<typeof PhonePePayResponseSchema>;
 

@@ -5,7 +5,7 @@
  * starts, so nothing is signed on the load generator while it measures.
  *
  * Each gateway also says how to call its simulated API directly (the floors for routes that wait on a gateway):
- * the same status or refund call checkpost makes, with the same credentials, through the same workerd entry point.
+ * the same status or refund call checkpost makes, with the same credentials, to the simulator's own process.
  */
 import { createHmac, hkdfSync } from "node:crypto";
 import { benchBindings } from "./lib.mjs";
@@ -13,13 +13,13 @@ import { benchBindings } from "./lib.mjs";
 const B = benchBindings();
 const API_KEY = (B.PROXY_API_KEYS ?? "").split(",")[0];
 
-/** Talks to checkpost and to its simulator (through the entry worker's route override) in one Miniflare instance. */
+/** Talks to checkpost and to its simulator, each in its own workerd process (`checkpost.sim`). */
 export function benchClient(checkpost) {
   const call = async (path, { method = "GET", json, headers = {}, sim = false } = {}) => {
-    const res = await fetch(checkpost.url + path, {
+    const res = await fetch((sim ? checkpost.sim.url : checkpost.url) + path, {
       method,
       headers: {
-        ...(sim ? checkpost.simHeaders : { authorization: `Bearer ${API_KEY}` }),
+        ...(sim ? {} : { authorization: `Bearer ${API_KEY}` }),
         ...(json === undefined ? {} : { "content-type": "application/json" }),
         ...headers,
       },
@@ -33,7 +33,7 @@ export function benchClient(checkpost) {
   };
   return {
     url: checkpost.url,
-    simHeaders: checkpost.simHeaders,
+    simUrl: checkpost.sim.url,
     api: (path, options) => call(path, options),
     sim: (path, options) => call(path, { ...options, sim: true }),
     apiKey: API_KEY,
@@ -118,7 +118,6 @@ export const juspay = {
     return {
       path: `/juspay/orders/${orderId}`,
       headers: {
-        ...client.simHeaders,
         authorization: `Basic ${Buffer.from(`${B.JUSPAY_API_KEY}:`).toString("base64")}`,
         "x-merchantid": B.JUSPAY_MERCHANT_ID,
         version: B.JUSPAY_API_VERSION,
@@ -150,9 +149,9 @@ export const phonepe = {
       client_version: B.PHONEPE_CLIENT_VERSION,
       grant_type: "client_credentials",
     });
-    const res = await fetch(`${client.url}/phonepe/v1/oauth/token`, {
+    const res = await fetch(`${client.simUrl}/phonepe/v1/oauth/token`, {
       method: "POST",
-      headers: { ...client.simHeaders, "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded" },
       body: form.toString(),
     });
     phonepeToken = (await res.json()).access_token;
@@ -182,7 +181,7 @@ export const phonepe = {
   directStatus(client, orderId) {
     return {
       path: `/phonepe/checkout/v2/order/${orderId}/status?details=false`,
-      headers: { ...client.simHeaders, authorization: `O-Bearer ${phonepeToken}`, accept: "application/json" },
+      headers: { authorization: `O-Bearer ${phonepeToken}`, accept: "application/json" },
     };
   },
   directRefund(client, orderId, refundId, paise) {
@@ -200,9 +199,9 @@ export const nimbbl = {
   id: "nimbbl",
   /** Enrols the merchant's access key at the simulator (its first token request does) and keeps a token. */
   async setup(client) {
-    const res = await fetch(`${client.url}/nimbbl/api/v3/generate-token`, {
+    const res = await fetch(`${client.simUrl}/nimbbl/api/v3/generate-token`, {
       method: "POST",
-      headers: { ...client.simHeaders, "content-type": "application/json" },
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ access_key: B.NIMBBL_ACCESS_KEY, access_secret: B.NIMBBL_ACCESS_SECRET }),
     });
     nimbblToken = (await res.json()).token;
@@ -255,7 +254,6 @@ export const nimbbl = {
       method: "POST",
       path: "/nimbbl/api/v3/transaction-enquiry",
       headers: {
-        ...client.simHeaders,
         authorization: `Bearer ${nimbblToken}`,
         "content-type": "application/json",
         accept: "application/json",

@@ -18,7 +18,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { bundleSize } from "../scripts/size.mjs";
 import { benchClient } from "./gateways.mjs";
-import { buildWorker, bundle, ROOT, startCheckpost, startDoWriteWorker, startEmptyWorker } from "./lib.mjs";
+import { buildWorker, bundle, ROOT, startCheckpost, startDoWriteWorker, startEmptyWorker, startSim } from "./lib.mjs";
 import { freePort, inspect } from "./profile.mjs";
 import { printReport, withFloors } from "./report.mjs";
 import { runAll } from "./scenarios.mjs";
@@ -47,11 +47,13 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const routesWorker = PROFILE ? buildWorker(join(outdir, "worker-unminified"), { minify: false }) : workerPath;
 const simCode = bundle("sim/src/index.ts");
 const logLines = {};
+// The simulator in its own workerd process, shared by every checkpost process of the run (ids never collide).
+const sim = await startSim(simCode);
 
-/** A fresh checkpost + simulator in their own workerd process (refunds get one per gateway: see scenarios.mjs). */
+/** A fresh checkpost in its own workerd process (refunds get one per gateway: see scenarios.mjs). */
 async function launch() {
   const inspectorPort = PROFILE ? await freePort() : undefined;
-  const checkpost = await startCheckpost(routesWorker, simCode, { inspectorPort, logLines });
+  const checkpost = await startCheckpost(routesWorker, sim, { inspectorPort, logLines });
   const profiler = PROFILE ? await inspect(inspectorPort, "checkpost") : null;
   return { checkpost, client: benchClient(checkpost), profiler };
 }
@@ -76,9 +78,9 @@ if (PROFILE) mkdirSync(ctx.profileDir, { recursive: true });
 log(`load: ${SECONDS}s per route, ${CONNECTIONS} connections, loopback only`);
 const main = await launch();
 const empty = await startEmptyWorker();
-const doWrite = await startDoWriteWorker();
+const doWrite = await startDoWriteWorker(sim.url);
 try {
-  Object.assign(ctx, main, { empty, doWrite });
+  Object.assign(ctx, main, { empty, doWrite, sim });
   await runAll(ctx);
 } finally {
   main.profiler?.close();
@@ -94,6 +96,7 @@ if (phase("cpu")) {
   phaseLog("CPU: in Node");
   node = JSON.parse(execFileSync(process.execPath, [join(ROOT, "bench", "cpu.mjs")], { encoding: "utf8" }));
 }
+await sim.mf.dispose();
 let startup = null;
 if (phase("startup")) {
   phaseLog("start-up CPU");

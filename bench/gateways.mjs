@@ -103,13 +103,22 @@ export const juspay = {
   async paidReturn(client, orderId, paise) {
     await register(client, "juspay", orderId, paise);
     await this.simSucceeded(client, orderId, paise);
-    const redirect = await client.sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: {} });
-    return { path: pathOf(redirect.url) };
+    return this.returnLeg(client, orderId);
   },
   tamperReturn: (request) => ({ path: tamper(request.path, "status_id") }),
   /** ORDER_SUCCEEDED for a CHARGED order, Basic auth (juspay.md §7). */
   async webhook(client, orderId, paise) {
     await this.simSucceeded(client, orderId, paise);
+    return this.paidHook(client, orderId);
+  },
+  // An order created through checkpost (`POST /v1/orders`), for payment_cost: paid, its return leg, its webhook.
+  pay: (client, orderId) =>
+    client.sim(`/__control/juspay/orders/${orderId}/status`, { method: "POST", json: { status: "CHARGED" } }),
+  async returnLeg(client, orderId) {
+    const redirect = await client.sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: {} });
+    return { path: pathOf(redirect.url) };
+  },
+  async paidHook(client, orderId) {
     const hook = await client.sim(`/__control/juspay/orders/${orderId}/webhook`, { method: "POST", json: {} });
     return { method: "POST", path: "/webhooks/juspay", headers: hook.headers, body: hook.body };
   },
@@ -166,12 +175,18 @@ export const phonepe = {
   async paidReturn(client, orderId, paise) {
     await register(client, "phonepe", orderId, paise);
     await this.simSucceeded(client, orderId, paise);
-    return { path: pathOf(returnUrl("phonepe", orderId)) };
+    return this.returnLeg(client, orderId);
   },
   tamperReturn: (request) => ({ path: tamper(request.path, "t") }),
   /** checkout.order.completed, `Authorization: sha256(username:password)` (phonepe.md §5). */
   async webhook(client, orderId, paise) {
     await this.simSucceeded(client, orderId, paise);
+    return this.paidHook(client, orderId);
+  },
+  pay: (client, orderId) =>
+    client.sim(`/__control/phonepe/orders/${orderId}/outcome`, { method: "POST", json: { state: "COMPLETED" } }),
+  returnLeg: async (_client, orderId) => ({ path: pathOf(returnUrl("phonepe", orderId)) }),
+  async paidHook(client, orderId) {
     const hook = await client.sim("/__control/phonepe/callbacks", {
       method: "POST",
       json: { merchantOrderId: orderId },
@@ -223,11 +238,7 @@ export const nimbbl = {
   async paidReturn(client, orderId, paise) {
     await register(client, "nimbbl", orderId, paise);
     await this.simSucceeded(client, orderId, paise, returnUrl("nimbbl", orderId));
-    const response = await client.sim(`/__control/nimbbl/orders/${orderId}/checkout-response`, {
-      method: "POST",
-      json: {},
-    });
-    return { path: pathOf(response.redirect_url) };
+    return this.returnLeg(client, orderId);
   },
   /** The same response with one hex digit of the v3 signature changed. */
   tamperReturn(request) {
@@ -241,6 +252,18 @@ export const nimbbl = {
   /** payment_success with the v3 per-field signature (nimbbl.md §2). */
   async webhook(client, orderId, paise) {
     await this.simSucceeded(client, orderId, paise);
+    return this.paidHook(client, orderId);
+  },
+  pay: (client, orderId) =>
+    client.sim(`/__control/nimbbl/orders/${orderId}/outcome`, { method: "POST", json: { outcome: "success" } }),
+  async returnLeg(client, orderId) {
+    const response = await client.sim(`/__control/nimbbl/orders/${orderId}/checkout-response`, {
+      method: "POST",
+      json: {},
+    });
+    return { path: pathOf(response.redirect_url) };
+  },
+  async paidHook(client, orderId) {
     const { webhooks } = await client.sim(`/__control/nimbbl/orders/${orderId}/webhooks?format=legacy`);
     return {
       method: "POST",

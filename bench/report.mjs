@@ -86,6 +86,8 @@ export function printReport(report, log) {
   log(`  workerd: CPU time of the workerd process (all threads) over N operations in one request, minus an empty`);
   log(`  request's; Node: wall time over N operations in batches of 64 (WebCrypto hops to a thread pool in Node).`);
 
+  if (report.payment_cost) printCost(report.payment_cost, log);
+
   const s = report.startup;
   if (s) printStartup(s, log);
 
@@ -104,4 +106,16 @@ function printStartup(s, log) {
       `first-request extra ${num(s.first_request_extra_cpu_ms)} ms (workerd's own first-request work removed)`,
   );
   log(`  cold start ≈ ${num(s.cold_start_cpu_ms)} ms CPU (target < ${COLD_START_MS} ms)`);
+}
+
+function printCost(cost, log) {
+  log(`\ncost of one settled payment (create → return → webhook → confirmation → one event delivered):`);
+  const cols = ["rows_written", "rows_read", "do_calls", "subrequests", "kv_writes", "d1_writes", "cpu_ms"];
+  log(`${pad("gateway", 10)}${cols.map((c) => pad(c, 14)).join("")}target`);
+  for (const [gateway, c] of Object.entries(cost.gateways))
+    log(
+      `${pad(gateway, 10)}${cols.map((k) => pad(c[k], 14)).join("")}rows_written ${c.rows_written_target}` +
+        (c.target_met ? " met" : " MISSED"),
+    );
+  log(`  ${cost.method}. Per table: payment_cost.gateways.<gateway>.detail.sql in latest.json.`);
 }

@@ -2,11 +2,12 @@
 /**
  * `npm run bench` (issue 8, product.md §6), in one run:
  * 1. builds the Worker as deployed (`wrangler deploy --dry-run --outdir`) and measures the bundle against 64 KiB;
- * 2. starts checkpost with the gateway simulator, an empty Worker and a one-SQLite-write Durable Object Worker, all
- *    in workerd (Miniflare), request logging off; drives every route with autocannon beside its floor
+ * 2. starts checkpost, the gateway simulator (its own process), an empty Worker and the Durable Object floors, each
+ *    in its own workerd process (Miniflare), request logging off; drives every route with autocannon beside its floor
  *    (scenarios.mjs), then checks that every acknowledged webhook is in its order's audit trail;
  * 3. CPU: verifiers and status mappings timed inside workerd (process CPU time) and in Node (cpu.mjs), and the
  *    Worker's start-up CPU (startup.mjs);
+ * 3b. the cost of one settled payment per gateway, measured (cost.mjs): SQLite rows, DO calls, subrequests, KV, D1;
  * 4. prints the tables and writes bench/results/latest.json. Exits 1 if any request errored, an acknowledged
  *    webhook is missing, or the bundle is over budget.
  *
@@ -21,6 +22,7 @@ import { benchClient } from "./gateways.mjs";
 import { buildWorker, bundle, ROOT, startCheckpost, startDoWriteWorker, startEmptyWorker, startSim } from "./lib.mjs";
 import { freePort, inspect } from "./profile.mjs";
 import { printReport, withFloors } from "./report.mjs";
+import { paymentCost } from "./cost.mjs";
 import { runAll } from "./scenarios.mjs";
 import { measureStartup } from "./startup.mjs";
 import { workerdCpu } from "./workerd-cpu.mjs";
@@ -68,7 +70,7 @@ const ctx = {
   audits: [],
   failures,
   log: phaseLog,
-  // A comma-separated subset of phases (verify, reads, webhooks, returns, refunds, cpu, startup), to work on one.
+  // A comma-separated subset of phases (verify, reads, webhooks, returns, refunds, cpu, cost, startup).
   only: process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null,
   launch,
   profileDir: join(outdir, "profiles"),
@@ -96,6 +98,11 @@ if (phase("cpu")) {
   phaseLog("CPU: in Node");
   node = JSON.parse(execFileSync(process.execPath, [join(ROOT, "bench", "cpu.mjs")], { encoding: "utf8" }));
 }
+let payment_cost = null;
+if (phase("cost")) {
+  phaseLog("payment cost: one settled payment end to end, per gateway");
+  payment_cost = await paymentCost({ sim, log: phaseLog });
+}
 await sim.mf.dispose();
 let startup = null;
 if (phase("startup")) {
@@ -119,6 +126,7 @@ const report = {
   cpu_workerd: workerd,
   cpu_node: node.results,
   startup,
+  payment_cost,
   bundle: size,
   duration_s: Math.round((Date.now() - startedAt) / 1000),
   failures,

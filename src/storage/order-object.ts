@@ -75,7 +75,7 @@ export class OrderObject extends DurableObject<Env> {
       step: (now, fn) => this.apply(fn, now),
     });
     void ctx.blockConcurrencyWhile(() => {
-      migrate(this.sql);
+      ctx.storage.transactionSync(() => migrate(this.sql));
       return Promise.resolve();
     });
   }

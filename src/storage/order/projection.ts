@@ -101,7 +101,10 @@ export class IndexWriter {
     try {
       for (; row && row.version > indexed(sql); row = indexRow(sql)) {
         await upsertIndexRow(this.deps.db(), row);
-        sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('indexed', ?)", String(row.version));
+        sql.exec(
+          "INSERT INTO meta (key, value) VALUES ('indexed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          String(row.version),
+        );
       }
       this.failures = 0;
       this.due = null;

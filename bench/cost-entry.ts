@@ -34,6 +34,8 @@ const counters = {
 /** Cursors not yet summed: their counters grow as they are consumed, so they are read when the bench asks. */
 let open: { key: string; cursor: SqlStorageCursor<Record<string, SqlStorageValue>> }[] = [];
 const tables = new Map<string, Table>();
+/** Each order object's database size (`databaseSize`, billed as stored data) after its latest write, by id. */
+const databases = new Map<string, number>();
 
 /** "INSERT audit", "SELECT meta", "CREATE …" (migration): what a statement does, and to which table. */
 function kindOf(query: string): string {
@@ -145,6 +147,7 @@ function countedEnv(env: Env): Env {
 export class OrderObject extends Base {
   constructor(ctx: DurableObjectState, env: Env) {
     const sql = ctx.storage.sql;
+    const id = ctx.id.toString();
     const exec = sql.exec.bind(sql);
     // An own property in front of the prototype's method: every statement the object runs, migrations included.
     Object.defineProperty(sql, "exec", {
@@ -160,6 +163,7 @@ export class OrderObject extends Base {
         const literal = /key = '(\w+)'|VALUES \('(\w+)'/.exec(query);
         const metaKey = / meta$/.test(kind) ? (literal?.[1] ?? literal?.[2] ?? String(bindings[0] as string)) : null;
         open.push({ key: metaKey === null ? kind : `${kind} ${metaKey}`, cursor });
+        if (!kind.startsWith("SELECT")) databases.set(id, sql.databaseSize);
         return cursor;
       },
     });
@@ -176,7 +180,11 @@ export default {
   fetch(request: Request, env: Env, exec: ExecutionContext): Promise<Response> | Response {
     if (new URL(request.url).pathname === "/__bench/counters") {
       settle();
-      return Response.json({ ...counters, sql: Object.fromEntries(tables) });
+      return Response.json({
+        ...counters,
+        sql: Object.fromEntries(tables),
+        database_bytes: Object.fromEntries(databases),
+      });
     }
     return worker.fetch(request, countedEnv(env), exec);
   },

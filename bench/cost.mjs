@@ -23,6 +23,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function diff(after, before) {
   const out = {};
   for (const [k, v] of Object.entries(after)) if (typeof v === "number") out[k] = v - (before[k] ?? 0);
+  // The payment's own object is the one that did not exist before.
+  const fresh = Object.keys(after.database_bytes).filter((id) => !(id in before.database_bytes));
+  out.storage_bytes = fresh.reduce((sum, id) => sum + after.database_bytes[id], 0);
   const sql = {};
   for (const [key, t] of Object.entries(after.sql)) {
     const b = before.sql[key] ?? { statements: 0, rows_read: 0, rows_written: 0 };
@@ -78,10 +81,12 @@ async function onePayment(checkpost, client, g, orderId) {
     kv_reads: d.kv_reads + d.kv_lists,
     d1_writes: d.d1_statements,
     d1_rows_written: d.d1_rows_written,
+    d1_rows_read: d.d1_rows_read,
+    do_storage_bytes: d.storage_bytes,
     analytics_points: d.metrics_points,
     events_delivered: delivered.length,
     cpu_ms: Number((cpuNs / 1e6).toFixed(2)),
-    detail: { rpc_calls: d.do_calls, alarms: d.alarms, d1_rows_read: d.d1_rows_read, sql: d.sql },
+    detail: { rpc_calls: d.do_calls, alarms: d.alarms, sql: d.sql },
   };
 }
 

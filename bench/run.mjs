@@ -8,8 +8,8 @@
  * 3. CPU: verifiers and status mappings timed inside workerd (process CPU time) and in Node (cpu.mjs), and the
  *    Worker's start-up CPU (startup.mjs);
  * 3b. the cost of one settled payment per gateway, measured (cost.mjs): SQLite rows, DO calls, subrequests, KV, D1;
- * 4. prints the tables and writes bench/results/latest.json. Exits 1 if any request errored, an acknowledged
- *    webhook is missing, or the bundle is over budget.
+ * 4. prints the tables, writes bench/results/latest.json and the chart docs/img/bench.svg (chart.mjs). Exits 1 if
+ *    any request errored, an acknowledged webhook is missing, or the bundle is over budget.
  *
  * BENCH_SECONDS (default 2) and BENCH_CONNECTIONS (default 16) tune the load; everything stays on loopback.
  */
@@ -22,6 +22,7 @@ import { benchClient } from "./gateways.mjs";
 import { buildWorker, bundle, ROOT, startCheckpost, startDoWriteWorker, startEmptyWorker, startSim } from "./lib.mjs";
 import { freePort, inspect } from "./profile.mjs";
 import { printReport, withFloors } from "./report.mjs";
+import { benchChart } from "./chart.mjs";
 import { paymentCost } from "./cost.mjs";
 import { runAll } from "./scenarios.mjs";
 import { measureStartup } from "./startup.mjs";
@@ -134,7 +135,12 @@ const report = {
 printReport(report, log);
 mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
 writeFileSync(join(ROOT, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-log(`\nwrote bench/results/latest.json (${report.duration_s}s)`);
+// The chart docs/performance.md shows (a run of a subset, BENCH_ONLY, leaves the committed one alone).
+if (!ctx.only) {
+  mkdirSync(join(ROOT, "docs", "img"), { recursive: true });
+  writeFileSync(join(ROOT, "docs", "img", "bench.svg"), benchChart(report));
+}
+log(`\nwrote bench/results/latest.json${ctx.only ? "" : " and docs/img/bench.svg"} (${report.duration_s}s)`);
 if (failures.length) {
   console.error(`\nBENCH FAILED:\n- ${failures.join("\n- ")}`);
   process.exit(1);

@@ -191,6 +191,19 @@ export class OrderObject extends DurableObject<Env> {
     );
   }
 
+  /**
+   * `look`, then the order's refunds as they stand after it: what `?refresh=true` answers, in one call to the object
+   * instead of two (each call is a billed Durable Object request and a round trip, docs/performance.md).
+   */
+  async lookWithRefunds(
+    ref: OrderRef,
+    request: LookRequest,
+    requestId?: string,
+  ): Promise<{ answer: LookAnswer; refunds: PublicRefund[] }> {
+    const answer = await this.look(ref, request, requestId);
+    return { answer, refunds: this.refunds(ref) };
+  }
+
   requestReconcile(ref: OrderRef, reason: string): Result<null, ProxyError> {
     this.apply((tx) => payments.requestReconcile(tx, ref, reason));
     return ok(null);
@@ -291,6 +304,7 @@ type OrderMethods = Pick<
   | "observe"
   | "recordWebhook"
   | "look"
+  | "lookWithRefunds"
   | "requestReconcile"
   | "beginRefund"
   | "finishRefund"

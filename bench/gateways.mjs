@@ -5,7 +5,7 @@
  * starts, so nothing is signed on the load generator while it measures.
  *
  * Each gateway also says how to call its simulated API directly (the floors for routes that wait on a gateway):
- * the same status or refund call checkpost makes, with the same credentials, through the same workerd entry point.
+ * the same status or refund call checkpost makes, with the same credentials, to the simulator's own process.
  */
 import { createHmac, hkdfSync } from "node:crypto";
 import { benchBindings } from "./lib.mjs";
@@ -13,13 +13,13 @@ import { benchBindings } from "./lib.mjs";
 const B = benchBindings();
 const API_KEY = (B.PROXY_API_KEYS ?? "").split(",")[0];
 
-/** Talks to checkpost and to its simulator (through the entry worker's route override) in one Miniflare instance. */
+/** Talks to checkpost and to its simulator, each in its own workerd process (`checkpost.sim`). */
 export function benchClient(checkpost) {
   const call = async (path, { method = "GET", json, headers = {}, sim = false } = {}) => {
-    const res = await fetch(checkpost.url + path, {
+    const res = await fetch((sim ? checkpost.sim.url : checkpost.url) + path, {
       method,
       headers: {
-        ...(sim ? checkpost.simHeaders : { authorization: `Bearer ${API_KEY}` }),
+        ...(sim ? {} : { authorization: `Bearer ${API_KEY}` }),
         ...(json === undefined ? {} : { "content-type": "application/json" }),
         ...headers,
       },
@@ -33,7 +33,7 @@ export function benchClient(checkpost) {
   };
   return {
     url: checkpost.url,
-    simHeaders: checkpost.simHeaders,
+    simUrl: checkpost.sim.url,
     api: (path, options) => call(path, options),
     sim: (path, options) => call(path, { ...options, sim: true }),
     apiKey: API_KEY,
@@ -103,13 +103,22 @@ export const juspay = {
   async paidReturn(client, orderId, paise) {
     await register(client, "juspay", orderId, paise);
     await this.simSucceeded(client, orderId, paise);
-    const redirect = await client.sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: {} });
-    return { path: pathOf(redirect.url) };
+    return this.returnLeg(client, orderId);
   },
   tamperReturn: (request) => ({ path: tamper(request.path, "status_id") }),
   /** ORDER_SUCCEEDED for a CHARGED order, Basic auth (juspay.md §7). */
   async webhook(client, orderId, paise) {
     await this.simSucceeded(client, orderId, paise);
+    return this.paidHook(client, orderId);
+  },
+  // An order created through checkpost (`POST /v1/orders`), for payment_cost: paid, its return leg, its webhook.
+  pay: (client, orderId) =>
+    client.sim(`/__control/juspay/orders/${orderId}/status`, { method: "POST", json: { status: "CHARGED" } }),
+  async returnLeg(client, orderId) {
+    const redirect = await client.sim(`/__control/juspay/orders/${orderId}/redirect`, { method: "POST", json: {} });
+    return { path: pathOf(redirect.url) };
+  },
+  async paidHook(client, orderId) {
     const hook = await client.sim(`/__control/juspay/orders/${orderId}/webhook`, { method: "POST", json: {} });
     return { method: "POST", path: "/webhooks/juspay", headers: hook.headers, body: hook.body };
   },
@@ -118,7 +127,6 @@ export const juspay = {
     return {
       path: `/juspay/orders/${orderId}`,
       headers: {
-        ...client.simHeaders,
         authorization: `Basic ${Buffer.from(`${B.JUSPAY_API_KEY}:`).toString("base64")}`,
         "x-merchantid": B.JUSPAY_MERCHANT_ID,
         version: B.JUSPAY_API_VERSION,
@@ -150,9 +158,9 @@ export const phonepe = {
       client_version: B.PHONEPE_CLIENT_VERSION,
       grant_type: "client_credentials",
     });
-    const res = await fetch(`${client.url}/phonepe/v1/oauth/token`, {
+    const res = await fetch(`${client.simUrl}/phonepe/v1/oauth/token`, {
       method: "POST",
-      headers: { ...client.simHeaders, "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded" },
       body: form.toString(),
     });
     phonepeToken = (await res.json()).access_token;
@@ -167,12 +175,18 @@ export const phonepe = {
   async paidReturn(client, orderId, paise) {
     await register(client, "phonepe", orderId, paise);
     await this.simSucceeded(client, orderId, paise);
-    return { path: pathOf(returnUrl("phonepe", orderId)) };
+    return this.returnLeg(client, orderId);
   },
   tamperReturn: (request) => ({ path: tamper(request.path, "t") }),
   /** checkout.order.completed, `Authorization: sha256(username:password)` (phonepe.md §5). */
   async webhook(client, orderId, paise) {
     await this.simSucceeded(client, orderId, paise);
+    return this.paidHook(client, orderId);
+  },
+  pay: (client, orderId) =>
+    client.sim(`/__control/phonepe/orders/${orderId}/outcome`, { method: "POST", json: { state: "COMPLETED" } }),
+  returnLeg: async (_client, orderId) => ({ path: pathOf(returnUrl("phonepe", orderId)) }),
+  async paidHook(client, orderId) {
     const hook = await client.sim("/__control/phonepe/callbacks", {
       method: "POST",
       json: { merchantOrderId: orderId },
@@ -182,7 +196,7 @@ export const phonepe = {
   directStatus(client, orderId) {
     return {
       path: `/phonepe/checkout/v2/order/${orderId}/status?details=false`,
-      headers: { ...client.simHeaders, authorization: `O-Bearer ${phonepeToken}`, accept: "application/json" },
+      headers: { authorization: `O-Bearer ${phonepeToken}`, accept: "application/json" },
     };
   },
   directRefund(client, orderId, refundId, paise) {
@@ -200,9 +214,9 @@ export const nimbbl = {
   id: "nimbbl",
   /** Enrols the merchant's access key at the simulator (its first token request does) and keeps a token. */
   async setup(client) {
-    const res = await fetch(`${client.url}/nimbbl/api/v3/generate-token`, {
+    const res = await fetch(`${client.simUrl}/nimbbl/api/v3/generate-token`, {
       method: "POST",
-      headers: { ...client.simHeaders, "content-type": "application/json" },
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ access_key: B.NIMBBL_ACCESS_KEY, access_secret: B.NIMBBL_ACCESS_SECRET }),
     });
     nimbblToken = (await res.json()).token;
@@ -224,11 +238,7 @@ export const nimbbl = {
   async paidReturn(client, orderId, paise) {
     await register(client, "nimbbl", orderId, paise);
     await this.simSucceeded(client, orderId, paise, returnUrl("nimbbl", orderId));
-    const response = await client.sim(`/__control/nimbbl/orders/${orderId}/checkout-response`, {
-      method: "POST",
-      json: {},
-    });
-    return { path: pathOf(response.redirect_url) };
+    return this.returnLeg(client, orderId);
   },
   /** The same response with one hex digit of the v3 signature changed. */
   tamperReturn(request) {
@@ -242,6 +252,18 @@ export const nimbbl = {
   /** payment_success with the v3 per-field signature (nimbbl.md §2). */
   async webhook(client, orderId, paise) {
     await this.simSucceeded(client, orderId, paise);
+    return this.paidHook(client, orderId);
+  },
+  pay: (client, orderId) =>
+    client.sim(`/__control/nimbbl/orders/${orderId}/outcome`, { method: "POST", json: { outcome: "success" } }),
+  async returnLeg(client, orderId) {
+    const response = await client.sim(`/__control/nimbbl/orders/${orderId}/checkout-response`, {
+      method: "POST",
+      json: {},
+    });
+    return { path: pathOf(response.redirect_url) };
+  },
+  async paidHook(client, orderId) {
     const { webhooks } = await client.sim(`/__control/nimbbl/orders/${orderId}/webhooks?format=legacy`);
     return {
       method: "POST",
@@ -255,7 +277,6 @@ export const nimbbl = {
       method: "POST",
       path: "/nimbbl/api/v3/transaction-enquiry",
       headers: {
-        ...client.simHeaders,
         authorization: `Bearer ${nimbblToken}`,
         "content-type": "application/json",
         accept: "application/json",

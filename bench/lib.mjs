@@ -76,7 +76,7 @@ async function applyMigrations(db) {
 }
 
 /** `[vars]` of wrangler.toml (what a deploy gets), then the simulator credentials of .dev.vars.example. */
-export function benchBindings() {
+export function benchBindings(simUrl = "http://127.0.0.1:8788") {
   const vars = {};
   let inVars = false;
   for (const line of readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n")) {
@@ -89,8 +89,7 @@ export function benchBindings() {
     if (m) vars[m[1]] = m[2];
   }
   for (const [k, v] of Object.entries(vars))
-    if (k.endsWith("_BASE_URL") || k.endsWith("_AUTH_URL"))
-      vars[k] = v.replace("http://127.0.0.1:8788", "http://sim.bench");
+    if (k.endsWith("_BASE_URL") || k.endsWith("_AUTH_URL")) vars[k] = v.replace("http://127.0.0.1:8788", simUrl);
   vars.MERCHANT_WEBHOOK_URL = "";
   vars.MERCHANT_RETURN_URL = "https://merchant.bench/return";
   vars.PUBLIC_BASE_URL = "https://checkpost.bench";
@@ -166,10 +165,28 @@ export async function quiesce(pid, timeoutMs = 20_000) {
 // ---------------------------------------------------------------- the runtimes
 
 /**
- * checkpost with local DO and KV, every outbound fetch going to the simulator, which is also reachable from here
- * through the same entry point (header `MF-Route-Override: sim`).
+ * The gateway simulator in its own workerd process (product.md §6: its CPU is not counted as checkpost's). Everything
+ * reaches it over loopback HTTP: checkpost's gateway calls, the direct-call floors, the bench's control calls.
  */
-export async function startCheckpost(scriptPath, simCode, { inspectorPort, logLines = {} } = {}) {
+export function startSim(simCode) {
+  return startMiniflare({
+    modules: true,
+    script: simCode,
+    compatibilityDate: COMPAT_DATE,
+    bindings: { CHECKPOST_URL: "http://checkpost.bench" },
+  });
+}
+
+/**
+ * checkpost with local DO, KV and D1, every gateway base URL (and, with `merchantSink`, MERCHANT_WEBHOOK_URL)
+ * pointing at the simulator's own process (`sim.url`). `entry` replaces the Worker's script (the payment-cost
+ * variant, `bench/cost-entry.ts`); `metrics` binds Analytics Engine as deployed.
+ */
+export async function startCheckpost(
+  scriptPath,
+  sim,
+  { inspectorPort, logLines = {}, script, merchantSink = false, metrics = false } = {},
+) {
   // Log lines are counted in `logLines`, not printed (a rejected signature logs a warning on every request);
   // errors are shown as well.
   const handleStructuredLogs = ({ level, message }) => {
@@ -183,6 +200,8 @@ export async function startCheckpost(scriptPath, simCode, { inspectorPort, logLi
     logLines[key] = (logLines[key] ?? 0) + 1;
     if (level === "error") process.stderr.write(`[workerd] ${message}\n`);
   };
+  const bindings = benchBindings(sim.url);
+  if (merchantSink) bindings.MERCHANT_WEBHOOK_URL = `${sim.url}/merchant/webhooks`;
   const started = await startMiniflare({
     ...(inspectorPort ? { inspectorPort } : {}),
     handleStructuredLogs,
@@ -190,26 +209,19 @@ export async function startCheckpost(scriptPath, simCode, { inspectorPort, logLi
       {
         name: "checkpost",
         modules: true,
-        scriptPath,
+        ...(script ? { script } : { scriptPath }),
         compatibilityDate: COMPAT_DATE,
         compatibilityFlags: ["nodejs_compat"],
         durableObjects: { ORDERS: { className: "OrderObject", useSQLite: true } },
         kvNamespaces: ["KV"],
         d1Databases: ["DB"],
-        bindings: benchBindings(),
-        outboundService: "sim",
-      },
-      {
-        name: "sim",
-        modules: true,
-        script: simCode,
-        compatibilityDate: COMPAT_DATE,
-        bindings: { CHECKPOST_URL: "http://checkpost.bench" },
+        ...(metrics ? { analyticsEngineDatasets: { METRICS: { dataset: "checkpost_bench" } } } : {}),
+        bindings,
       },
     ],
   });
   await applyMigrations(await started.mf.getD1Database("DB"));
-  return { ...started, simHeaders: { [ROUTE_OVERRIDE]: "sim" }, logLines };
+  return { ...started, sim, logLines };
 }
 
 /** The floor for "verify and answer": a Worker that answers without doing anything. */
@@ -222,15 +234,24 @@ export function startEmptyWorker() {
 }
 
 /**
- * The floor for webhook ingest: exactly one Durable Object SQLite write per request, then answer. The object is
- * named by `?k=`, so the bench decides how many distinct objects there are (as many as the webhook scenario has
- * orders); a new object creates its table first, as checkpost's order object runs its migration.
+ * The floors for webhook ingest, in one workerd process:
+ * - `POST /?k=` — exactly one Durable Object SQLite write per request, then answer (duplicates: the same objects
+ *   again; GET order: existing objects);
+ * - `POST /confirm?k=` — the confirming floor for new events (product.md §6): one write of the body, the answer,
+ *   then from the object one status fetch to the simulator (the call in the body's `status`, as the bench would make
+ *   it directly) and a second write of its answer, as checkpost's alarm confirms a new event after the ack.
+ * Objects are named by `?k=`, so the bench decides how many distinct objects there are (as many as the webhook
+ * scenario has orders); a new object creates its table first, as checkpost's order object runs its migration.
  */
-export function startDoWriteWorker() {
+export function startDoWriteWorker(simUrl) {
   return startMiniflare({
     modules: true,
     compatibilityDate: COMPAT_DATE,
-    durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+    durableObjects: {
+      FLOOR: { className: "Floor", useSQLite: true },
+      CONFIRM: { className: "Confirm", useSQLite: true },
+    },
+    bindings: { SIM_URL: simUrl },
     script: `
       import { DurableObject } from "cloudflare:workers";
       export class Floor extends DurableObject {
@@ -240,11 +261,24 @@ export function startDoWriteWorker() {
         }
         write(body) { this.ctx.storage.sql.exec("INSERT INTO w (body) VALUES (?)", body); return 1; }
       }
+      export class Confirm extends Floor {
+        ingest(body) {
+          this.write(body);
+          this.ctx.waitUntil(this.confirm(JSON.parse(body).status));
+          return 1;
+        }
+        async confirm(call) {
+          const res = await fetch(this.env.SIM_URL + call.path, { method: call.method ?? "GET", headers: call.headers, body: call.body });
+          this.write(await res.text());
+        }
+      }
       export default {
         async fetch(request, env) {
           const body = await request.text();
-          const k = new URL(request.url).searchParams.get("k") ?? "0";
-          await env.FLOOR.getByName(k).write(body);
+          const url = new URL(request.url);
+          const k = url.searchParams.get("k") ?? "0";
+          if (url.pathname === "/confirm") await env.CONFIRM.getByName(k).ingest(body);
+          else await env.FLOOR.getByName(k).write(body);
           return new Response("ok");
         },
       };`,

@@ -2,13 +2,14 @@
 /**
  * `npm run bench` (issue 8, product.md §6), in one run:
  * 1. builds the Worker as deployed (`wrangler deploy --dry-run --outdir`) and measures the bundle against 64 KiB;
- * 2. starts checkpost with the gateway simulator, an empty Worker and a one-SQLite-write Durable Object Worker, all
- *    in workerd (Miniflare), request logging off; drives every route with autocannon beside its floor
+ * 2. starts checkpost, the gateway simulator (its own process), an empty Worker and the Durable Object floors, each
+ *    in its own workerd process (Miniflare), request logging off; drives every route with autocannon beside its floor
  *    (scenarios.mjs), then checks that every acknowledged webhook is in its order's audit trail;
  * 3. CPU: verifiers and status mappings timed inside workerd (process CPU time) and in Node (cpu.mjs), and the
  *    Worker's start-up CPU (startup.mjs);
- * 4. prints the tables and writes bench/results/latest.json. Exits 1 if any request errored, an acknowledged
- *    webhook is missing, or the bundle is over budget.
+ * 3b. the cost of one settled payment per gateway, measured (cost.mjs): SQLite rows, DO calls, subrequests, KV, D1;
+ * 4. prints the tables, writes bench/results/latest.json and the chart docs/img/bench.svg (chart.mjs). Exits 1 if
+ *    any request errored, an acknowledged webhook is missing, or the bundle is over budget.
  *
  * BENCH_SECONDS (default 2) and BENCH_CONNECTIONS (default 16) tune the load; everything stays on loopback.
  */
@@ -18,9 +19,11 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { bundleSize } from "../scripts/size.mjs";
 import { benchClient } from "./gateways.mjs";
-import { buildWorker, bundle, ROOT, startCheckpost, startDoWriteWorker, startEmptyWorker } from "./lib.mjs";
+import { buildWorker, bundle, ROOT, startCheckpost, startDoWriteWorker, startEmptyWorker, startSim } from "./lib.mjs";
 import { freePort, inspect } from "./profile.mjs";
 import { printReport, withFloors } from "./report.mjs";
+import { benchChart } from "./chart.mjs";
+import { paymentCost } from "./cost.mjs";
 import { runAll } from "./scenarios.mjs";
 import { measureStartup } from "./startup.mjs";
 import { workerdCpu } from "./workerd-cpu.mjs";
@@ -47,11 +50,13 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const routesWorker = PROFILE ? buildWorker(join(outdir, "worker-unminified"), { minify: false }) : workerPath;
 const simCode = bundle("sim/src/index.ts");
 const logLines = {};
+// The simulator in its own workerd process, shared by every checkpost process of the run (ids never collide).
+const sim = await startSim(simCode);
 
-/** A fresh checkpost + simulator in their own workerd process (refunds get one per gateway: see scenarios.mjs). */
+/** A fresh checkpost in its own workerd process (refunds get one per gateway: see scenarios.mjs). */
 async function launch() {
   const inspectorPort = PROFILE ? await freePort() : undefined;
-  const checkpost = await startCheckpost(routesWorker, simCode, { inspectorPort, logLines });
+  const checkpost = await startCheckpost(routesWorker, sim, { inspectorPort, logLines });
   const profiler = PROFILE ? await inspect(inspectorPort, "checkpost") : null;
   return { checkpost, client: benchClient(checkpost), profiler };
 }
@@ -66,7 +71,7 @@ const ctx = {
   audits: [],
   failures,
   log: phaseLog,
-  // A comma-separated subset of phases (verify, reads, webhooks, returns, refunds, cpu, startup), to work on one.
+  // A comma-separated subset of phases (verify, reads, webhooks, returns, refunds, cpu, cost, startup).
   only: process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null,
   launch,
   profileDir: join(outdir, "profiles"),
@@ -76,9 +81,9 @@ if (PROFILE) mkdirSync(ctx.profileDir, { recursive: true });
 log(`load: ${SECONDS}s per route, ${CONNECTIONS} connections, loopback only`);
 const main = await launch();
 const empty = await startEmptyWorker();
-const doWrite = await startDoWriteWorker();
+const doWrite = await startDoWriteWorker(sim.url);
 try {
-  Object.assign(ctx, main, { empty, doWrite });
+  Object.assign(ctx, main, { empty, doWrite, sim });
   await runAll(ctx);
 } finally {
   main.profiler?.close();
@@ -94,6 +99,12 @@ if (phase("cpu")) {
   phaseLog("CPU: in Node");
   node = JSON.parse(execFileSync(process.execPath, [join(ROOT, "bench", "cpu.mjs")], { encoding: "utf8" }));
 }
+let payment_cost = null;
+if (phase("cost")) {
+  phaseLog("payment cost: one settled payment end to end, per gateway");
+  payment_cost = await paymentCost({ sim, log: phaseLog });
+}
+await sim.mf.dispose();
 let startup = null;
 if (phase("startup")) {
   phaseLog("start-up CPU");
@@ -116,6 +127,7 @@ const report = {
   cpu_workerd: workerd,
   cpu_node: node.results,
   startup,
+  payment_cost,
   bundle: size,
   duration_s: Math.round((Date.now() - startedAt) / 1000),
   failures,
@@ -123,7 +135,12 @@ const report = {
 printReport(report, log);
 mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
 writeFileSync(join(ROOT, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-log(`\nwrote bench/results/latest.json (${report.duration_s}s)`);
+// The chart docs/performance.md shows (a run of a subset, BENCH_ONLY, leaves the committed one alone).
+if (!ctx.only) {
+  mkdirSync(join(ROOT, "docs", "img"), { recursive: true });
+  writeFileSync(join(ROOT, "docs", "img", "bench.svg"), benchChart(report));
+}
+log(`\nwrote bench/results/latest.json${ctx.only ? "" : " and docs/img/bench.svg"} (${report.duration_s}s)`);
 if (failures.length) {
   console.error(`\nBENCH FAILED:\n- ${failures.join("\n- ")}`);
   process.exit(1);

@@ -77,7 +77,7 @@ export class OrderObject extends DurableObject<Env> {
       step: (now, fn) => this.apply(fn, now),
     });
     void ctx.blockConcurrencyWhile(() => {
-      migrate(this.sql);
+      ctx.storage.transactionSync(() => migrate(this.sql));
       return Promise.resolve();
     });
   }
@@ -191,6 +191,19 @@ export class OrderObject extends DurableObject<Env> {
       request,
       Date.now(),
     );
+  }
+
+  /**
+   * `look`, then the order's refunds as they stand after it: what `?refresh=true` answers, in one call to the object
+   * instead of two (each call is a billed Durable Object request and a round trip, docs/performance.md).
+   */
+  async lookWithRefunds(
+    ref: OrderRef,
+    request: LookRequest,
+    requestId?: string,
+  ): Promise<{ answer: LookAnswer; refunds: PublicRefund[] }> {
+    const answer = await this.look(ref, request, requestId);
+    return { answer, refunds: this.refunds(ref) };
   }
 
   requestReconcile(ref: OrderRef, reason: string): Result<null, ProxyError> {
@@ -307,6 +320,7 @@ type OrderMethods = Pick<
   | "observe"
   | "recordWebhook"
   | "look"
+  | "lookWithRefunds"
   | "requestReconcile"
   | "beginRefund"
   | "finishRefund"

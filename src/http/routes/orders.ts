@@ -180,7 +180,7 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
   const stub = orderStub(rc.env, ref);
   if (query.refresh === "true") {
     // The merchant's own call: it joins a look in flight but is not held back by the look budget's gap.
-    const answer = await stub.look(
+    const { answer, refunds } = await stub.lookWithRefunds(
       ref,
       {
         source: "api",
@@ -201,7 +201,7 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
       throw new HttpError(error);
     }
     if (answer.kind !== "observed") throw new HttpError(proxyError("internal"));
-    return json({ ...answer.result.order, refunds: await stub.refunds(ref) });
+    return json({ ...answer.result.order, refunds });
   }
   const [order, refunds] = await Promise.all([stub.get(ref), stub.refunds(ref)]);
   if (!order) throw new HttpError(proxyError("order_not_found"));

@@ -66,6 +66,13 @@ export class OrderAlarm {
   private queued = false;
   /** Immediate delivery runs started outside the alarm and not finished. */
   private kicks = 0;
+  /**
+   * The time the alarm is armed for (null: none), as this instance last set it; undefined until it has (a new
+   * instance does not know, so its first `arm` sets or deletes the alarm whatever it was). Kept in memory, not in
+   * `meta`: `setAlarm` itself is durable, and a row per arm was a third of a payment's SQLite writes
+   * (docs/performance.md "Cost per payment").
+   */
+  private armed: number | null | undefined = undefined;
 
   constructor(private readonly deps: AlarmDeps) {}
 
@@ -75,8 +82,9 @@ export class OrderAlarm {
 
   /**
    * After a transaction: starts delivering what it queued, then arms the alarm for the earliest due job — the next
-   * look at the gateway or the next delivery — or removes it when there is none. The armed time is mirrored in `meta`
-   * so the decision needs no asynchronous read; `setAlarm` is issued synchronously, so the output gate covers it.
+   * look at the gateway or the next delivery — or removes it when there is none. The armed time is remembered
+   * (`armed`) so the decision needs no asynchronous read; `setAlarm` is issued synchronously, so the output gate
+   * covers it.
    */
   arm(eventQueued: boolean): void {
     this.queued ||= eventQueued;
@@ -88,31 +96,21 @@ export class OrderAlarm {
     if (deliveryAt !== null && this.kicks > 0) deliveryAt = Math.max(deliveryAt, Date.now() + DELIVER_NOW_GRACE_MS);
     const due = [nextLookAt(this.sql), deliveryAt, this.deps.index.dueAt()].filter((t): t is number => t !== null);
     const at = due.length ? Math.min(...due) : null;
-    if (at === this.armedAt()) return;
-    if (at === null) {
-      this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
-      void this.deps.storage.deleteAlarm();
-      return;
-    }
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('alarm_at', ?)", String(at));
-    void this.deps.storage.setAlarm(at);
+    if (at === this.armed) return;
+    this.armed = at;
+    void (at === null ? this.deps.storage.deleteAlarm() : this.deps.storage.setAlarm(at));
   }
 
   /** The alarm fired: it is spent, so `arm` sets the next one from what is left to do. */
   fired(): Promise<void> {
-    const armed = this.armedAt();
-    this.sql.exec("DELETE FROM meta WHERE key = 'alarm_at'");
+    const armed = this.armed;
+    this.armed = null;
     return this.serialise(() => Math.max(Date.now(), armed ?? 0));
   }
 
   /** The work as of `now` (epoch ms), after any run in progress. */
   runDue(now: number): Promise<void> {
     return this.serialise(() => now);
-  }
-
-  private armedAt(): number | null {
-    const row = this.sql.exec("SELECT value FROM meta WHERE key = 'alarm_at'").toArray()[0];
-    return row ? Number(row.value) : null;
   }
 
   private serialise(asOf: () => number): Promise<void> {

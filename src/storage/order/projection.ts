@@ -3,8 +3,11 @@
  * deliveries index is: the object writes it after its own commits, at least once, and nothing reads it to decide.
  *
  * The row's `version` is the object's latest audit line (every change of the order or its refunds writes one, in
- * the same transaction), and `meta.indexed` the version D1 last accepted. The upsert replaces a row only with a
- * higher version, so a late or repeated write never moves the index backwards. After each transaction the shell
+ * the same transaction), and `accepted` the version D1 last accepted, kept in memory: writing it to `meta` after
+ * every upsert was a billed SQLite row per transaction (docs/performance.md "Cost per payment"). A new instance
+ * starts from the `meta.indexed` that objects written before kept (else 0), so after a restart the row is upserted
+ * once more at worst; the upsert replaces a row only with a higher version, so a late or repeated write never moves
+ * the index backwards and a repeated one changes nothing. After each transaction the shell
  * calls `kick`; while the row is out of date the alarm is armed for it (a safety net if the object stops mid-write),
  * and a failed write (D1 down) is retried from the alarm, backing off up to 5 minutes.
  */
@@ -20,6 +23,7 @@ const MAX_BACKOFF_MS = 300_000;
 const version = (sql: SqlStorage): number =>
   sql.exec<{ v: number }>("SELECT coalesce(max(seq), 0) AS v FROM audit").one().v;
 
+/** What objects written before `accepted` was kept in memory recorded (never written now). */
 const indexed = (sql: SqlStorage): number =>
   Number(sql.exec("SELECT value FROM meta WHERE key = 'indexed'").toArray()[0]?.value ?? 0);
 
@@ -64,15 +68,21 @@ export class IndexWriter {
   /** When the alarm should next run for the index while it is out of date. */
   private due: number | null = null;
   private failures = 0;
+  /** The version D1 last accepted from this object, as far as this instance knows (see the file's comment). */
+  private acceptedVersion: number | null = null;
 
   constructor(private readonly deps: IndexDeps) {}
+
+  private get accepted(): number {
+    return (this.acceptedVersion ??= indexed(this.deps.sql));
+  }
 
   /**
    * Whether D1 lags the object (an object without an order has no audit line, so never lags). A deployment without
    * the `DB` binding has no index to keep, rather than an alarm retrying forever.
    */
   stale(): boolean {
-    return (this.deps.db() as D1Database | undefined) !== undefined && version(this.deps.sql) > indexed(this.deps.sql);
+    return (this.deps.db() as D1Database | undefined) !== undefined && version(this.deps.sql) > this.accepted;
   }
 
   /** When the alarm must run for the index, or null when it is up to date. */
@@ -99,9 +109,9 @@ export class IndexWriter {
     this.due = Date.now() + IN_FLIGHT_GRACE_MS;
     let row = indexRow(sql);
     try {
-      for (; row && row.version > indexed(sql); row = indexRow(sql)) {
+      for (; row && row.version > this.accepted; row = indexRow(sql)) {
         await upsertIndexRow(this.deps.db(), row);
-        sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('indexed', ?)", String(row.version));
+        this.acceptedVersion = Math.max(this.accepted, row.version);
       }
       this.failures = 0;
       this.due = null;

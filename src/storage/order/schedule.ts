@@ -43,7 +43,12 @@ function read(sql: SqlStorage, key: string): Record<string, unknown> | null {
 }
 
 function write(sql: SqlStorage, key: string, value: PaymentPoll | RefundPoll): void {
-  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify(value));
+  // An upsert, not INSERT OR REPLACE: replacing deletes and re-inserts, two rows written instead of one.
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    key,
+    JSON.stringify(value),
+  );
 }
 
 function clear(sql: SqlStorage, key: string): void {

@@ -1,6 +1,7 @@
 /**
- * The order Durable Object's SQLite schema, as ordered migrations. Each entry runs once, in order, inside
- * `blockConcurrencyWhile` before the object serves anything; `meta.schema_version` records how far it got.
+ * The order Durable Object's SQLite schema, as ordered migrations (and, for a new object, `SCHEMA`: their result in
+ * one step). They run inside `blockConcurrencyWhile` before the object serves anything; `meta.schema_version`
+ * records how far they got.
  * Documented table by table in docs/storage-schema.md.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -89,6 +90,98 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;`,
 ];
 
+/**
+ * A new object's schema in one step: the tables MIGRATIONS leave behind, without their ALTERs, and in shapes that
+ * cost fewer SQLite rows per write (billed per row, https://developers.cloudflare.com/durable-objects/platform/pricing/;
+ * docs/performance.md "Cost per payment"): `meta` and `dedupe` WITHOUT ROWID (one B-tree, not a table plus its
+ * key's index), `audit` and `delivery_attempt` keyed by plain INTEGER PRIMARY KEY (no `sqlite_sequence` row per
+ * insert; neither table ever deletes a row, so ids still only grow). Same columns, defaults and indexes as the
+ * migrated schema (test/storage/schema.test.ts compares them).
+ */
+export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+   CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+   CREATE TABLE audit (
+     seq INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     gateway_status TEXT,
+     from_status TEXT,
+     to_status TEXT,
+     detail TEXT NOT NULL DEFAULT '{}',
+     repeats INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE dedupe (
+     key TEXT PRIMARY KEY,
+     at INTEGER NOT NULL,
+     claimed TEXT,
+     confirmed INTEGER NOT NULL DEFAULT 1,
+     audit_seq INTEGER
+   ) WITHOUT ROWID;
+   CREATE TABLE outbox (
+     sequence INTEGER PRIMARY KEY,
+     type TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     state TEXT NOT NULL DEFAULT 'pending',
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER,
+     first_attempt_at INTEGER,
+     last_attempt_at INTEGER,
+     last_status INTEGER,
+     last_error TEXT,
+     finished_at INTEGER,
+     resumed_at INTEGER,
+     indexed_key TEXT,
+     index_dirty INTEGER NOT NULL DEFAULT 1,
+     updated_at INTEGER
+   );
+   CREATE INDEX outbox_state ON outbox (state, sequence);
+   CREATE TABLE delivery_attempt (
+     id INTEGER PRIMARY KEY,
+     sequence INTEGER NOT NULL,
+     attempt INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     status INTEGER,
+     latency_ms INTEGER NOT NULL,
+     error TEXT,
+     response TEXT
+   );
+   CREATE INDEX delivery_attempt_sequence ON delivery_attempt (sequence, id);
+   CREATE TABLE refunds (
+     refund_id TEXT PRIMARY KEY,
+     gateway_refund_id TEXT NOT NULL UNIQUE,
+     gateway_refund_ref TEXT,
+     amount INTEGER NOT NULL,
+     currency TEXT NOT NULL,
+     status TEXT NOT NULL,
+     phase TEXT NOT NULL,
+     gateway_status TEXT,
+     reason TEXT,
+     origin TEXT NOT NULL,
+     failure_code TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     requires_review INTEGER NOT NULL DEFAULT 0,
+     review_reason TEXT
+   );
+   CREATE TABLE idempotency (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     state TEXT NOT NULL,
+     status INTEGER,
+     body TEXT,
+     created_at INTEGER NOT NULL,
+     answer TEXT,
+     PRIMARY KEY (scope, key)
+   );`;
+
+/**
+ * Brings the schema up to date, in one transaction (the caller's `transactionSync`), so `schema_version` is written
+ * once, with the tables it describes: a new object gets `SCHEMA`, an older one the migrations it lacks.
+ */
 export function migrate(sql: SqlStorage): void {
   const hasMeta = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n;
   let version = 0;
@@ -96,8 +189,8 @@ export function migrate(sql: SqlStorage): void {
     const row = sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
     version = row ? Number(row.value) : 0;
   }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    sql.exec(MIGRATIONS[v] ?? "");
-    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(v + 1));
-  }
+  if (version >= MIGRATIONS.length) return;
+  if (!hasMeta) sql.exec(SCHEMA);
+  else for (let v = version; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v] ?? "");
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(MIGRATIONS.length));
 }

@@ -1,0 +1,47 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../../src/storage/order/schema";
+import { objectOf, type OrderObject, uniqueOrderId } from "../helpers";
+
+/** Every table's columns (name, type, required, default, key) and its explicit and UNIQUE indexes' columns. */
+function shape(sql: SqlStorage, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const tables = sql
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB ? ORDER BY name",
+      `${prefix}*`,
+    )
+    .toArray()
+    .map((t) => t.name)
+    .filter((name) => !name.startsWith("sqlite_") && (prefix !== "" || !name.startsWith("m_")));
+  for (const table of tables) {
+    // A key column counts as NOT NULL either way: WITHOUT ROWID tables declare it so, and a rowid table's NULL-able
+    // TEXT key is a SQLite quirk (https://www.sqlite.org/lang_createtable.html#the_primary_key) nothing relies on.
+    const columns = sql
+      .exec(`SELECT name, type, "notnull" OR pk > 0 AS required, dflt_value, pk FROM pragma_table_info(?)`, table)
+      .toArray();
+    const indexes = sql
+      .exec<{ name: string }>(`SELECT name FROM pragma_index_list(?) WHERE origin IN ('c', 'u') ORDER BY name`, table)
+      .toArray()
+      .map((i) => ({
+        name: prefix ? i.name.replace(prefix, "") : i.name,
+        columns: sql.exec(`SELECT name FROM pragma_index_info(?)`, i.name).toArray(),
+      }));
+    out[table.slice(prefix.length)] = { columns, indexes };
+  }
+  return out;
+}
+
+describe("order object schema", () => {
+  it("a new object's schema has the same tables, columns and indexes as one brought up by every migration", async () => {
+    await runInDurableObject(objectOf("juspay", uniqueOrderId("schema")), (_o: OrderObject, state) => {
+      const sql = state.storage.sql;
+      // The migrations again, on tables named m_<table> beside the new object's own.
+      for (const migration of MIGRATIONS)
+        sql.exec(
+          migration.replace(/\b(TABLE|INDEX|ON) (\w+)/g, (_m, word: string, name: string) => `${word} m_${name}`),
+        );
+      expect(shape(sql, "")).toEqual(shape(sql, "m_"));
+    });
+  });
+});

@@ -39,6 +39,7 @@ import {
   type JuspaySimConfig,
   type SimOrder,
 } from "./juspay-model";
+import { mandateControl, mandateSession } from "./juspay-mandates";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
 import { state } from "./state";
 
@@ -329,7 +330,8 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
   if (first === "orders" && id) recordRouting(request, "order", id, op);
   if (first === "customers" && id) recordRouting(request, "customer", id, op);
   if (first === "mandates" && id) recordRouting(request, "mandate", id, op);
-  if (request.method === "POST" && first === "session" && !id) return createOrder(fields, origin, true);
+  if (request.method === "POST" && first === "session" && !id)
+    return mandateSession(fields) ?? createOrder(fields, origin, true);
   if (request.method === "POST" && first === "orders" && !id) return createOrder(fields, origin, false);
   if (first === "orders" && id) {
     const order = getOrder(id);
@@ -371,6 +373,8 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
     }
     return Response.json({ ok: true });
   }
+  const mandateAnswer = request.method === "POST" ? mandateControl(first, id, sub, fields) : null;
+  if (mandateAnswer) return mandateAnswer;
   if (first === "mandates" && request.method === "POST") {
     const customerId = str(fields["customer_id"]) ?? "cust_sim";
     const mandate = {

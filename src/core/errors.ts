@@ -27,6 +27,7 @@ export const ERROR_TABLE = {
   gateway_not_configured: { status: 404, code: "gateway_not_configured", title: "This gateway is not configured" },
   rate_limited: { status: 429, code: "rate_limited", title: "Too many requests: try again later" },
   order_not_found: { status: 404, code: "order_not_found", title: "No such order" },
+  mandate_not_found: { status: 404, code: "mandate_not_found", title: "checkpost holds no such mandate" },
   status_page_not_configured: {
     status: 404,
     code: "status_page_not_configured",

@@ -26,7 +26,7 @@ import type {
 } from "../types";
 import type { JsonValue, RefundHint } from "../../core/model";
 import type { JuspaySettings } from "./config";
-import { orderCurrency, toRefundHint, toSnapshot } from "./map";
+import { mandateSessionFields, orderCurrency, toRefundHint, toSnapshot } from "./map";
 import {
   JuspayErrorSchema,
   JuspayMandateListSchema,
@@ -66,7 +66,7 @@ function errorCode(body: unknown): string | null {
   return parsed.success ? (parsed.data.error_code ?? null) : null;
 }
 
-async function juspayCall<S extends z.ZodMiniType>(
+export async function juspayCall<S extends z.ZodMiniType>(
   settings: JuspaySettings,
   io: GatewayIO,
   call: JuspayCall<S>,
@@ -242,6 +242,7 @@ export async function createJuspayOrder(
     ...nameParts(customer?.name),
     ...(input.description ? { description: input.description } : {}),
     ...Object.fromEntries(udfs),
+    ...(input.mandate ? mandateSessionFields(input.mandate, input.amount) : {}),
   };
   const session = await createSession(settings, io, body, routeOf(input.orderId, customer?.id));
   if (!session.ok) return session;

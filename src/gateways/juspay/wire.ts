@@ -144,7 +144,15 @@ export const JuspayWebhookSchema = z.looseObject({
     z.looseObject({
       order: z.nullish(JuspayOrderSchema),
       mandate: z.catch(
-        z.nullish(z.looseObject({ mandate_id: Shown, mandate_status: Shown, status: Shown, order_id: Shown })),
+        z.nullish(
+          z.looseObject({
+            mandate_id: Shown,
+            mandate_status: Shown,
+            status: Shown,
+            order_id: Shown,
+            customer_id: Shown,
+          }),
+        ),
         null,
       ),
     }),

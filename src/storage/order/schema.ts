@@ -87,6 +87,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE dedupe ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE dedupe ADD COLUMN audit_seq INTEGER;
    ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;`,
+  // 7: a Juspay mandate, in an object of its own named `juspay:mandate:<mandate_id>` (storage/order/mandate.ts).
+  `CREATE TABLE mandate_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

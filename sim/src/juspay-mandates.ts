@@ -1,0 +1,110 @@
+/**
+ * The simulated Juspay's mandate registration and lifecycle webhooks (juspay.md §6, §12), beside `juspay.ts`.
+ *
+ * - A session with `options.create_mandate` (flat dotted keys, juspay.io/in/docs/upi-autopay/docs/how-to-integrate/
+ *   session-api-payload-for-mandateautopay) keeps its `mandate.*` fields; without a customer id, or with
+ *   `mandate.max_amount` missing for VARIABLE, the session is refused (the docs call both required).
+ * - Control `POST orders/:id/mandate` `{status?, mandate_id?}`: the customer approved the mandate on the checkout:
+ *   the order is CHARGED, a mandate (default ACTIVE) is linked to it, listed for the customer, and in Order Status'
+ *   `mandate` block.
+ * - Control `POST mandates/:id/webhook` `{event_name, status?, omit_order_id?}`: a MANDATE_* webhook whose
+ *   `content.mandate` has string-typed values ("399.00", "true"), as demo `payv3-forms/webhook/
+ *   response-mandatecreated.txt` shows; `status` also changes the mandate as the list reports it.
+ */
+import {
+  config,
+  getMandate,
+  getOrder,
+  paiseFrom,
+  putMandate,
+  putOrder,
+  randomId,
+  rupees,
+  setStatus,
+} from "./juspay-model";
+import { basicAuth } from "./juspay-sign";
+import { state } from "./state";
+
+type Fields = Record<string, unknown>;
+const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+
+/** Refuses a mandate session Juspay would refuse, else remembers its fields; null when the session may proceed. */
+export function mandateSession(fields: Fields): Response | null {
+  if (fields["options.create_mandate"] === undefined) return null;
+  const refuse = (message: string) =>
+    Response.json(
+      { status: "invalid_request_error", error_code: "invalid_request", error_message: message },
+      { status: 400 },
+    );
+  if (!["REQUIRED", "OPTIONAL"].includes(String(fields["options.create_mandate"])))
+    return refuse("Invalid create_mandate");
+  if (!str(fields["customer_id"])) return refuse("customer_id is mandatory for mandate orders");
+  if (fields["mandate.amount_rule"] !== "FIXED" && paiseFrom(fields["mandate.max_amount"]) === null)
+    return refuse("mandate.max_amount is mandatory");
+  state.data.juspay.set(`mandate_request:${String(fields["order_id"])}`, fields);
+  return null;
+}
+
+export function mandateControl(
+  first: string | undefined,
+  id: string | undefined,
+  sub: string | undefined,
+  fields: Fields,
+): Response | null {
+  if (first === "orders" && id && sub === "mandate") {
+    const order = getOrder(id);
+    const asked = state.data.juspay.get(`mandate_request:${id}`) as Fields | undefined;
+    if (!order || !asked) return Response.json({ error: "no mandate session for this order" }, { status: 404 });
+    const mandate = {
+      mandate_id: str(fields["mandate_id"]) ?? randomId("mnd_", 12),
+      customer_id: String(asked["customer_id"]),
+      status: str(fields["status"]) ?? "ACTIVE",
+      max_amount: paiseFrom(asked["mandate.max_amount"]) ?? order.amount,
+      currency: order.currency,
+      frequency: str(asked["mandate.frequency"]) ?? "ASPRESENTED",
+      mandate_type: "EMANDATE",
+      amount_rule: str(asked["mandate.amount_rule"]) ?? "VARIABLE",
+      start_date: str(asked["mandate.start_date"]) ?? String(Math.floor(Date.now() / 1000)),
+      end_date: str(asked["mandate.end_date"]) ?? String(Math.floor(Date.now() / 1000) + 30 * 365 * 86400),
+    };
+    putMandate(mandate);
+    order.mandate_id = mandate.mandate_id;
+    setStatus(order, "CHARGED");
+    putOrder(order);
+    return Response.json(mandate);
+  }
+  if (first === "mandates" && id && sub === "webhook") {
+    const m = getMandate(id);
+    if (!m) return Response.json({ error: "unknown mandate" }, { status: 404 });
+    if (str(fields["status"])) m.status = String(fields["status"]);
+    const orderId = fields["omit_order_id"] === true ? null : str(fields["order_id"]);
+    const content = {
+      mandate_id: m.mandate_id,
+      status: str(fields["claimed"]) ?? m.status,
+      max_amount: rupees(m.max_amount).toFixed(2),
+      frequency: m.frequency,
+      amount_rule: m.amount_rule,
+      block_fund: "false",
+      revokable_by_customer: "true",
+      start_date: m.start_date,
+      end_date: m.end_date,
+      mandate_type: m.mandate_type,
+      customer_id: m.customer_id,
+      currency: m.currency,
+      mandate_token: randomId("mtk_", 16),
+      ...(orderId ? { order_id: orderId } : {}),
+    };
+    const body = JSON.stringify({
+      id: str(fields["id"]) ?? `evt_V2_${crypto.randomUUID().replace(/-/g, "")}`,
+      date_created: new Date().toISOString(),
+      event_name: str(fields["event_name"]) ?? "MANDATE_ACTIVATED",
+      content: { mandate: content },
+    });
+    const headers = {
+      "content-type": "application/json",
+      authorization: basicAuth(config.webhook_username, config.webhook_password),
+    };
+    return Response.json({ headers, body });
+  }
+  return null;
+}

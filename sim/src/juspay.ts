@@ -39,7 +39,7 @@ import {
   type JuspaySimConfig,
   type SimOrder,
 } from "./juspay-model";
-import { mandateControl, mandateSession } from "./juspay-mandates";
+import { mandateControl, mandateSession, mandateTxn } from "./juspay-mandates";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
 import { state } from "./state";
 
@@ -333,6 +333,7 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
   if (request.method === "POST" && first === "session" && !id)
     return mandateSession(fields) ?? createOrder(fields, origin, true);
   if (request.method === "POST" && first === "orders" && !id) return createOrder(fields, origin, false);
+  if (request.method === "POST" && first === "txns" && !id) return mandateTxn(fields, origin);
   if (first === "orders" && id) {
     const order = getOrder(id);
     if (!order) return notFound();

@@ -83,7 +83,7 @@ export function mandateMoves(current: MandateStatus | null, next: string): next 
 
 /** The public view (`GET /v1/juspay/mandates/:id`, event `data.mandate`): no schedule internals. */
 export function toPublicMandate(m: MandateRecord): Record<string, unknown> {
-  const { confirm_at, confirm_tries, sequence, ...shown } = m;
+  const { confirm_at: _at, confirm_tries: _tries, sequence: _seq, ...shown } = m;
   return {
     ...shown,
     created_at: new Date(m.created_at).toISOString(),

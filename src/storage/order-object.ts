@@ -315,6 +315,20 @@ export class OrderObject extends DurableObject<Env> {
     return this.mandate(ref);
   }
 
+  /** A mandate debit is about to be sent for this order (recorded first, like any create): it is polled from now. */
+  markExecution(ref: OrderRef, mandateId: string): Result<PublicOrder, ProxyError> {
+    return this.apply((tx) => {
+      tx.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mandate_id', ?)", mandateId);
+      return payments.markAttempt(tx, ref);
+    });
+  }
+
+  /** The mandate this order debits, when checkpost sent the debit (`markExecution`). */
+  executionOf(ref: OrderRef): string | null {
+    if (!orderFor(this.sql, ref)) return null;
+    return (this.sql.exec("SELECT value FROM meta WHERE key = 'mandate_id'").toArray()[0]?.value as string) ?? null;
+  }
+
   // ---------------------------------------------------------------- alarm
 
   /** Reconciliation and deliveries, whichever is due (`storage/order/alarm.ts`). */
@@ -358,6 +372,8 @@ type OrderMethods = Pick<
   | "observeMandate"
   | "mandateWebhook"
   | "refreshMandate"
+  | "markExecution"
+  | "executionOf"
 >;
 
 /**

@@ -2,11 +2,13 @@
  * Juspay's mandate calls (juspay.md §6, §12): the confirmation of a mandate's state from the customer's mandate
  * list. The session's registration fields are in map.ts (`mandateSessionFields`). Nothing here touches storage.
  */
+import * as z from "zod/mini";
 import type { MandateSnapshot } from "../../core/mandate";
+import { toMajorString, type Money } from "../../core/money";
 import { ok, type Result } from "../../core/result";
 import type { ProxyError } from "../../core/errors";
 import type { GatewayIO } from "../types";
-import { listMandates } from "./client";
+import { juspayCall, listMandates, routeOf } from "./client";
 import type { JuspaySettings } from "./config";
 import { juspayMoney } from "./map";
 import type { JuspayListedMandate } from "./wire";
@@ -44,4 +46,47 @@ export async function confirmMandate(
   const items = Array.isArray(list.value) ? list.value : list.value.list;
   const found = items.find((m) => m.mandate_id === mandateId);
   return ok(found ? toMandateSnapshot(found) : null);
+}
+
+/** `POST /txns` answer (juspay.md §12): `{txn_uuid, txn_id, status: "PENDING_VBV", order_id, payment{…}}`. */
+const JuspayTxnSchema = z.looseObject({
+  order_id: z.nullish(z.string()),
+  txn_uuid: z.catch(z.nullish(z.string()), null),
+  status: z.catch(z.nullish(z.string()), null),
+});
+
+export interface MandateDebit {
+  readonly orderId: string;
+  readonly amount: Money;
+  readonly customerId: string;
+  readonly mandateId: string;
+  readonly executionDate: number | null;
+  readonly notificationId: string | null;
+}
+
+/**
+ * Mandate execution, `POST /txns`, form-encoded (juspay.md §6, §12: juspay.io/in/docs/payment-page-enterprise/web/
+ * mandates/mandate-execution-api): a new `order.order_id` per debit, the amount in rupees, `mandate_id`,
+ * `merchant_id`, `format=json`, `mandate.execution_date` (epoch s) and `mandate.notification_id` (UPI) when given.
+ * Never retried here: the caller records the attempt first and, on a lost answer, reads Order Status instead.
+ */
+export function executeMandate(settings: JuspaySettings, io: GatewayIO, d: MandateDebit) {
+  const form: Record<string, string> = {
+    "order.order_id": d.orderId,
+    "order.amount": toMajorString(d.amount),
+    "order.customer_id": d.customerId,
+    mandate_id: d.mandateId,
+    merchant_id: settings.merchantId,
+    format: "json",
+  };
+  if (d.executionDate !== null) form["mandate.execution_date"] = String(d.executionDate);
+  if (d.notificationId !== null) form["mandate.notification_id"] = d.notificationId;
+  return juspayCall(settings, io, {
+    operation: "mandate_execute",
+    method: "POST",
+    path: "/txns", // jose: /v4/txns
+    route: routeOf(d.orderId, d.customerId),
+    schema: JuspayTxnSchema,
+    body: { form },
+  });
 }

@@ -2,14 +2,23 @@
  * Juspay mandates as checkpost holds them (product.md §2): `GET /v1/juspay/mandates/:mandate_id[?refresh=true]`,
  * the mandate as its object last confirmed it (storage/order/mandate.ts); 404 when checkpost never saw it.
  */
-import { proxyError } from "../../core/errors";
-import { mandateRef } from "../../core/mandate";
-import { orderStub } from "../../storage/order-object";
+import { parseJsonBody } from "../../core/body";
+import { proxyError, type ErrorReason } from "../../core/errors";
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
+import { mandateRef, type MandateRecord } from "../../core/mandate";
+import type { OrderRef } from "../../core/model";
+import { fromMinor, type Money } from "../../core/money";
+import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
+import { executeMandate } from "../../gateways/juspay/mandates";
+import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
+import { orderStub, type OrderClient } from "../../storage/order-object";
+import { readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
-import { json } from "../respond";
+import { gatewayIO, invalidOrderId } from "../gateway-context";
+import { json, problemResponse, renderAnswer } from "../respond";
 import { RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
-import { JuspayMandateIdSchema } from "./juspay-schemas";
+import { JuspayExecuteSchema, JuspayMandateIdSchema, type JuspayExecuteBody } from "./juspay-schemas";
 
 function mandateId(request: AppRequest): string {
   const parsed = JuspayMandateIdSchema.safeParse(request.params["mandate_id"] ?? "");
@@ -25,4 +34,98 @@ export async function getJuspayMandate(request: AppRequest, rc: RequestContext):
   if (mandate && query.refresh === "true") mandate = await stub.refreshMandate(ref, rc.requestId);
   if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
   return json(mandate);
+}
+
+const EXECUTE_SCOPE = "POST /v1/juspay/mandates/:mandate_id/execute";
+
+/** Juspay's refusals of a debit, as checkpost's codes (juspay.md §12). */
+const DEBIT_REFUSALS: Readonly<Record<string, ErrorReason>> = {
+  JP_852: "mandate_not_active",
+  JP_851: "mandate_notification_failed",
+  DUPLICATE_ORDER_ID: "order_conflict",
+};
+
+/**
+ * `POST /v1/juspay/mandates/:mandate_id/execute`, `Idempotency-Key` required: a debit on a mandate checkpost knows
+ * ACTIVE, within its maximum (exactly it for FIXED). The new order is registered with its amount and recorded as
+ * attempted BEFORE `/txns` is sent, so it is reconciled like any order; a lost answer leaves it pending and polled,
+ * and no retry (any key) sends `/txns` for that order again. `notification_id` is passed through: checkpost does
+ * not know reliably whether a mandate is UPI, and Juspay refuses a UPI debit without one.
+ */
+export async function executeJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const setup = juspaySetup(rc.env);
+  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  const id = mandateId(request);
+  const key = request.headers.get("idempotency-key");
+  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
+  const body = orThrow(parseOrFail(JuspayExecuteSchema, raw));
+  if (!JUSPAY_ORDER_ID.test(body.order_id)) throw invalidOrderId();
+  const money = fromMinor(body.amount, body.currency);
+  if (!money.ok)
+    throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+  const mref = mandateRef(id);
+  const mandate = (await orderStub(rc.env, mref).mandate(mref)) as MandateRecord | null;
+  if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
+  if (mandate.status !== "ACTIVE" || !mandate.customer_id) throw new HttpError(proxyError("mandate_not_active"));
+  const max = mandate.max_amount;
+  if (max === null || body.amount > max || (mandate.amount_rule === "FIXED" && body.amount !== max))
+    throw new HttpError(proxyError("mandate_amount_exceeded"));
+
+  const ref: OrderRef = { gateway: "juspay", orderId: body.order_id };
+  const stub = orderStub(rc.env, ref);
+  const scope = `${EXECUTE_SCOPE} ${id}`;
+  const claim = await stub.claimIdempotency(EXECUTE_SCOPE, key, await requestFingerprint(scope, raw));
+  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
+  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
+  let response: Response;
+  try {
+    orThrow(
+      await stub.register(ref, {
+        amount: money.value,
+        customer: { id: mandate.customer_id },
+        description: body.description ?? null,
+        metadata: body.metadata ?? null,
+      }),
+    );
+    response = await sendDebit(stub, ref, { settings: setup.settings, rc, mandateId: id, money: money.value, body });
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    response = problemResponse(error.problem, request, rc.requestId);
+  }
+  await stub.completeIdempotency(EXECUTE_SCOPE, key, {
+    kind: "response",
+    status: response.status,
+    body: await response.clone().text(),
+  });
+  return response;
+}
+
+async function sendDebit(
+  stub: OrderClient,
+  ref: OrderRef,
+  o: { settings: JuspaySettings; rc: RequestContext; mandateId: string; money: Money; body: JuspayExecuteBody },
+): Promise<Response> {
+  const answer = async () => json({ order: await stub.get(ref), mandate_id: o.mandateId }, 202);
+  // Sent before (another key, or a lost answer): never again; the order's polls tell the result.
+  if ((await stub.createState(ref))?.attempted) return answer();
+  orThrow(await stub.markExecution(ref, o.mandateId));
+  const sent = await executeMandate(o.settings, gatewayIO(o.rc), {
+    orderId: ref.orderId,
+    amount: o.money,
+    customerId: (await stub.get(ref))?.customer?.id ?? "",
+    mandateId: o.mandateId,
+    executionDate: o.body.execution_date ?? null,
+    notificationId: o.body.notification_id ?? null,
+  });
+  if (sent.ok || sent.error.reason !== "gateway_rejected") {
+    // Sent, or unknown (timeout, 5xx, unreadable answer): the order is pending at worst, and polled.
+    if (!sent.ok) o.rc.log.warn("mandate debit unanswered", { order_id: ref.orderId, reason: sent.error.reason });
+    return answer();
+  }
+  const mapped = DEBIT_REFUSALS[sent.error.gatewayCode ?? ""];
+  // DUPLICATE_ORDER_ID: an order with this id exists at Juspay; it stays attempted and its polls tell what it is.
+  if (mapped !== "order_conflict") await stub.recordCreateRejected(ref, sent.error.gatewayCode ?? "rejected");
+  throw new HttpError(mapped ? proxyError(mapped) : sent.error);
 }

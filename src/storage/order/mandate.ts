@@ -108,7 +108,7 @@ export function observeMandate(
     mandate_type: snap.mandate_type ?? before.mandate_type,
     start_date: snap.start_date ?? before.start_date,
     end_date: snap.end_date ?? before.end_date,
-    status: moves ? (snap.gateway_status as MandateRecord["status"]) : before.status,
+    status: moves ? snap.gateway_status : before.status,
     confirm_at: null,
     confirm_tries: 0,
     updated_at: tx.now,

@@ -7,6 +7,7 @@ import type { ApiOperation } from "./api";
 import * as R from "./responses";
 import {
   HandleJuspayResponseSchema,
+  JuspayExecuteSchema,
   JuspayRevokeMandateSchema,
   JuspaySdkSignedPayloadSchema,
   JuspayUpdateOrderSchema,
@@ -321,6 +322,35 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     auth: "bearer",
     body: JuspayRevokeMandateSchema,
     responses: { "200": "Revoked", ...juspayErrors, "502": "Gateway error" },
+  },
+  {
+    method: "get",
+    path: "/v1/juspay/mandates/{mandate_id}",
+    operationId: "getJuspayMandate",
+    bodies: { "200": R.MandateSchema },
+    summary: "One mandate as checkpost last confirmed it; ?refresh=true confirms it with Juspay first",
+    tag: "merchant",
+    auth: "bearer",
+    query: RefreshQuerySchema,
+    responses: { "200": "The mandate", ...juspayErrors, "404": "Not configured, or no such mandate" },
+  },
+  {
+    method: "post",
+    path: "/v1/juspay/mandates/{mandate_id}/execute",
+    operationId: "executeJuspayMandate",
+    idempotencyKey: "required",
+    bodies: { "202": R.MandateExecutionSchema },
+    summary: "A debit on an ACTIVE mandate (POST /txns): a new order, registered first, reconciled like any order",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspayExecuteSchema,
+    responses: {
+      "202": "Sent (or its answer was lost): the order's events tell the result",
+      ...juspayErrors,
+      "404": "Not configured, or no such mandate",
+      "409": "Mandate not active, its notification failed, order conflict, or key in use",
+      "422": "Over the mandate's maximum, or key reused with another body",
+    },
   },
   {
     method: "post",

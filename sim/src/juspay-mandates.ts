@@ -150,3 +150,109 @@ export function mandateTxn(fields: Fields, origin: string): Response {
     payment: { authentication: { method: "GET", url: `${origin}/juspay/pay/${orderId}` } },
   });
 }
+
+interface SimNotification {
+  id: string;
+  object_reference_id: string;
+  mandate_id: string;
+  status: string;
+  source_info: string;
+  description: string | null;
+  date_created: string;
+}
+
+/** The notification answer (juspay.md §12: developer.juspay.in/reference/notification-api). */
+function renderNotification(n: SimNotification): Record<string, unknown> {
+  return {
+    id: n.id,
+    object: "notification",
+    source_object: "MANDATE",
+    object_reference_id: n.object_reference_id,
+    provider_name: "NPCI",
+    notification_type: "SMS",
+    source_info: n.source_info,
+    provider_response: { provider_ref_id: randomId("prv_", 12), notification_date: n.date_created },
+    mandate: { mandate_id: n.mandate_id },
+    description: n.description,
+    status: n.status,
+    date_created: n.date_created,
+    last_updated: new Date().toISOString(),
+    metadata: {},
+  };
+}
+
+const notes = (key: string) => state.data.juspay.get(`notification:${key}`) as SimNotification | undefined;
+
+/**
+ * `POST /mandates/:id` commands other than revoke: `pre_debit_notify` (object_reference_id ≤ 25 alphanumeric and
+ * unique per merchant: a repeat is refused `unique`, as juspay.md §9's example; `source_info` a JSON string with
+ * `amount` and `txn_date`) answering PENDING; `cancel_recurring_transaction` (`order_id`) answering
+ * `{order_id, txn_uuid, txn_status: "JUSPAY_DECLINED", response_message}` and failing that debit (juspay.md §6).
+ */
+export function mandateCommandMore(mandateId: string, fields: Fields): Response | null {
+  const refuse = (code: string, message: string) =>
+    Response.json({ status: "invalid_request_error", error_code: code, error_message: message }, { status: 400 });
+  const mandate = getMandate(mandateId);
+  if (fields["command"] === "pre_debit_notify" && mandate) {
+    const ref = str(fields["object_reference_id"]);
+    if (!ref || !/^[A-Za-z0-9]{1,25}$/.test(ref)) return refuse("invalid_request", "Invalid object_reference_id");
+    if (notes(ref)) return refuse("unique", "Notification with given object reference id already exists");
+    let info: { amount?: unknown; txn_date?: unknown } = {};
+    try {
+      info = JSON.parse(String(fields["source_info"])) as typeof info;
+    } catch {
+      return refuse("invalid_request", "Invalid source_info");
+    }
+    if (typeof info.amount !== "string" || typeof info.txn_date !== "string")
+      return refuse("invalid_request", "Invalid source_info");
+    const n: SimNotification = {
+      id: randomId("ntf_", 14),
+      object_reference_id: ref,
+      mandate_id: mandateId,
+      status: "PENDING",
+      source_info: String(fields["source_info"]),
+      description: str(fields["description"]),
+      date_created: new Date().toISOString(),
+    };
+    state.data.juspay.set(`notification:${ref}`, n);
+    state.data.juspay.set(`notification:${n.id}`, n);
+    return Response.json(renderNotification(n));
+  }
+  if (fields["command"] === "cancel_recurring_transaction" && mandate) {
+    const order = getOrder(str(fields["order_id"]) ?? "");
+    if (!order || order.mandate_id !== mandateId) return refuse("invalid_request", "Invalid order_id");
+    if (order.status === "CHARGED") return refuse("invalid_request", "Transaction cannot be cancelled");
+    setStatus(order, "JUSPAY_DECLINED");
+    return Response.json({
+      order_id: order.order_id,
+      txn_uuid: randomId("mozi", 16),
+      txn_status: "JUSPAY_DECLINED",
+      response_message: "Recurring transaction cancelled",
+    });
+  }
+  return null;
+}
+
+/** `GET /notifications/:id` (developer.juspay.in/reference/notification-status-api). */
+export function notificationStatus(id: string): Response | null {
+  const n = notes(id);
+  return n ? Response.json(renderNotification(n)) : null;
+}
+
+/** Control `POST notifications/:ref` `{status}`: the notification's outcome and its NOTIFICATION_* webhook. */
+export function notificationOutcome(ref: string, fields: Fields): Response {
+  const n = notes(ref);
+  if (!n) return Response.json({ error: "unknown notification" }, { status: 404 });
+  n.status = str(fields["status"]) ?? "SUCCESS";
+  const body = JSON.stringify({
+    id: `evt_V2_${crypto.randomUUID().replace(/-/g, "")}`,
+    date_created: new Date().toISOString(),
+    event_name: (str(fields["claimed"]) ?? n.status) === "SUCCESS" ? "NOTIFICATION_SUCCEEDED" : "NOTIFICATION_FAILED",
+    content: { notification: renderNotification({ ...n, status: str(fields["claimed"]) ?? n.status }) },
+  });
+  const headers = {
+    "content-type": "application/json",
+    authorization: basicAuth(config.webhook_username, config.webhook_password),
+  };
+  return Response.json({ headers, body });
+}

@@ -39,7 +39,14 @@ import {
   type JuspaySimConfig,
   type SimOrder,
 } from "./juspay-model";
-import { mandateControl, mandateSession, mandateTxn } from "./juspay-mandates";
+import {
+  mandateCommandMore,
+  mandateControl,
+  mandateSession,
+  mandateTxn,
+  notificationOutcome,
+  notificationStatus,
+} from "./juspay-mandates";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
 import { state } from "./state";
 
@@ -345,7 +352,9 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
     if (request.method === "POST" && sub === "refunds") return refund(order, fields);
   }
   if (request.method === "GET" && first === "customers" && id && sub === "mandates") return listMandates(id);
-  if (request.method === "POST" && first === "mandates" && id && !sub) return mandateCommand(id, fields);
+  if (request.method === "POST" && first === "mandates" && id && !sub)
+    return mandateCommandMore(id, fields) ?? mandateCommand(id, fields);
+  if (request.method === "GET" && first === "notifications" && id) return notificationStatus(id) ?? notFound();
   return notFound();
 }
 
@@ -374,6 +383,7 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
     }
     return Response.json({ ok: true });
   }
+  if (first === "notifications" && id && request.method === "POST") return notificationOutcome(id, fields);
   const mandateAnswer = request.method === "POST" ? mandateControl(first, id, sub, fields) : null;
   if (mandateAnswer) return mandateAnswer;
   if (first === "mandates" && request.method === "POST") {

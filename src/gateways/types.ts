@@ -77,7 +77,14 @@ export interface WebhookEvent {
   readonly amount: Money | null;
   readonly refund: RefundHint | null;
   /** Juspay MANDATE_* events: the mandate they are about, for its own object (storage/order/mandate.ts). */
-  readonly mandate?: { readonly mandateId: string; readonly customerId: string | null } | undefined;
+  readonly mandate?:
+    | {
+        readonly mandateId: string;
+        readonly customerId: string | null;
+        /** NOTIFICATION_* events: the notification's `object_reference_id` (else its id). */
+        readonly notification?: string | null;
+      }
+    | undefined;
 }
 
 /** The gateway's answer to a server-to-server status call: the only input that may settle an order. */

@@ -8,6 +8,7 @@ import * as R from "./responses";
 import {
   HandleJuspayResponseSchema,
   JuspayExecuteSchema,
+  JuspayNotifySchema,
   JuspayRevokeMandateSchema,
   JuspaySdkSignedPayloadSchema,
   JuspayUpdateOrderSchema,
@@ -350,6 +351,25 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
       "404": "Not configured, or no such mandate",
       "409": "Mandate not active, its notification failed, order conflict, or key in use",
       "422": "Over the mandate's maximum, or key reused with another body",
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/juspay/mandates/{mandate_id}/notify",
+    operationId: "notifyJuspayMandate",
+    idempotencyKey: "required",
+    bodies: { "201": R.MandateNotifiedSchema, "202": R.MandateNotifiedSchema },
+    summary: "The pre-debit notification of an ACTIVE mandate (command=pre_debit_notify), sent once per key",
+    tag: "merchant",
+    auth: "bearer",
+    body: JuspayNotifySchema,
+    responses: {
+      "201": "Juspay's answer (usually PENDING); mandate.notification.* events tell the outcome",
+      "202": "The answer was lost: kept as UNKNOWN, never re-sent for this key",
+      ...juspayErrors,
+      "404": "Not configured, or no such mandate",
+      "409": "Mandate not active, or key in use",
+      "422": "Over the mandate's maximum, Juspay refused, or key reused with another body",
     },
   },
   {

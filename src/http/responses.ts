@@ -252,6 +252,17 @@ export const MandateSchema = z.strictObject({
   updated_at: time(),
 });
 
+export const MandateNotificationSchema = z.strictObject({
+  object_reference_id: describe(str(), "Derived by checkpost from the mandate and the Idempotency-Key"),
+  ref: str(),
+  id: describe(nullable(str()), "Juspay's notification id (null when the notify answer was lost)"),
+  status: describe(str(), "CREATED, PENDING, SUCCESS, FAILURE, or UNKNOWN when the answer was lost"),
+  amount: describe(int(), "Minor units"),
+  txn_date: describe(int(), "Epoch seconds of the announced debit"),
+});
+
+export const MandateNotifiedSchema = z.strictObject({ mandate_id: str(), notification: MandateNotificationSchema });
+
 export const MandateExecutionSchema = z.strictObject({
   order: OrderSchema,
   mandate_id: str(),
@@ -274,6 +285,16 @@ export function eventSchema(type: (typeof EVENT_TYPES)[number]): z.ZodMiniType {
       data: z.strictObject({
         sequence: describe(int(), "The mandate's sequence: events of one mandate arrive in this order"),
         mandate: MandateSchema,
+        ...(type.startsWith("mandate.notification.")
+          ? {
+              notification: z.strictObject({
+                object_reference_id: str(),
+                id: nullable(str()),
+                status: str(),
+                amount: int(),
+              }),
+            }
+          : {}),
       }),
     });
   }
@@ -315,5 +336,6 @@ export const COMPONENTS: ReadonlyMap<z.ZodMiniType, string> = new Map<z.ZodMiniT
   [MandateRevokedSchema, "MandateRevoked"],
   [MandateSchema, "Mandate"],
   [MandateExecutionSchema, "MandateExecution"],
+  [MandateNotifiedSchema, "MandateNotified"],
   [SignedPayloadSchema, "SignedPayload"],
 ]);

@@ -40,8 +40,9 @@ import { findRefund, listRefunds } from "./order/refund-rows";
 import * as refunds from "./order/refunds";
 import { migrate } from "./order/schema";
 import * as mandates from "./order/mandate";
-import { pendingMandateBlock } from "./order/mandate";
 import { confirmDueMandate } from "./order/mandate-confirm";
+import { applyNote } from "./order/mandate-notes";
+import type { MandateNote } from "./order/mandate";
 import { mandateRef, toPublicMandate, type MandateSnapshot } from "../core/mandate";
 
 export type { AuditEntry, AuditPage } from "./order/record";
@@ -101,7 +102,7 @@ export class OrderObject extends DurableObject<Env> {
     const before = env.METRICS ? loadOrder(this.sql) : null;
     const out = this.ctx.storage.transactionSync(() => fn(tx));
     this.index.kick();
-    const note = pendingMandateBlock(this.sql);
+    const note = mandates.pendingMandateBlock(this.sql);
     if (note) void this.forwardMandate(note);
     this.alarms.arm(tx.eventQueued);
     if (env.METRICS) {
@@ -258,7 +259,8 @@ export class OrderObject extends DurableObject<Env> {
    */
   retryDelivery(ref: OrderRef, sequence: number): Result<DeliveryDetail, ProxyError> {
     const order = orderFor(this.sql, ref);
-    if ((!order && !mandates.loadMandate(this.sql)) || !outboxRow(this.sql, sequence)) return err(proxyError("delivery_not_found"));
+    if ((!order && !mandates.loadMandate(this.sql)) || !outboxRow(this.sql, sequence))
+      return err(proxyError("delivery_not_found"));
     if (!eventsEndpoint(loadConfig(this.env))) return err(proxyError("events_not_configured"));
     this.apply((tx) => {
       requeueDelivery(tx.sql, sequence, tx.now);
@@ -298,6 +300,11 @@ export class OrderObject extends DurableObject<Env> {
   mandateWebhook(ref: OrderRef, hook: mandates.MandateWebhook): { duplicate: boolean } {
     if (mandateRef(hook.mandateId).orderId !== ref.orderId) throw new Error("mandate object addressed wrongly");
     return this.apply((tx) => mandates.recordMandateWebhook(tx, hook));
+  }
+
+  /** A notify call's answer (or, lost, `UNKNOWN`) about a notification of this mandate (`mandate-notes.ts`). */
+  applyMandateNote(ref: OrderRef, note: MandateNote): MandateNote | null {
+    return this.mandate(ref) ? this.apply((tx) => applyNote(tx, note)) : null;
   }
 
   /** `GET /v1/juspay/mandates/:id?refresh=true`: a confirmation now (the merchant's own call, not budgeted). */
@@ -372,6 +379,7 @@ type OrderMethods = Pick<
   | "observeMandate"
   | "mandateWebhook"
   | "refreshMandate"
+  | "applyMandateNote"
   | "markExecution"
   | "executionOf"
 >;

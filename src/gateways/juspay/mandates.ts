@@ -90,3 +90,55 @@ export function executeMandate(settings: JuspaySettings, io: GatewayIO, d: Manda
     body: { form },
   });
 }
+
+/** A notification (juspay.md §12): `{id, object:"notification", object_reference_id, status, …}`. */
+const JuspayNotificationSchema = z.looseObject({
+  id: z.string().check(z.minLength(1)),
+  object_reference_id: z.catch(z.nullish(z.string()), null),
+  status: z.string().check(z.minLength(1)),
+});
+
+export interface PreDebitNotice {
+  readonly mandateId: string;
+  readonly customerId: string;
+  /** ≤ 25 alphanumeric, derived by the caller so that a retry never notifies twice. */
+  readonly reference: string;
+  readonly amount: Money;
+  readonly txnDate: number;
+  readonly description: string | null;
+}
+
+/**
+ * Pre-debit notification, `POST /mandates/{mandate_id}` form `command=pre_debit_notify` (juspay.md §12:
+ * developer.juspay.in/reference/notification-api): `object_reference_id`, `source_info` as a JSON string
+ * `{"amount":"<rupees>","txn_date":"<epoch s>"}`, `description` (≤ 50).
+ */
+export function notifyMandate(settings: JuspaySettings, io: GatewayIO, n: PreDebitNotice) {
+  const sourceInfo = JSON.stringify({ amount: toMajorString(n.amount), txn_date: String(n.txnDate) });
+  return juspayCall(settings, io, {
+    operation: "mandate_notify",
+    method: "POST",
+    path: `/mandates/${encodeURIComponent(n.mandateId)}`,
+    route: routeOf(n.mandateId, n.customerId),
+    schema: JuspayNotificationSchema,
+    body: {
+      form: {
+        command: "pre_debit_notify",
+        object_reference_id: n.reference,
+        source_info: sourceInfo,
+        ...(n.description ? { description: n.description } : {}),
+      },
+    },
+  });
+}
+
+/** `GET /notifications/{id}` (developer.juspay.in/reference/notification-status-api). */
+export function notificationStatus(settings: JuspaySettings, io: GatewayIO, id: string, customerId: string) {
+  return juspayCall(settings, io, {
+    operation: "notification_status",
+    method: "GET",
+    path: `/notifications/${encodeURIComponent(id)}`,
+    route: { routingId: customerId, customerId },
+    schema: JuspayNotificationSchema,
+  });
+}

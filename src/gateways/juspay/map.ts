@@ -239,8 +239,8 @@ type EventRule =
 const MANDATE: EventRule = { kind: "notice", reason: "mandate lifecycle: confirmed by the mandate's object" };
 const CHARGEBACK: EventRule = { kind: "notice", reason: "chargeback: handled in the Juspay dashboard" };
 const NOTIFICATION: EventRule = {
-  kind: "ignored",
-  reason: "mandate pre-debit notification: about no order (issue #16)",
+  kind: "notice",
+  reason: "mandate pre-debit notification: confirmed by the mandate's object",
 };
 
 /**
@@ -301,7 +301,8 @@ export function toWebhookEvent(payload: JuspayWebhook): WebhookEvent {
   const wanted = rule.kind === "refund" ? rule.refund : null;
   const refundEntry = wanted && order ? eventRefund(order.refunds ?? [], wanted) : null;
   const refund = refundEntry ? toRefundHint(refundEntry, currency) : null;
-  const mandateStatus = text(mandate?.mandate_status) ?? text(mandate?.status);
+  const note = rule === NOTIFICATION ? payload.content?.notification : null;
+  const mandateStatus = text(mandate?.mandate_status) ?? text(mandate?.status) ?? text(note?.status);
   const gatewayStatus = refundEntry?.status ?? order?.status ?? mandateStatus ?? name;
   const txn = order ? (text(order.txn_uuid ?? order.txn_detail?.txn_uuid) ?? text(order.txn_id)) : null;
   const statusPart = refundEntry
@@ -323,8 +324,13 @@ export function toWebhookEvent(payload: JuspayWebhook): WebhookEvent {
     status: rule.kind === "payment" && order ? mapJuspayStatus(order.status) : null,
     amount: order ? juspayMoney(order.amount, currency) : null,
     refund,
-    mandate:
-      rule === MANDATE && text(mandate?.mandate_id)
+    mandate: note
+      ? {
+          mandateId: text(note.mandate?.mandate_id) ?? "",
+          customerId: null,
+          notification: text(note.object_reference_id) ?? text(note.id),
+        }
+      : rule === MANDATE && text(mandate?.mandate_id)
         ? { mandateId: text(mandate?.mandate_id) ?? "", customerId: text(mandate?.customer_id) }
         : undefined,
   };

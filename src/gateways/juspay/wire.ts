@@ -155,6 +155,18 @@ export const JuspayWebhookSchema = z.looseObject({
         ),
         null,
       ),
+      // NOTIFICATION_*: `content.notification{id, status, object_reference_id, mandate{mandate_id}}` (§12).
+      notification: z.catch(
+        z.nullish(
+          z.looseObject({
+            id: Shown,
+            status: Shown,
+            object_reference_id: Shown,
+            mandate: z.catch(z.nullish(z.looseObject({ mandate_id: Shown })), null),
+          }),
+        ),
+        null,
+      ),
     }),
   ),
 });

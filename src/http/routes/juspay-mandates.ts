@@ -3,13 +3,14 @@
  * the mandate as its object last confirmed it (storage/order/mandate.ts); 404 when checkpost never saw it.
  */
 import { parseJsonBody } from "../../core/body";
+import { sha256, toHex } from "../../core/crypto";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { mandateRef, type MandateRecord } from "../../core/mandate";
 import type { OrderRef } from "../../core/model";
 import { fromMinor, type Money } from "../../core/money";
 import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
-import { executeMandate } from "../../gateways/juspay/mandates";
+import { executeMandate, notifyMandate } from "../../gateways/juspay/mandates";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
 import { orderStub, type OrderClient } from "../../storage/order-object";
 import { readBody } from "../body";
@@ -18,7 +19,12 @@ import { gatewayIO, invalidOrderId } from "../gateway-context";
 import { json, problemResponse, renderAnswer } from "../respond";
 import { RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
-import { JuspayExecuteSchema, JuspayMandateIdSchema, type JuspayExecuteBody } from "./juspay-schemas";
+import {
+  JuspayExecuteSchema,
+  JuspayMandateIdSchema,
+  JuspayNotifySchema,
+  type JuspayExecuteBody,
+} from "./juspay-schemas";
 
 function mandateId(request: AppRequest): string {
   const parsed = JuspayMandateIdSchema.safeParse(request.params["mandate_id"] ?? "");
@@ -34,6 +40,24 @@ export async function getJuspayMandate(request: AppRequest, rc: RequestContext):
   if (mandate && query.refresh === "true") mandate = await stub.refreshMandate(ref, rc.requestId);
   if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
   return json(mandate);
+}
+
+function requireKey(request: AppRequest): string {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  return key;
+}
+
+/** The mandate, known ACTIVE with a customer, and `amount` within its maximum (exactly it for FIXED). */
+async function activeMandate(stub: OrderClient, ref: OrderRef, amount: number): Promise<MandateRecord> {
+  const mandate = (await stub.mandate(ref)) as MandateRecord | null;
+  if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
+  if (mandate.status !== "ACTIVE" || !mandate.customer_id) throw new HttpError(proxyError("mandate_not_active"));
+  const max = mandate.max_amount;
+  if (max === null || amount > max || (mandate.amount_rule === "FIXED" && amount !== max))
+    throw new HttpError(proxyError("mandate_amount_exceeded"));
+  return mandate;
 }
 
 const EXECUTE_SCOPE = "POST /v1/juspay/mandates/:mandate_id/execute";
@@ -56,9 +80,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
   const setup = juspaySetup(rc.env);
   if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
   const id = mandateId(request);
-  const key = request.headers.get("idempotency-key");
-  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
+  const key = requireKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
   const body = orThrow(parseOrFail(JuspayExecuteSchema, raw));
   if (!JUSPAY_ORDER_ID.test(body.order_id)) throw invalidOrderId();
@@ -66,12 +88,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
   if (!money.ok)
     throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
   const mref = mandateRef(id);
-  const mandate = (await orderStub(rc.env, mref).mandate(mref)) as MandateRecord | null;
-  if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
-  if (mandate.status !== "ACTIVE" || !mandate.customer_id) throw new HttpError(proxyError("mandate_not_active"));
-  const max = mandate.max_amount;
-  if (max === null || body.amount > max || (mandate.amount_rule === "FIXED" && body.amount !== max))
-    throw new HttpError(proxyError("mandate_amount_exceeded"));
+  const mandate = await activeMandate(orderStub(rc.env, mref), mref, body.amount);
 
   const ref: OrderRef = { gateway: "juspay", orderId: body.order_id };
   const stub = orderStub(rc.env, ref);
@@ -84,7 +101,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
     orThrow(
       await stub.register(ref, {
         amount: money.value,
-        customer: { id: mandate.customer_id },
+        customer: { id: mandate.customer_id ?? "" },
         description: body.description ?? null,
         metadata: body.metadata ?? null,
       }),
@@ -128,4 +145,56 @@ async function sendDebit(
   // DUPLICATE_ORDER_ID: an order with this id exists at Juspay; it stays attempted and its polls tell what it is.
   if (mapped !== "order_conflict") await stub.recordCreateRejected(ref, sent.error.gatewayCode ?? "rejected");
   throw new HttpError(mapped ? proxyError(mapped) : sent.error);
+}
+
+const NOTIFY_SCOPE = "POST /v1/juspay/mandates/:mandate_id/notify";
+
+/**
+ * `POST /v1/juspay/mandates/:mandate_id/notify`, `Idempotency-Key` required: the pre-debit notification
+ * (`command=pre_debit_notify`). `object_reference_id` is derived from the mandate and the key (`N` + 24 hex of
+ * SHA-256), so a retry of one key can only ever name the same notification; the key's answer is kept in the
+ * mandate's object. A lost answer is kept as `UNKNOWN` (202) and never re-sent for that key; the notification
+ * webhook then tells its status (confirmed by `GET /notifications/{id}` when its id is known).
+ */
+export async function notifyJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const setup = juspaySetup(rc.env);
+  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  const id = mandateId(request);
+  const key = requireKey(request);
+  const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
+  const body = orThrow(parseOrFail(JuspayNotifySchema, raw));
+  const money = fromMinor(body.amount, body.currency);
+  if (!money.ok)
+    throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+  const ref = mandateRef(id);
+  const stub = orderStub(rc.env, ref);
+  const mandate = await activeMandate(stub, ref, body.amount);
+  const claim = await stub.claimIdempotency(NOTIFY_SCOPE, key, await requestFingerprint(NOTIFY_SCOPE, raw));
+  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
+  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
+  const reference = `N${toHex(await sha256(`${id}:${key}`)).slice(0, 24)}`;
+  const txnDate = body.txn_date ?? Math.floor(rc.now() / 1000) + 86_400;
+  const sent = await notifyMandate(setup.settings, gatewayIO(rc), {
+    mandateId: id,
+    customerId: mandate.customer_id ?? "",
+    reference,
+    amount: money.value,
+    txnDate,
+    description: body.description ?? null,
+  });
+  let response: Response;
+  if (!sent.ok && sent.error.reason === "gateway_rejected") {
+    response = problemResponse(sent.error, request, rc.requestId);
+  } else {
+    const note = { ref: reference, id: sent.ok ? sent.value.id : null, amount: body.amount, txn_date: txnDate };
+    const status = sent.ok ? sent.value.status : "UNKNOWN";
+    const kept = await stub.applyMandateNote(ref, { ...note, status });
+    response = json({ mandate_id: id, notification: { object_reference_id: reference, ...kept } }, sent.ok ? 201 : 202);
+  }
+  await stub.completeIdempotency(NOTIFY_SCOPE, key, {
+    kind: "response",
+    status: response.status,
+    body: await response.clone().text(),
+  });
+  return response;
 }

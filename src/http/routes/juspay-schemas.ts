@@ -82,3 +82,14 @@ export const JuspayExecuteSchema = z.strictObject({
   metadata: z.optional(MetadataSchema),
 });
 export type JuspayExecuteBody = z.infer<typeof JuspayExecuteSchema>;
+
+/** `POST /v1/juspay/mandates/:mandate_id/notify` (juspay.md §12, pre-debit notification). */
+export const JuspayNotifySchema = z.strictObject({
+  order_id: z.optional(OrderIdSchema).check(z.describe("The debit this notice announces (kept in checkpost's log)")),
+  amount: MinorAmountSchema,
+  currency: CurrencySchema,
+  txn_date: z
+    .optional(z.number().check(z.int(), z.gte(1_000_000_000), z.lte(99_999_999_999)))
+    .check(z.describe("Epoch seconds of the debit; default 24 hours from now")),
+  description: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
+});

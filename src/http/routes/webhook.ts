@@ -41,8 +41,12 @@ export async function handleWebhook(request: AppRequest, rc: RequestContext): Pr
       mandateId: mandate.mandateId,
       eventType: event.eventType,
       claimed: event.gatewayStatus,
-      dedupeKeys: [...event.dedupeKeys, `juspay:mandate:${event.eventType}:${event.gatewayStatus}`],
+      dedupeKeys: [
+        ...event.dedupeKeys,
+        `juspay:mandate:${event.eventType}:${event.gatewayStatus}:${mandate.notification ?? ""}`,
+      ],
       links: { customerId: mandate.customerId, orderId },
+      notification: mandate.notification,
     };
     mandateDuplicate = (await orderStub(rc.env, ref).mandateWebhook(ref, hook)).duplicate;
     rc.log.info("mandate webhook recorded", {

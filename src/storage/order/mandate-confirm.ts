@@ -5,10 +5,11 @@
  */
 import type { Env } from "../../env";
 import { juspaySetup } from "../../gateways/juspay/config";
-import { confirmMandate } from "../../gateways/juspay/mandates";
+import { confirmMandate, notificationStatus } from "../../gateways/juspay/mandates";
 import type { GatewayIO } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import { confirmFailed, loadMandate, observeMandate } from "./mandate";
+import { applyNote, notesToConfirm } from "./mandate-notes";
 
 export async function confirmDueMandate(deps: {
   readonly sql: SqlStorage;
@@ -25,6 +26,11 @@ export async function confirmDueMandate(deps: {
   if (setup.state !== "enabled" || !m.customer_id) {
     deps.step((tx) => confirmFailed(tx, m.customer_id ? "juspay_not_configured" : "customer_unknown"));
     return;
+  }
+  // Notifications a NOTIFICATION_* webhook named: each confirmed by its own status call (at most 3 per run).
+  for (const note of notesToConfirm(deps.sql).slice(0, 3)) {
+    const got = await notificationStatus(setup.settings, deps.io, note.id ?? "", m.customer_id);
+    if (got.ok) deps.step((tx) => applyNote(tx, { ...note, status: got.value.status }));
   }
   const found = await confirmMandate(setup.settings, deps.io, m.mandate_id, m.customer_id);
   deps.step((tx) => {

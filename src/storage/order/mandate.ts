@@ -33,7 +33,7 @@ export function loadMandate(sql: SqlStorage): MandateRecord | null {
   return row ? (JSON.parse(row.doc as string) as MandateRecord) : null;
 }
 
-function save(sql: SqlStorage, m: MandateRecord): void {
+export function saveMandate(sql: SqlStorage, m: MandateRecord): void {
   sql.exec("INSERT OR REPLACE INTO mandate_doc (id, doc) VALUES (1, ?)", JSON.stringify(m));
 }
 
@@ -114,7 +114,7 @@ export function observeMandate(
     updated_at: tx.now,
   };
   if (moves && m.status) m = queueMandateEvent(tx, m, MANDATE_EVENT[m.status]);
-  save(tx.sql, m);
+  saveMandate(tx.sql, m);
   audit(tx, {
     source: "system",
     kind: "mandate_observation",
@@ -131,6 +131,8 @@ export interface MandateWebhook {
   readonly claimed: string;
   readonly dedupeKeys: readonly string[];
   readonly links: MandateLinks;
+  /** NOTIFICATION_* events: the notification's id or `object_reference_id`. */
+  readonly notification?: string | null | undefined;
 }
 
 /**
@@ -148,12 +150,15 @@ export function recordMandateWebhook(tx: OrderTx, hook: MandateWebhook): { dupli
     detail: { event: hook.eventType, confirmed: false },
   });
   remember(tx, hook.dedupeKeys, null, seq);
+  // A notification checkpost did not send, or one already final, needs no status call.
+  if (hook.notification !== undefined && !(hook.notification && markNoteToConfirm(tx, hook.notification)))
+    return { duplicate: false };
   const lastScheduled = Number(
     tx.sql.exec("SELECT value FROM meta WHERE key = 'mandate_confirm'").toArray()[0]?.value ?? 0,
   );
   const at = m.confirm_at ?? Math.max(tx.now, lastScheduled + CONFIRM_GAP_MS);
   tx.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mandate_confirm', ?)", String(at));
-  save(tx.sql, { ...m, confirm_at: at, updated_at: tx.now });
+  saveMandate(tx.sql, { ...m, confirm_at: at, updated_at: tx.now });
   return { duplicate: false };
 }
 
@@ -163,7 +168,7 @@ export function confirmFailed(tx: OrderTx, reason: string): void {
   if (!m) return;
   const tries = m.confirm_tries + 1;
   const at = tries >= CONFIRM_MAX_TRIES ? null : tx.now + Math.min(3_600_000, 30_000 * 2 ** Math.min(tries - 1, 7));
-  save(tx.sql, { ...m, confirm_tries: tries, confirm_at: at, updated_at: tx.now });
+  saveMandate(tx.sql, { ...m, confirm_tries: tries, confirm_at: at, updated_at: tx.now });
   const detail: Record<string, JsonValue> = { reason, tries, next_at: at === null ? null : new Date(at).toISOString() };
   audit(tx, { source: "poll", kind: "mandate_confirmation", outcome: at === null ? "gave_up" : "retry", detail });
 }
@@ -220,4 +225,30 @@ export function pendingMandateBlock(sql: SqlStorage): string | null {
 
 export function mandateBlockForwarded(sql: SqlStorage, note: string): void {
   sql.exec("DELETE FROM meta WHERE key = 'mandate_forward' AND value = ?", note);
+}
+
+export interface MandateNote {
+  readonly ref: string;
+  readonly id: string | null;
+  readonly status: string;
+  readonly amount: number;
+  readonly txn_date: number;
+}
+
+export const NOTE_FINAL: ReadonlySet<string> = new Set(["SUCCESS", "FAILURE"]);
+
+export function findNote(sql: SqlStorage, ref: string): MandateNote | null {
+  return (
+    (sql
+      .exec("SELECT ref, id, status, amount, txn_date FROM mandate_notification WHERE ref = ? OR id = ?", ref, ref)
+      .toArray()[0] as unknown as MandateNote | undefined) ?? null
+  );
+}
+
+/** A NOTIFICATION_* webhook about a notification checkpost sent: a status call is due (the mandate's budget). */
+export function markNoteToConfirm(tx: OrderTx, ref: string): boolean {
+  const note = findNote(tx.sql, ref);
+  if (!note || NOTE_FINAL.has(note.status)) return false;
+  tx.sql.exec("UPDATE mandate_notification SET confirm = 1 WHERE ref = ?", note.ref);
+  return true;
 }

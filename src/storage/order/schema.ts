@@ -88,7 +88,17 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE dedupe ADD COLUMN audit_seq INTEGER;
    ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;`,
   // 7: a Juspay mandate, in an object of its own named `juspay:mandate:<mandate_id>` (storage/order/mandate.ts).
-  `CREATE TABLE mandate_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);`,
+  `CREATE TABLE mandate_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+   CREATE TABLE mandate_notification (
+     ref TEXT PRIMARY KEY,
+     id TEXT,
+     status TEXT NOT NULL,
+     amount INTEGER NOT NULL,
+     txn_date INTEGER NOT NULL,
+     confirm INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 export function migrate(sql: SqlStorage): void {

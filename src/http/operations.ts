@@ -374,6 +374,25 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
   },
   {
     method: "post",
+    path: "/v1/orders/juspay/{order_id}/cancel-execution",
+    operationId: "cancelJuspayExecution",
+    idempotencyKey: "required",
+    bodies: { "200": R.MandateExecutionSchema, "202": R.MandateExecutionSchema },
+    summary:
+      "Stops a mandate debit checkpost sent (command=cancel_recurring_transaction), then confirms by Order Status",
+    tag: "merchant",
+    auth: "bearer",
+    responses: {
+      "200": "The order as Order Status confirmed it after the cancel",
+      "202": "The cancel was sent or its answer lost, and no status call could confirm it yet: polls continue",
+      ...juspayErrors,
+      "404": "Not configured, or no such order",
+      "409": "Not a mandate debit, already final, or key in use",
+      "422": "Juspay refused the cancel, or key reused",
+    },
+  },
+  {
+    method: "post",
     path: "/v1/juspay/sdk/signed-payload",
     operationId: "signJuspaySdkPayload",
     bodies: { "200": R.SignedPayloadSchema },

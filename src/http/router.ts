@@ -1,5 +1,10 @@
 /** The route table, and nothing else: every handler lives in `routes/`. */
-import { executeJuspayMandate, getJuspayMandate, notifyJuspayMandate } from "./routes/juspay-mandates";
+import {
+  cancelJuspayExecution,
+  executeJuspayMandate,
+  getJuspayMandate,
+  notifyJuspayMandate,
+} from "./routes/juspay-mandates";
 import { Router } from "itty-router";
 import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
@@ -58,6 +63,7 @@ export function buildRouter(): AppRouter {
     .get("/v1/juspay/mandates/:mandate_id", getJuspayMandate)
     .post("/v1/juspay/mandates/:mandate_id/execute", executeJuspayMandate)
     .post("/v1/juspay/mandates/:mandate_id/notify", notifyJuspayMandate)
+    .post("/v1/orders/juspay/:order_id/cancel-execution", cancelJuspayExecution)
     .post("/v1/juspay/sdk/signed-payload", signedSdkPayload);
   return router;
 }

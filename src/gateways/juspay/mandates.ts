@@ -142,3 +142,24 @@ export function notificationStatus(settings: JuspaySettings, io: GatewayIO, id: 
     schema: JuspayNotificationSchema,
   });
 }
+
+/** `command=cancel_recurring_transaction` → `{order_id, txn_uuid, txn_status: "JUSPAY_DECLINED", …}` (§6). */
+const JuspayCancelSchema = z.looseObject({ txn_status: z.catch(z.nullish(z.string()), null) });
+
+/** Stops a scheduled debit (`POST /mandates/{mandate_id}`, juspay-sdk-integration-demo `mandate_status/*`). */
+export function cancelDebit(
+  settings: JuspaySettings,
+  io: GatewayIO,
+  mandateId: string,
+  orderId: string,
+  customerId: string | null,
+) {
+  return juspayCall(settings, io, {
+    operation: "cancel_recurring_transaction",
+    method: "POST",
+    path: `/mandates/${encodeURIComponent(mandateId)}`,
+    route: routeOf(orderId, customerId),
+    schema: JuspayCancelSchema,
+    body: { form: { command: "cancel_recurring_transaction", order_id: orderId } },
+  });
+}

@@ -3,14 +3,16 @@
  * the mandate as its object last confirmed it (storage/order/mandate.ts); 404 when checkpost never saw it.
  */
 import { parseJsonBody } from "../../core/body";
+import { err } from "../../core/result";
 import { sha256, toHex } from "../../core/crypto";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { mandateRef, type MandateRecord } from "../../core/mandate";
 import type { OrderRef } from "../../core/model";
 import { fromMinor, type Money } from "../../core/money";
+import { isFinalPayment } from "../../core/status";
 import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
-import { executeMandate, notifyMandate } from "../../gateways/juspay/mandates";
+import { cancelDebit, executeMandate, notifyMandate } from "../../gateways/juspay/mandates";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
 import { orderStub, type OrderClient } from "../../storage/order-object";
 import { readBody } from "../body";
@@ -192,6 +194,50 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
     response = json({ mandate_id: id, notification: { object_reference_id: reference, ...kept } }, sent.ok ? 201 : 202);
   }
   await stub.completeIdempotency(NOTIFY_SCOPE, key, {
+    kind: "response",
+    status: response.status,
+    body: await response.clone().text(),
+  });
+  return response;
+}
+
+const CANCEL_SCOPE = "POST /v1/orders/juspay/:order_id/cancel-execution";
+
+/**
+ * `POST /v1/orders/juspay/:order_id/cancel-execution`, `Idempotency-Key` required: stops a debit checkpost sent
+ * (`execute`) with `command=cancel_recurring_transaction`. Juspay's answer (`txn_status: "JUSPAY_DECLINED"`) is not
+ * applied by itself: an Order Status look right after folds what Juspay says the order is, so a debit that was
+ * charged meanwhile stays succeeded. A lost cancel answer still gets that look; the order's polls do the rest (202).
+ */
+export async function cancelJuspayExecution(request: AppRequest, rc: RequestContext): Promise<Response> {
+  const setup = juspaySetup(rc.env);
+  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  const orderId = request.params["order_id"] ?? "";
+  if (!JUSPAY_ORDER_ID.test(orderId)) throw invalidOrderId();
+  const key = requireKey(request);
+  const ref: OrderRef = { gateway: "juspay", orderId };
+  const stub = orderStub(rc.env, ref);
+  const order = await stub.get(ref);
+  if (!order) throw new HttpError(proxyError("order_not_found"));
+  const mandate = await stub.executionOf(ref);
+  if (!mandate) {
+    throw new HttpError(proxyError("order_not_updatable", { detail: "not a mandate debit sent through checkpost" }));
+  }
+  const claim = await stub.claimIdempotency(CANCEL_SCOPE, key, await requestFingerprint(CANCEL_SCOPE, orderId));
+  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
+  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
+  const sent = isFinalPayment(order.status)
+    ? err(proxyError("order_not_updatable", { detail: "the debit is final" }))
+    : await cancelDebit(setup.settings, gatewayIO(rc), mandate, orderId, order.customer?.id ?? null);
+  let response: Response;
+  if (!sent.ok && ["gateway_rejected", "order_not_updatable"].includes(sent.error.reason)) {
+    response = problemResponse(sent.error, request, rc.requestId);
+  } else {
+    const look = await stub.look(ref, { source: "api", trusted: true, note: "cancel-execution" }, rc.requestId);
+    const seen = look.kind === "observed" ? look.result.order : await stub.get(ref);
+    response = json({ order: seen, mandate_id: mandate }, look.kind === "observed" ? 200 : 202);
+  }
+  await stub.completeIdempotency(CANCEL_SCOPE, key, {
     kind: "response",
     status: response.status,
     body: await response.clone().text(),

@@ -22,12 +22,76 @@ import {
   randomId,
   rupees,
   setStatus,
+  type SimMandate,
+  type SimOrder,
 } from "./juspay-model";
 import { basicAuth } from "./juspay-sign";
 import { state } from "./state";
 
 type Fields = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+
+/**
+ * The customer approved the mandate (the checkout's success on a mandate session, or control `orders/:id/mandate`):
+ * a mandate from the session's fields, default ACTIVE, linked to the order; null when the session asked for none.
+ */
+export function approveMandate(order: SimOrder, fields: Fields = {}): SimMandate | null {
+  const asked = state.data.juspay.get(`mandate_request:${order.order_id}`) as Fields | undefined;
+  if (!asked) return null;
+  const now = Math.floor(Date.now() / 1000);
+  const mandate: SimMandate = {
+    mandate_id: str(fields["mandate_id"]) ?? randomId("mnd_", 12),
+    customer_id: String(asked["customer_id"]),
+    status: str(fields["status"]) ?? "ACTIVE",
+    max_amount: paiseFrom(asked["mandate.max_amount"]) ?? order.amount,
+    currency: order.currency,
+    frequency: str(asked["mandate.frequency"]) ?? "ASPRESENTED",
+    mandate_type: "EMANDATE",
+    amount_rule: str(asked["mandate.amount_rule"]) ?? "VARIABLE",
+    start_date: str(asked["mandate.start_date"]) ?? String(now),
+    end_date: str(asked["mandate.end_date"]) ?? String(now + 30 * 365 * 86400),
+  };
+  putMandate(mandate);
+  order.mandate_id = mandate.mandate_id;
+  putOrder(order);
+  return mandate;
+}
+
+/** A MANDATE_* webhook with string-typed `content.mandate` (demo `payv3-forms/webhook/response-mandatecreated.txt`). */
+export function mandateWebhook(
+  m: SimMandate,
+  eventName: string,
+  orderId: string | null,
+  fields: Fields = {},
+): { headers: Record<string, string>; body: string } {
+  const content = {
+    mandate_id: m.mandate_id,
+    status: str(fields["claimed"]) ?? m.status,
+    max_amount: rupees(m.max_amount).toFixed(2),
+    frequency: m.frequency,
+    amount_rule: m.amount_rule,
+    block_fund: "false",
+    revokable_by_customer: "true",
+    start_date: m.start_date,
+    end_date: m.end_date,
+    mandate_type: m.mandate_type,
+    customer_id: m.customer_id,
+    currency: m.currency,
+    mandate_token: randomId("mtk_", 16),
+    ...(orderId ? { order_id: orderId } : {}),
+  };
+  const body = JSON.stringify({
+    id: str(fields["id"]) ?? `evt_V2_${crypto.randomUUID().replace(/-/g, "")}`,
+    date_created: new Date().toISOString(),
+    event_name: eventName,
+    content: { mandate: content },
+  });
+  const headers = {
+    "content-type": "application/json",
+    authorization: basicAuth(config.webhook_username, config.webhook_password),
+  };
+  return { headers, body };
+}
 
 /** Refuses a mandate session Juspay would refuse, else remembers its fields; null when the session may proceed. */
 export function mandateSession(fields: Fields): Response | null {
@@ -54,24 +118,9 @@ export function mandateControl(
 ): Response | null {
   if (first === "orders" && id && sub === "mandate") {
     const order = getOrder(id);
-    const asked = state.data.juspay.get(`mandate_request:${id}`) as Fields | undefined;
-    if (!order || !asked) return Response.json({ error: "no mandate session for this order" }, { status: 404 });
-    const mandate = {
-      mandate_id: str(fields["mandate_id"]) ?? randomId("mnd_", 12),
-      customer_id: String(asked["customer_id"]),
-      status: str(fields["status"]) ?? "ACTIVE",
-      max_amount: paiseFrom(asked["mandate.max_amount"]) ?? order.amount,
-      currency: order.currency,
-      frequency: str(asked["mandate.frequency"]) ?? "ASPRESENTED",
-      mandate_type: "EMANDATE",
-      amount_rule: str(asked["mandate.amount_rule"]) ?? "VARIABLE",
-      start_date: str(asked["mandate.start_date"]) ?? String(Math.floor(Date.now() / 1000)),
-      end_date: str(asked["mandate.end_date"]) ?? String(Math.floor(Date.now() / 1000) + 30 * 365 * 86400),
-    };
-    putMandate(mandate);
-    order.mandate_id = mandate.mandate_id;
+    const mandate = order ? approveMandate(order, fields) : null;
+    if (!order || !mandate) return Response.json({ error: "no mandate session for this order" }, { status: 404 });
     setStatus(order, "CHARGED");
-    putOrder(order);
     return Response.json(mandate);
   }
   if (first === "mandates" && id && sub === "webhook") {
@@ -79,33 +128,7 @@ export function mandateControl(
     if (!m) return Response.json({ error: "unknown mandate" }, { status: 404 });
     if (str(fields["status"])) m.status = String(fields["status"]);
     const orderId = fields["omit_order_id"] === true ? null : str(fields["order_id"]);
-    const content = {
-      mandate_id: m.mandate_id,
-      status: str(fields["claimed"]) ?? m.status,
-      max_amount: rupees(m.max_amount).toFixed(2),
-      frequency: m.frequency,
-      amount_rule: m.amount_rule,
-      block_fund: "false",
-      revokable_by_customer: "true",
-      start_date: m.start_date,
-      end_date: m.end_date,
-      mandate_type: m.mandate_type,
-      customer_id: m.customer_id,
-      currency: m.currency,
-      mandate_token: randomId("mtk_", 16),
-      ...(orderId ? { order_id: orderId } : {}),
-    };
-    const body = JSON.stringify({
-      id: str(fields["id"]) ?? `evt_V2_${crypto.randomUUID().replace(/-/g, "")}`,
-      date_created: new Date().toISOString(),
-      event_name: str(fields["event_name"]) ?? "MANDATE_ACTIVATED",
-      content: { mandate: content },
-    });
-    const headers = {
-      "content-type": "application/json",
-      authorization: basicAuth(config.webhook_username, config.webhook_password),
-    };
-    return Response.json({ headers, body });
+    return Response.json(mandateWebhook(m, str(fields["event_name"]) ?? "MANDATE_ACTIVATED", orderId, fields));
   }
   return null;
 }

@@ -40,6 +40,8 @@ import {
   type SimOrder,
 } from "./juspay-model";
 import {
+  approveMandate,
+  mandateWebhook,
   mandateCommandMore,
   mandateControl,
   mandateSession,
@@ -302,10 +304,13 @@ async function pay(order: SimOrder, outcome: string | null, env: SimEnv): Promis
       ? OUTCOMES[outcome]
       : { now: outcome && Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED", ids: true };
   const options = { omitId: !plan.ids };
+  // A mandate session paid: the customer approved the mandate too (MANDATE_ACTIVATED, juspay.md §12).
+  const mandate = plan.now === "CHARGED" ? approveMandate(order) : null;
   if (plan.now) {
     setStatus(order, plan.now);
     await deliver(env, buildWebhook(order, eventFor(order.status), options));
   }
+  if (mandate) await deliver(env, mandateWebhook(mandate, "MANDATE_ACTIVATED", order.order_id));
   const next = plan.later;
   if (next) {
     later(settleDelay(env), async () => {

@@ -7,6 +7,8 @@ import { api } from "../helpers";
 import { configureJuspaySim, newOrderId, postWebhook, simMandate } from "./support";
 import {
   activeMandate,
+  approveMandate,
+  createMandateOrder,
   eventually,
   getMandate,
   mandateEvents,
@@ -23,6 +25,21 @@ async function post(webhook: { headers: Record<string, string>; body: string }):
 }
 
 describe("mandate webhooks", () => {
+  it("turns a MANDATE_ACTIVATED webhook, confirmed by the customer's mandate list, into one mandate.activated", async () => {
+    const { orderId } = await createMandateOrder();
+    const mandateId = await approveMandate(orderId);
+    const hook = await mandateWebhook(mandateId, { event_name: "MANDATE_ACTIVATED", order_id: orderId });
+    expect(await post(hook)).toMatchObject({ recorded: true, duplicate: false });
+    expect((await getMandate(mandateId)).status).toBe(404); // recorded, not yet confirmed
+    await runMandateAlarm(mandateId);
+    expect((await getMandate(mandateId)).body).toMatchObject({ status: "ACTIVE", order_id: orderId });
+    const events = await eventually(
+      () => mandateEvents(mandateId),
+      (e) => e.length >= 1,
+    );
+    expect(events.map((e) => [e.type, e.sequence])).toEqual([["mandate.activated", 1]]);
+  });
+
   it("turns a MANDATE_REVOKED webhook into one mandate.revoked only after the customer's list confirms it", async () => {
     const { mandateId } = await activeMandate();
     const hook = await mandateWebhook(mandateId, { event_name: "MANDATE_REVOKED", status: "REVOKED" });

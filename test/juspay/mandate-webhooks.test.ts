@@ -108,6 +108,14 @@ describe("mandate webhooks", () => {
     expect(trail.status).toBe(200);
   });
 
+  it("confirms the mandate with Juspay first on ?refresh=true", async () => {
+    const { mandateId } = await activeMandate();
+    await mandateWebhook(mandateId, { status: "REVOKED" }); // revoked at Juspay; no webhook posted
+    expect((await getMandate(mandateId)).body.status).toBe("ACTIVE");
+    const res = await api(`/v1/juspay/mandates/${mandateId}?refresh=true`);
+    expect(await res.json()).toMatchObject({ status: "REVOKED" });
+  });
+
   it("lists mandate deliveries in /v1/deliveries and reads one by its id", async () => {
     const { mandateId } = await activeMandate();
     const [event] = await eventually(

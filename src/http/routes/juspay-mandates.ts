@@ -3,7 +3,6 @@
  * the mandate as its object last confirmed it (storage/order/mandate.ts); 404 when checkpost never saw it.
  */
 import { parseJsonBody } from "../../core/body";
-import { err } from "../../core/result";
 import { sha256, toHex } from "../../core/crypto";
 import { proxyError, type ErrorReason } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
@@ -62,6 +61,33 @@ async function activeMandate(stub: OrderClient, ref: OrderRef, amount: number): 
   return mandate;
 }
 
+/**
+ * One answer per `Idempotency-Key` (scoped to the route, kept in `stub`'s object): a repeat replays it, another
+ * body is 422, a repeat while the first runs is 409. Every answer is kept, refusals included, so a key never
+ * reaches the gateway twice.
+ */
+async function once(
+  o: { request: AppRequest; rc: RequestContext; stub: OrderClient; scope: string; key: string; body: unknown },
+  run: () => Promise<Response>,
+): Promise<Response> {
+  const claim = await o.stub.claimIdempotency(o.scope, o.key, await requestFingerprint(o.scope, o.body));
+  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
+  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
+  let response: Response;
+  try {
+    response = await run();
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    response = problemResponse(error.problem, o.request, o.rc.requestId);
+  }
+  await o.stub.completeIdempotency(o.scope, o.key, {
+    kind: "response",
+    status: response.status,
+    body: await response.clone().text(),
+  });
+  return response;
+}
+
 const EXECUTE_SCOPE = "POST /v1/juspay/mandates/:mandate_id/execute";
 
 /** Juspay's refusals of a debit, as checkpost's codes (juspay.md §12). */
@@ -94,12 +120,8 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
 
   const ref: OrderRef = { gateway: "juspay", orderId: body.order_id };
   const stub = orderStub(rc.env, ref);
-  const scope = `${EXECUTE_SCOPE} ${id}`;
-  const claim = await stub.claimIdempotency(EXECUTE_SCOPE, key, await requestFingerprint(scope, raw));
-  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
-  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
-  let response: Response;
-  try {
+  // The mandate is part of what a key stands for: the same key and body on another mandate is another request.
+  return once({ request, rc, stub, scope: EXECUTE_SCOPE, key, body: { mandate: id, raw } }, async () => {
     orThrow(
       await stub.register(ref, {
         amount: money.value,
@@ -108,17 +130,8 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
         metadata: body.metadata ?? null,
       }),
     );
-    response = await sendDebit(stub, ref, { settings: setup.settings, rc, mandateId: id, money: money.value, body });
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    response = problemResponse(error.problem, request, rc.requestId);
-  }
-  await stub.completeIdempotency(EXECUTE_SCOPE, key, {
-    kind: "response",
-    status: response.status,
-    body: await response.clone().text(),
+    return sendDebit(stub, ref, { settings: setup.settings, rc, mandateId: id, money: money.value, body });
   });
-  return response;
 }
 
 async function sendDebit(
@@ -171,34 +184,22 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
   const ref = mandateRef(id);
   const stub = orderStub(rc.env, ref);
   const mandate = await activeMandate(stub, ref, body.amount);
-  const claim = await stub.claimIdempotency(NOTIFY_SCOPE, key, await requestFingerprint(NOTIFY_SCOPE, raw));
-  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
-  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
-  const reference = `N${toHex(await sha256(`${id}:${key}`)).slice(0, 24)}`;
-  const txnDate = body.txn_date ?? Math.floor(rc.now() / 1000) + 86_400;
-  const sent = await notifyMandate(setup.settings, gatewayIO(rc), {
-    mandateId: id,
-    customerId: mandate.customer_id ?? "",
-    reference,
-    amount: money.value,
-    txnDate,
-    description: body.description ?? null,
-  });
-  let response: Response;
-  if (!sent.ok && sent.error.reason === "gateway_rejected") {
-    response = problemResponse(sent.error, request, rc.requestId);
-  } else {
+  return once({ request, rc, stub, scope: NOTIFY_SCOPE, key, body: raw }, async () => {
+    const reference = `N${toHex(await sha256(`${id}:${key}`)).slice(0, 24)}`;
+    const txnDate = body.txn_date ?? Math.floor(rc.now() / 1000) + 86_400;
+    const sent = await notifyMandate(setup.settings, gatewayIO(rc), {
+      mandateId: id,
+      customerId: mandate.customer_id ?? "",
+      reference,
+      amount: money.value,
+      txnDate,
+      description: body.description ?? null,
+    });
+    if (!sent.ok && sent.error.reason === "gateway_rejected") throw new HttpError(sent.error);
     const note = { ref: reference, id: sent.ok ? sent.value.id : null, amount: body.amount, txn_date: txnDate };
-    const status = sent.ok ? sent.value.status : "UNKNOWN";
-    const kept = await stub.applyMandateNote(ref, { ...note, status });
-    response = json({ mandate_id: id, notification: { object_reference_id: reference, ...kept } }, sent.ok ? 201 : 202);
-  }
-  await stub.completeIdempotency(NOTIFY_SCOPE, key, {
-    kind: "response",
-    status: response.status,
-    body: await response.clone().text(),
+    const kept = await stub.applyMandateNote(ref, { ...note, status: sent.ok ? sent.value.status : "UNKNOWN" });
+    return json({ mandate_id: id, notification: { object_reference_id: reference, ...kept } }, sent.ok ? 201 : 202);
   });
-  return response;
 }
 
 const CANCEL_SCOPE = "POST /v1/orders/juspay/:order_id/cancel-execution";
@@ -223,24 +224,12 @@ export async function cancelJuspayExecution(request: AppRequest, rc: RequestCont
   if (!mandate) {
     throw new HttpError(proxyError("order_not_updatable", { detail: "not a mandate debit sent through checkpost" }));
   }
-  const claim = await stub.claimIdempotency(CANCEL_SCOPE, key, await requestFingerprint(CANCEL_SCOPE, orderId));
-  if (claim.kind === "replay") return renderAnswer(claim.answer, true);
-  if (claim.kind !== "new") throw new HttpError(proxyError(`idempotency_key_${claim.kind}`));
-  const sent = isFinalPayment(order.status)
-    ? err(proxyError("order_not_updatable", { detail: "the debit is final" }))
-    : await cancelDebit(setup.settings, gatewayIO(rc), mandate, orderId, order.customer?.id ?? null);
-  let response: Response;
-  if (!sent.ok && ["gateway_rejected", "order_not_updatable"].includes(sent.error.reason)) {
-    response = problemResponse(sent.error, request, rc.requestId);
-  } else {
+  return once({ request, rc, stub, scope: CANCEL_SCOPE, key, body: orderId }, async () => {
+    if (isFinalPayment(order.status)) throw new HttpError(proxyError("order_not_updatable", { detail: "final" }));
+    const sent = await cancelDebit(setup.settings, gatewayIO(rc), mandate, orderId, order.customer?.id ?? null);
+    if (!sent.ok && sent.error.reason === "gateway_rejected") throw new HttpError(sent.error);
     const look = await stub.look(ref, { source: "api", trusted: true, note: "cancel-execution" }, rc.requestId);
     const seen = look.kind === "observed" ? look.result.order : await stub.get(ref);
-    response = json({ order: seen, mandate_id: mandate }, look.kind === "observed" ? 200 : 202);
-  }
-  await stub.completeIdempotency(CANCEL_SCOPE, key, {
-    kind: "response",
-    status: response.status,
-    body: await response.clone().text(),
+    return json({ order: seen, mandate_id: mandate }, look.kind === "observed" ? 200 : 202);
   });
-  return response;
 }

@@ -87,7 +87,7 @@ export function shopPage(enabled: readonly string[], recent: readonly DemoOrder[
 <p>This shop creates your order through checkpost. You pay on a simulated gateway, choose what happens there, and come back here with checkpost's signed result.</p>
 <form method="post" action="/demo/pay"><fieldset><legend>Pay with</legend>${options}</fieldset>
 <label for="amount"><strong>Amount (₹)</strong></label><br><input type="text" id="amount" name="amount" inputmode="decimal" value="499.00" required pattern="\\d{1,7}(\\.\\d{1,2})?" aria-describedby="amount-hint">
-<p class="muted" id="amount-hint">Rupees, up to two decimals.</p><button type="submit">Continue to payment</button></form></section>${list}`,
+<p class="muted" id="amount-hint">Rupees, up to two decimals.</p><button type="submit">Continue to payment</button> <button type="submit" name="subscribe" value="1" title="HDFC SmartGateway (Juspay) only: registers a monthly mandate with this payment">Start a subscription (Juspay)</button></form></section>${list}`,
   );
 }
 

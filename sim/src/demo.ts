@@ -88,6 +88,11 @@ async function pay(request: Request, env: SimEnv): Promise<Response> {
       currency: "INR",
       description: "Demo shop order",
       customer: { id: "demo_customer", email: "customer@example.com", phone: "9999999999", name: "Demo Customer" },
+      // "Start a subscription": a Juspay mandate (UPI Autopay / e-mandate) registered with this first payment, up to
+      // ten times the amount per monthly debit (README: POST /v1/orders with `mandate`).
+      ...(form.get("subscribe") === "1" && gateway === "juspay"
+        ? { mandate: { max_amount: amount * 10, amount_rule: "VARIABLE", frequency: "MONTHLY" } }
+        : {}),
     }),
   }).then(
     async (res) => ({ status: res.status, body: await res.json<CreateAnswer>().catch((): CreateAnswer => ({})) }),

@@ -1,6 +1,6 @@
 /**
  * The simulated Juspay's JOSE endpoints (juspay.md §8, §12): `POST /juspay/v4/order-status` (`{order_id}`),
- * `POST /juspay/v4/session` and `POST /juspay/v4/orders/:id/refunds` (all fields, `order_id` too, as JSON; PHP
+ * `POST /juspay/v4/session`, `POST /juspay/v4/txns` and `POST /juspay/v4/orders/:id/refunds` (all fields, `order_id` too, as JSON; PHP
  * `Order::encryptedOrderRefund`). The body is a JWE envelope `{header, encryptedKey, iv, encryptedPayload, tag}`
  * (RSA-OAEP-256 + A256GCM, AAD = the encoded header) around a JWS `{header, payload, signature}` (RS256), as the PHP
  * and .NET SDKs build them (`lib/Model/JuspayJWT.php`, `Juspay/Model/_base/JuspayJWTRSA.cs`). The simulator opens it
@@ -163,6 +163,8 @@ export interface V4Handlers {
   status(fields: Fields): Response;
   session(fields: Fields): Response;
   refund(orderId: string, fields: Fields): Response;
+  /** Mandate execution (`/v4/txns`, inferred from the Node SDK; juspay.md §12). */
+  txns(fields: Fields): Response;
 }
 
 /** `POST /juspay/v4/…`: `rest` is the path after `/v4`, decoded. */
@@ -172,6 +174,7 @@ export async function joseApi(request: Request, rest: string[], env: SimEnv, han
     request.method === "POST" &&
     ((first === "order-status" && !id) ||
       (first === "session" && !id) ||
+      (first === "txns" && !id) ||
       (first === "orders" && id && sub === "refunds"));
   if (!known) return plainError(404, "object_not_found", "Cannot find what you are looking for");
   const opened = await open(request, env);
@@ -180,6 +183,7 @@ export async function joseApi(request: Request, rest: string[], env: SimEnv, han
   let answer: Response;
   if (first === "order-status") answer = handlers.status(fields);
   else if (first === "session") answer = handlers.session(fields);
+  else if (first === "txns") answer = handlers.txns(fields);
   else if (fields["order_id"] !== id) answer = plainError(400, "invalid_request", "order_id must match the path");
   else answer = handlers.refund(id ?? "", fields);
   return seal(answer, opened.kid, opened.keys);

@@ -10,7 +10,7 @@
  * - `POST /orders/:id/refunds` (form): refunds, only on CHARGED orders, `unique_request_id` < 21 alphanumerics; a
  *   repeated `unique_request_id` answers the order unchanged (real behaviour unverified, §5);
  * - `GET /customers/:id/mandates`, `POST /mandates/:id` (`command=revoke`) (§6);
- * - `POST /v4/order-status`, `/v4/session`, `/v4/orders/:id/refunds`: the JOSE forms (juspay-jose.ts, §8);
+ * - `POST /v4/order-status`, `/v4/session`, `/v4/orders/:id/refunds`, `/v4/txns`: the JOSE forms (juspay-jose.ts, §8);
  * - `POST /v2/txns/:txn_uuid/capture|void`: pre-authorisation (§12, juspay-preauth.ts);
  * - `GET|POST /pay/:id`: the payment page (`npm start`, end-to-end tests) with checkout.ts's five outcomes; it sends
  *   the webhook and redirects back signed.
@@ -43,6 +43,16 @@ import {
 } from "./juspay-model";
 import { configureJose, joseApi, type V4Handlers } from "./juspay-jose";
 import { orderByTxn, preauthCall } from "./juspay-preauth";
+import {
+  approveMandate,
+  mandateWebhook,
+  mandateCommandMore,
+  mandateControl,
+  mandateSession,
+  mandateTxn,
+  notificationOutcome,
+  notificationStatus,
+} from "./juspay-mandates";
 import { buildRedirect, buildWebhook, eventFor, type RedirectOptions } from "./juspay-sign";
 import { state } from "./state";
 
@@ -301,10 +311,13 @@ async function pay(order: SimOrder, outcome: string | null, env: SimEnv): Promis
       ? OUTCOMES[outcome]
       : { now: outcome && Object.hasOwn(STATUS_IDS, outcome) ? outcome : "CHARGED", ids: true };
   const options = { omitId: !plan.ids };
+  // A mandate session paid: the customer approved the mandate too (MANDATE_ACTIVATED, juspay.md §12).
+  const mandate = plan.now === "CHARGED" ? approveMandate(order) : null;
   if (plan.now) {
     setStatus(order, plan.now);
     await deliver(env, buildWebhook(order, eventFor(order.status), options));
   }
+  if (mandate) await deliver(env, mandateWebhook(mandate, "MANDATE_ACTIVATED", order.order_id));
   const next = plan.later;
   if (next) {
     later(settleDelay(env), async () => {
@@ -337,8 +350,10 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
   if (first === "orders" && id) recordRouting(request, "order", id, op);
   if (first === "customers" && id) recordRouting(request, "customer", id, op);
   if (first === "mandates" && id) recordRouting(request, "mandate", id, op);
-  if (request.method === "POST" && first === "session" && !id) return createOrder(fields, origin, true);
+  if (request.method === "POST" && first === "session" && !id)
+    return mandateSession(fields) ?? createOrder(fields, origin, true);
   if (request.method === "POST" && first === "orders" && !id) return createOrder(fields, origin, false);
+  if (request.method === "POST" && first === "txns" && !id) return mandateTxn(fields, origin);
   if (first === "orders" && id) {
     const order = getOrder(id);
     if (!order) return notFound();
@@ -356,7 +371,9 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
     if (answered) return answered;
   }
   if (request.method === "GET" && first === "customers" && id && sub === "mandates") return listMandates(id);
-  if (request.method === "POST" && first === "mandates" && id && !sub) return mandateCommand(id, fields);
+  if (request.method === "POST" && first === "mandates" && id && !sub)
+    return mandateCommandMore(id, fields) ?? mandateCommand(id, fields);
+  if (request.method === "GET" && first === "notifications" && id) return notificationStatus(id) ?? notFound();
   return notFound();
 }
 
@@ -380,6 +397,10 @@ function v4Handlers(request: Request, origin: string): V4Handlers {
     refund: (id, fields) => {
       const order = orderOf(id, "POST /v4/orders/:id/refunds");
       return order ? refund(order, fields) : notFound();
+    },
+    txns: (fields) => {
+      orderOf(str(fields["order.order_id"]), "POST /v4/txns");
+      return mandateTxn(fields, origin);
     },
   };
 }
@@ -410,6 +431,9 @@ async function control(request: Request, path: string, env: SimEnv): Promise<Res
     }
     return Response.json({ ok: true });
   }
+  if (first === "notifications" && id && request.method === "POST") return notificationOutcome(id, fields);
+  const mandateAnswer = request.method === "POST" ? mandateControl(first, id, sub, fields) : null;
+  if (mandateAnswer) return mandateAnswer;
   if (first === "mandates" && request.method === "POST") {
     const customerId = str(fields["customer_id"]) ?? "cust_sim";
     const mandate = {

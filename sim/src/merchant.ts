@@ -46,10 +46,17 @@ function describe(body: string): { order_id: string | null; type: string | null;
   try {
     const parsed = JSON.parse(body) as {
       type?: unknown;
-      data?: { sequence?: unknown; order?: { order_id?: unknown } };
+      data?: { sequence?: unknown; order?: { order_id?: unknown }; mandate?: { mandate_id?: unknown } };
     };
+    const mandateId = parsed.data?.mandate?.mandate_id;
     return {
-      order_id: typeof parsed.data?.order?.order_id === "string" ? parsed.data.order.order_id : null,
+      // Mandate events are filed as `mandate:<mandate_id>`, the name checkpost's mandate object uses.
+      order_id:
+        typeof parsed.data?.order?.order_id === "string"
+          ? parsed.data.order.order_id
+          : typeof mandateId === "string"
+            ? `mandate:${mandateId}`
+            : null,
       type: typeof parsed.type === "string" ? parsed.type : null,
       sequence: typeof parsed.data?.sequence === "number" ? parsed.data.sequence : null,
     };

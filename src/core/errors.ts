@@ -27,6 +27,18 @@ export const ERROR_TABLE = {
   gateway_not_configured: { status: 404, code: "gateway_not_configured", title: "This gateway is not configured" },
   rate_limited: { status: 429, code: "rate_limited", title: "Too many requests: try again later" },
   order_not_found: { status: 404, code: "order_not_found", title: "No such order" },
+  mandate_not_found: { status: 404, code: "mandate_not_found", title: "checkpost holds no such mandate" },
+  mandate_not_active: { status: 409, code: "mandate_not_active", title: "The mandate is not active" },
+  mandate_amount_exceeded: {
+    status: 422,
+    code: "mandate_amount_exceeded",
+    title: "The amount is over the mandate's maximum (or not its fixed amount)",
+  },
+  mandate_notification_failed: {
+    status: 409,
+    code: "mandate_notification_failed",
+    title: "The mandate's pre-debit notification did not succeed",
+  },
   status_page_not_configured: {
     status: 404,
     code: "status_page_not_configured",

@@ -51,6 +51,15 @@ export const EVENT_TYPES = [
   "refund.succeeded",
   "refund.failed",
   "refund.requires_review",
+  // Juspay mandates (product.md §4), one object per mandate (core/mandate.ts).
+  "mandate.created",
+  "mandate.activated",
+  "mandate.paused",
+  "mandate.revoked",
+  "mandate.failed",
+  "mandate.expired",
+  "mandate.notification.succeeded",
+  "mandate.notification.failed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

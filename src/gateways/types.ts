@@ -5,6 +5,7 @@
  * Rules: `verify*` never touch storage or the network; `fetchStatus`, `createOrder`, `refund` and `refundStatus`
  * never touch storage. Only `storage/order-object.ts` changes order state.
  */
+import type { MandateRequest } from "../core/mandate";
 import type { Config } from "../config";
 import type { Logger } from "../core/log";
 import type { Customer, GatewayId, JsonValue, NextAction, RefundHint } from "../core/model";
@@ -75,6 +76,15 @@ export interface WebhookEvent {
   readonly status: PaymentStatus | null;
   readonly amount: Money | null;
   readonly refund: RefundHint | null;
+  /** Juspay MANDATE_* events: the mandate they are about, for its own object (storage/order/mandate.ts). */
+  readonly mandate?:
+    | {
+        readonly mandateId: string;
+        readonly customerId: string | null;
+        /** NOTIFICATION_* events: the notification's `object_reference_id` (else its id). */
+        readonly notification?: string | null;
+      }
+    | undefined;
 }
 
 /** The gateway's answer to a server-to-server status call: the only input that may settle an order. */
@@ -116,6 +126,8 @@ export interface CreateOrderInput {
   /** Ask for the SDK variant instead of a redirect, where the gateway has one. */
   readonly sdk: boolean;
   readonly expireAfterSeconds: number | null;
+  /** Juspay only: register a mandate with this order (`core/mandate.ts`). */
+  readonly mandate?: MandateRequest | null;
 }
 
 export interface CreatedOrder {

@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import type { ApiOperation } from "./api";
 import * as R from "./responses";
+import { MANDATE_OPERATIONS } from "./operations-mandates";
 import {
   HandleJuspayResponseSchema,
   JuspayRevokeMandateSchema,
@@ -367,4 +368,5 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     body: JuspaySdkSignedPayloadSchema,
     responses: { "200": "Payload, signature and merchantKeyId", ...juspayErrors, "409": "Order conflict" },
   },
+  ...MANDATE_OPERATIONS,
 ];

@@ -8,6 +8,7 @@ import * as z from "zod/mini";
 import { ERROR_TABLE } from "../core/errors";
 import { GATEWAY_IDS } from "../core/model";
 import { CURRENCY_EXPONENTS } from "../core/money";
+import { MANDATE_STATUSES } from "../core/mandate";
 import { EVENT_TYPES } from "../core/order";
 import { INPUT_SOURCES, PAYMENT_STATUSES, REFUND_STATUSES } from "../core/status";
 import { DELIVERY_STATES } from "../storage/order/outbox";
@@ -233,6 +234,40 @@ export const MandateListSchema = z.object({
 
 export const MandateRevokedSchema = z.strictObject({ mandate_id: str(), mandate_status: nullable(str()) });
 
+/** A mandate as checkpost last confirmed it (core/mandate.ts `toPublicMandate`); never the debit token. */
+export const MandateSchema = z.strictObject({
+  mandate_id: str(),
+  status: describe(z.enum(MANDATE_STATUSES), "The last confirmed status; REVOKED, FAILURE and EXPIRED are final"),
+  gateway_status: describe(str(), "Juspay's status as last confirmed (kept when it is not one checkpost knows)"),
+  max_amount: describe(nullable(int()), "Minor units"),
+  currency: nullable(str()),
+  frequency: nullable(str()),
+  amount_rule: nullable(str()),
+  mandate_type: nullable(str()),
+  start_date: describe(nullable(str()), "Epoch seconds, as Juspay gives it"),
+  end_date: describe(nullable(str()), "Epoch seconds, as Juspay gives it"),
+  customer_id: nullable(str()),
+  order_id: describe(nullable(str()), "The registration order"),
+  created_at: time(),
+  updated_at: time(),
+});
+
+export const MandateNotificationSchema = z.strictObject({
+  object_reference_id: describe(str(), "Derived by checkpost from the mandate and the Idempotency-Key"),
+  ref: str(),
+  id: describe(nullable(str()), "Juspay's notification id (null when the notify answer was lost)"),
+  status: describe(str(), "CREATED, PENDING, SUCCESS, FAILURE, or UNKNOWN when the answer was lost"),
+  amount: describe(int(), "Minor units"),
+  txn_date: describe(int(), "Epoch seconds of the announced debit"),
+});
+
+export const MandateNotifiedSchema = z.strictObject({ mandate_id: str(), notification: MandateNotificationSchema });
+
+export const MandateExecutionSchema = z.strictObject({
+  order: OrderSchema,
+  mandate_id: str(),
+});
+
 export const SignedPayloadSchema = z.object({
   type: str(),
   payload: describe(str(), "The JSON text that was signed"),
@@ -243,6 +278,26 @@ export const SignedPayloadSchema = z.object({
 /** The body of every event to `MERCHANT_WEBHOOK_URL` (core/delivery.ts), Standard Webhooks' `{type, timestamp, data}`. */
 export function eventSchema(type: (typeof EVENT_TYPES)[number]): z.ZodMiniType {
   const refund = type.startsWith("refund.");
+  if (type.startsWith("mandate.")) {
+    return z.strictObject({
+      type: z.literal(type),
+      timestamp: describe(time(), "When the change was confirmed (stable across retries)"),
+      data: z.strictObject({
+        sequence: describe(int(), "The mandate's sequence: events of one mandate arrive in this order"),
+        mandate: MandateSchema,
+        ...(type.startsWith("mandate.notification.")
+          ? {
+              notification: z.strictObject({
+                object_reference_id: str(),
+                id: nullable(str()),
+                status: str(),
+                amount: int(),
+              }),
+            }
+          : {}),
+      }),
+    });
+  }
   return z.strictObject({
     type: z.literal(type),
     timestamp: describe(time(), "When the change happened (stable across retries)"),
@@ -279,5 +334,8 @@ export const COMPONENTS: ReadonlyMap<z.ZodMiniType, string> = new Map<z.ZodMiniT
   [JuspayResponseSchema, "JuspayResponse"],
   [MandateListSchema, "MandateList"],
   [MandateRevokedSchema, "MandateRevoked"],
+  [MandateSchema, "Mandate"],
+  [MandateExecutionSchema, "MandateExecution"],
+  [MandateNotifiedSchema, "MandateNotified"],
   [SignedPayloadSchema, "SignedPayload"],
 ]);

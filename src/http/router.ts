@@ -1,4 +1,10 @@
 /** The route table, and nothing else: every handler lives in `routes/`. */
+import {
+  cancelJuspayExecution,
+  executeJuspayMandate,
+  getJuspayMandate,
+  notifyJuspayMandate,
+} from "./routes/juspay-mandates";
 import { Router } from "itty-router";
 import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
@@ -57,6 +63,10 @@ export function buildRouter(): AppRouter {
     .post("/v1/orders/juspay/:order_id/void", voidJuspayOrder)
     .get("/v1/juspay/customers/:customer_id/mandates", listCustomerMandates)
     .post("/v1/juspay/mandates/:mandate_id/revoke", revokeJuspayMandate)
+    .get("/v1/juspay/mandates/:mandate_id", getJuspayMandate)
+    .post("/v1/juspay/mandates/:mandate_id/execute", executeJuspayMandate)
+    .post("/v1/juspay/mandates/:mandate_id/notify", notifyJuspayMandate)
+    .post("/v1/orders/juspay/:order_id/cancel-execution", cancelJuspayExecution)
     .post("/v1/juspay/sdk/signed-payload", signedSdkPayload);
   return router;
 }

@@ -3,6 +3,7 @@
  * document cannot drift from what is enforced.
  */
 import * as z from "zod/mini";
+import { FREQUENCIES } from "../core/mandate";
 import { CURRENCY_EXPONENTS } from "../core/money";
 import { GATEWAY_IDS } from "../core/model";
 import { PAYMENT_STATUSES } from "../core/status";
@@ -43,6 +44,22 @@ export const MetadataSchema = z
   )
   .check(z.refine((m) => Object.keys(m).length <= 20, "at most 20 keys"));
 
+const EpochSeconds = z.number().check(z.int(), z.gte(1_000_000_000), z.lte(99_999_999_999));
+
+/** `mandate` on `POST /v1/orders` (Juspay only; juspay.md §12). The cross-field rules are `core/mandate.ts`. */
+export const MandateRequestSchema = z.strictObject({
+  max_amount: MinorAmountSchema,
+  amount_rule: z.enum(["FIXED", "VARIABLE"]),
+  frequency: z.enum(FREQUENCIES),
+  start_date: z.optional(EpochSeconds).check(z.describe("Epoch seconds; Juspay: today (default now)")),
+  end_date: z.optional(EpochSeconds).check(z.describe("Epoch seconds; Juspay's default: start + 30 years")),
+  rule_type: z.optional(z.enum(["ON", "BEFORE", "AFTER"])),
+  rule_value: z.optional(z.number().check(z.int(), z.gte(1), z.lte(31))),
+  block_funds: z.optional(z.boolean()),
+  revokable_by_customer: z.optional(z.boolean()),
+  required: z.optional(z.boolean()).check(z.describe("false: options.create_mandate=OPTIONAL (default REQUIRED)")),
+});
+
 export const CreateOrderSchema = z.strictObject({
   gateway: GatewayIdSchema,
   order_id: OrderIdSchema,
@@ -56,6 +73,7 @@ export const CreateOrderSchema = z.strictObject({
     .check(z.describe("Only register an order the merchant created at the gateway itself")),
   sdk: z.optional(z.boolean()).check(z.describe("Ask for the gateway's SDK payload instead of a redirect")),
   expire_after_seconds: z.optional(z.number().check(z.int(), z.gte(300), z.lte(86_400))),
+  mandate: z.optional(MandateRequestSchema).check(z.describe("Juspay: register a mandate with this order")),
 });
 export type CreateOrderBody = z.infer<typeof CreateOrderSchema>;
 

@@ -32,7 +32,7 @@ import type { OrderTx } from "./order/context";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./order/idempotency";
 import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type DeliveryDetail } from "./order/outbox";
 import * as payments from "./order/payments";
-import { auditOrder, auditPage, loadOrder, orderFor, type AuditPage } from "./order/record";
+import { audit, auditOrder, auditPage, loadOrder, orderFor, type AuditPage } from "./order/record";
 import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
 import { IndexWriter } from "./order/projection";
 import { applyRefundHint } from "./order/refund-hints";
@@ -40,6 +40,11 @@ import { findRefund, listRefunds } from "./order/refund-rows";
 import * as preauth from "./order/preauth";
 import * as refunds from "./order/refunds";
 import { migrate } from "./order/schema";
+import * as mandates from "./order/mandate";
+import { confirmDueMandate } from "./order/mandate-confirm";
+import { applyNote } from "./order/mandate-notes";
+import type { MandateNote } from "./order/mandate";
+import { mandateRef, toPublicMandate, type MandateSnapshot } from "../core/mandate";
 
 export type { AuditEntry, AuditPage } from "./order/record";
 export type { LookAnswer, LookRequest } from "./order/looks";
@@ -99,6 +104,8 @@ export class OrderObject extends DurableObject<Env> {
     const before = env.METRICS ? loadOrder(this.sql) : null;
     const out = this.ctx.storage.transactionSync(() => fn(tx));
     this.index.kick();
+    const note = mandates.pendingMandateBlock(this.sql);
+    if (note) void this.forwardMandate(note);
     this.alarms.arm(tx.eventQueued);
     if (env.METRICS) {
       const after = loadOrder(this.sql);
@@ -135,7 +142,7 @@ export class OrderObject extends DurableObject<Env> {
 
   /** One event delivery of this order with its latest attempts, or null. The source of truth for `/v1/deliveries`. */
   delivery(ref: OrderRef, sequence: number): DeliveryDetail | null {
-    if (!orderFor(this.sql, ref)) return null;
+    if (!orderFor(this.sql, ref) && !mandates.loadMandate(this.sql)) return null;
     const row = outboxRow(this.sql, sequence);
     return row ? toDeliveryDetail(ref.gateway, ref.orderId, row, attemptLog(this.sql, sequence, 50)) : null;
   }
@@ -281,14 +288,81 @@ export class OrderObject extends DurableObject<Env> {
    */
   retryDelivery(ref: OrderRef, sequence: number): Result<DeliveryDetail, ProxyError> {
     const order = orderFor(this.sql, ref);
-    if (!order || !outboxRow(this.sql, sequence)) return err(proxyError("delivery_not_found"));
+    if ((!order && !mandates.loadMandate(this.sql)) || !outboxRow(this.sql, sequence))
+      return err(proxyError("delivery_not_found"));
     if (!eventsEndpoint(loadConfig(this.env))) return err(proxyError("events_not_configured"));
     this.apply((tx) => {
       requeueDelivery(tx.sql, sequence, tx.now);
-      auditOrder(tx, order, { source: "api", kind: "delivery_retry", outcome: "recorded", detail: { sequence } });
+      const line = { source: "api", kind: "delivery_retry", outcome: "recorded", detail: { sequence } } as const;
+      if (order) auditOrder(tx, order, line);
+      else audit(tx, line);
     });
     const detail = this.delivery(ref, sequence);
     return detail ? ok(detail) : err(proxyError("delivery_not_found"));
+  }
+
+  // ---------------------------------------------------------------- mandates (storage/order/mandate.ts)
+
+  /** A registration order hands its confirmed mandate block to the mandate's object; kept until that succeeds. */
+  private async forwardMandate(note: string): Promise<void> {
+    const { snapshot, links } = JSON.parse(note) as { snapshot: MandateSnapshot; links: mandates.MandateLinks };
+    const ref = mandateRef(snapshot.mandate_id);
+    try {
+      await orderStub(this.env, ref).observeMandate(ref, snapshot, links);
+      this.ctx.storage.transactionSync(() => mandates.mandateBlockForwarded(this.sql, note));
+    } catch {
+      // Retried after this order's next change (its polls while pending, or its alarm).
+    }
+  }
+
+  mandate(ref: OrderRef): Record<string, unknown> | null {
+    const m = mandates.loadMandate(this.sql);
+    // Known only from a webhook nobody confirmed yet: not a mandate checkpost can show.
+    return m?.status && mandateRef(m.mandate_id).orderId === ref.orderId ? toPublicMandate(m) : null;
+  }
+
+  observeMandate(ref: OrderRef, snapshot: MandateSnapshot, links: mandates.MandateLinks): void {
+    if (mandateRef(snapshot.mandate_id).orderId !== ref.orderId) throw new Error("mandate object addressed wrongly");
+    this.apply((tx) => mandates.observeMandate(tx, { snapshot, links, source: "order_status" }));
+  }
+
+  mandateWebhook(ref: OrderRef, hook: mandates.MandateWebhook): { duplicate: boolean } {
+    if (mandateRef(hook.mandateId).orderId !== ref.orderId) throw new Error("mandate object addressed wrongly");
+    return this.apply((tx) => mandates.recordMandateWebhook(tx, hook));
+  }
+
+  /** A notify call's answer (or, lost, `UNKNOWN`) about a notification of this mandate (`mandate-notes.ts`). */
+  applyMandateNote(ref: OrderRef, note: MandateNote): MandateNote | null {
+    return this.mandate(ref) ? this.apply((tx) => applyNote(tx, note)) : null;
+  }
+
+  /** `GET /v1/juspay/mandates/:id?refresh=true`: a confirmation now (the merchant's own call, not budgeted). */
+  async refreshMandate(ref: OrderRef, requestId?: string): Promise<Record<string, unknown> | null> {
+    const log = orderLogger(this.env, { gateway: ref.gateway, order_id: ref.orderId }, requestId);
+    const io = gatewayIO(this.env, log, requestId);
+    await confirmDueMandate({
+      sql: this.sql,
+      env: this.env,
+      io,
+      now: Date.now(),
+      force: true,
+      step: (fn) => this.apply(fn),
+    });
+    return this.mandate(ref);
+  }
+
+  /** A mandate debit is about to be sent for this order (recorded first, like any create): it is polled from now. */
+  markExecution(ref: OrderRef, mandateId: string): Result<PublicOrder, ProxyError> {
+    return this.apply((tx) => {
+      tx.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mandate_id', ?)", mandateId);
+      return payments.markAttempt(tx, ref);
+    });
+  }
+
+  /** The mandate this order debits, when checkpost sent the debit (`markExecution`). */
+  executionOf(ref: OrderRef): string | null {
+    if (!orderFor(this.sql, ref)) return null;
+    return (this.sql.exec("SELECT value FROM meta WHERE key = 'mandate_id'").toArray()[0]?.value as string) ?? null;
   }
 
   // ---------------------------------------------------------------- alarm
@@ -334,6 +408,13 @@ type OrderMethods = Pick<
   | "finishPreauth"
   | "delivery"
   | "retryDelivery"
+  | "mandate"
+  | "observeMandate"
+  | "mandateWebhook"
+  | "refreshMandate"
+  | "applyMandateNote"
+  | "markExecution"
+  | "executionOf"
 >;
 
 /**

@@ -237,7 +237,7 @@ describe("webhook events", () => {
       ORDER_REFUNDED: "refund",
       AUTO_REFUND_SUCCEEDED: "refund",
       MANDATE_ACTIVATED: "notice",
-      NOTIFICATION_SUCCEEDED: "ignored",
+      NOTIFICATION_SUCCEEDED: "notice",
     });
     expect(toWebhookEvent(payload("CHARGEBACK_RECEIVED"))).toMatchObject({
       kind: "notice",
@@ -281,7 +281,10 @@ describe("webhook events", () => {
     expect(await (await postWebhook({ headers, body })).json()).toMatchObject({ recorded: true });
     const notices = (await auditOf(id)).filter((e) => e.kind === "notice_event");
     expect(notices).toMatchObject([
-      { gateway_status: "ACTIVE", detail: { event: "MANDATE_ACTIVATED", reason: "mandate lifecycle (issue #16)" } },
+      {
+        gateway_status: "ACTIVE",
+        detail: { event: "MANDATE_ACTIVATED", reason: "mandate lifecycle: confirmed by the mandate's object" },
+      },
     ]);
     expect(await alarmOf(id)).toBe(alarm);
   });

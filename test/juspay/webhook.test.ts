@@ -220,7 +220,7 @@ describe("refund and other events", () => {
     expect([first.duplicate, second.duplicate]).toEqual([false, false]);
   });
 
-  it("acknowledges a mandate event without an order and stores nothing", async () => {
+  it("records a mandate event without an order in the mandate's object only, and confirms nothing yet", async () => {
     const headers = {
       "content-type": "application/json",
       authorization: basicAuth(J.JUSPAY_WEBHOOK_USERNAME, J.JUSPAY_WEBHOOK_PASSWORD),
@@ -232,7 +232,9 @@ describe("refund and other events", () => {
       // demo payv3-forms/webhook/response-mandatecreated.txt: the mandate's state is `status`.
       content: { mandate: { mandate_id: "mnd_1", status: "ACTIVE" } },
     });
-    expect(await recorded(await postWebhook({ headers, body }))).toMatchObject({ recorded: false });
+    // The mandate's object records it (storage/order/mandate.ts); no order, and no mandate until a list confirms it.
+    expect(await recorded(await postWebhook({ headers, body }))).toMatchObject({ recorded: true, duplicate: false });
+    await expectProblem(await api("/v1/juspay/mandates/mnd_1"), 404, "mandate_not_found");
   });
 });
 
@@ -255,7 +257,7 @@ describe("translating payloads", () => {
     ["AUTO_REFUND_SUCCEEDED", "refund"],
     ["AUTO_REFUND_FAILED", "refund"],
     ["MANDATE_CREATED", "notice"],
-    ["NOTIFICATION_SUCCEEDED", "ignored"],
+    ["NOTIFICATION_SUCCEEDED", "notice"],
     ["CHARGEBACK_RECEIVED", "notice"],
     ["CHARGEBACK_SOMETHING_NEW", "notice"],
     ["SOMETHING_ELSE", "other"],

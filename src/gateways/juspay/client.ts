@@ -31,7 +31,7 @@ import type {
 import type { JsonValue, RefundHint } from "../../core/model";
 import type { JuspaySettings } from "./config";
 import { joseKeys, openJuspayAnswer, sealJuspayRequest, type JoseKeys } from "./jose";
-import { orderCurrency, toRefundHint, toSnapshot } from "./map";
+import { mandateSessionFields, orderCurrency, toRefundHint, toSnapshot } from "./map";
 import {
   JuspayErrorSchema,
   JuspayMandateListSchema,
@@ -310,6 +310,7 @@ export async function createJuspayOrder(
     ...nameParts(customer?.name),
     ...(input.description ? { description: input.description } : {}),
     ...Object.fromEntries(udfs),
+    ...(input.mandate ? mandateSessionFields(input.mandate, input.amount) : {}),
   };
   const session = await createSession(settings, io, body, routeOf(input.orderId, customer?.id));
   if (!session.ok) return session;

@@ -19,7 +19,8 @@
  * own routes answer with (`publicMandate`, `seedMessage`).
  */
 import { proxyError, type ProxyError } from "../../core/errors";
-import { fromMajor, type Money } from "../../core/money";
+import type { MandateRequest } from "../../core/mandate";
+import { fromMajor, toMajorString, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import type { PaymentStatus, RefundStatus } from "../../core/status";
 import type { RefundHint } from "../../core/model";
@@ -246,11 +247,12 @@ type EventRule =
   | { readonly kind: "refund"; readonly refund: string | null }
   | { readonly kind: "notice" | "ignored"; readonly reason: string };
 
-const MANDATE: EventRule = { kind: "notice", reason: "mandate lifecycle (issue #16)" };
+/** Also noted on the registration order; the mandate's own object confirms it (storage/order/mandate.ts). */
+const MANDATE: EventRule = { kind: "notice", reason: "mandate lifecycle: confirmed by the mandate's object" };
 const CHARGEBACK: EventRule = { kind: "notice", reason: "chargeback: handled in the Juspay dashboard" };
 const NOTIFICATION: EventRule = {
-  kind: "ignored",
-  reason: "mandate pre-debit notification: about no order (issue #16)",
+  kind: "notice",
+  reason: "mandate pre-debit notification: confirmed by the mandate's object",
 };
 
 /**
@@ -311,7 +313,8 @@ export function toWebhookEvent(payload: JuspayWebhook): WebhookEvent {
   const wanted = rule.kind === "refund" ? rule.refund : null;
   const refundEntry = wanted && order ? eventRefund(order.refunds ?? [], wanted) : null;
   const refund = refundEntry ? toRefundHint(refundEntry, currency) : null;
-  const mandateStatus = text(mandate?.mandate_status) ?? text(mandate?.status);
+  const note = rule === NOTIFICATION ? payload.content?.notification : null;
+  const mandateStatus = text(mandate?.mandate_status) ?? text(mandate?.status) ?? text(note?.status);
   const gatewayStatus = refundEntry?.status ?? order?.status ?? mandateStatus ?? name;
   const txn = order ? (text(order.txn_uuid ?? order.txn_detail?.txn_uuid) ?? text(order.txn_id)) : null;
   const statusPart = refundEntry
@@ -333,5 +336,41 @@ export function toWebhookEvent(payload: JuspayWebhook): WebhookEvent {
     status: rule.kind === "payment" && order ? mapJuspayStatus(order.status) : null,
     amount: order ? juspayMoney(order.amount, currency) : null,
     refund,
+    mandate: note
+      ? {
+          mandateId: text(note.mandate?.mandate_id) ?? "",
+          customerId: null,
+          notification: text(note.object_reference_id) ?? text(note.id),
+        }
+      : rule === MANDATE && text(mandate?.mandate_id)
+        ? { mandateId: text(mandate?.mandate_id) ?? "", customerId: text(mandate?.customer_id) }
+        : undefined,
   };
+}
+
+/**
+ * The session's mandate fields, flat dotted keys in the JSON body as Juspay's sample shows them
+ * (juspay.io/in/docs/upi-autopay/docs/how-to-integrate/session-api-payload-for-mandateautopay): `options.create_mandate`
+ * REQUIRED | OPTIONAL, `mandate.max_amount` as exact rupees (for FIXED, the order amount: juspay.md §12), dates as
+ * epoch-second strings, booleans as JSON booleans. `required` absent means REQUIRED (the least convenient reading:
+ * a merchant asking for a mandate gets one or no payment).
+ */
+export function mandateSessionFields(m: MandateRequest, amount: Money): Record<string, JsonValue> {
+  const max = toMajorString({
+    minor: m.amount_rule === "FIXED" ? amount.minor : m.max_amount,
+    currency: amount.currency,
+  });
+  const f: Record<string, JsonValue> = {
+    "options.create_mandate": m.required === false ? "OPTIONAL" : "REQUIRED",
+    "mandate.max_amount": max,
+    "mandate.amount_rule": m.amount_rule,
+    "mandate.frequency": m.frequency,
+  };
+  if (m.start_date !== undefined) f["mandate.start_date"] = String(m.start_date);
+  if (m.end_date !== undefined) f["mandate.end_date"] = String(m.end_date);
+  if (m.rule_type !== undefined) f["mandate.rule_type"] = m.rule_type;
+  if (m.rule_value !== undefined) f["mandate.rule_value"] = String(m.rule_value);
+  if (m.block_funds !== undefined) f["mandate.block_funds"] = m.block_funds;
+  if (m.revokable_by_customer !== undefined) f["mandate.revokable_by_customer"] = m.revokable_by_customer;
+  return f;
 }

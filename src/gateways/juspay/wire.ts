@@ -11,7 +11,7 @@ import type { JsonValue } from "../../core/model";
  * `schema`, or null when the value does not fit it: zod's `.catch` with a null fallback. Built from `transform`
  * because `z.catch` alone pulls ~3.5 KiB (gzipped) of zod into the Worker (bundle budget, product.md §6).
  */
-function orNull<S extends z.ZodMiniType>(schema: S) {
+export function orNull<S extends z.ZodMiniType>(schema: S) {
   return z.optional(
     z.pipe(
       z.unknown(),
@@ -162,7 +162,26 @@ export const JuspayWebhookSchema = z.looseObject({
     z.looseObject({
       order: z.nullish(JuspayOrderSchema),
       mandate: orNull(
-        z.nullish(z.looseObject({ mandate_id: Shown, mandate_status: Shown, status: Shown, order_id: Shown })),
+        z.nullish(
+          z.looseObject({
+            mandate_id: Shown,
+            mandate_status: Shown,
+            status: Shown,
+            order_id: Shown,
+            customer_id: Shown,
+          }),
+        ),
+      ),
+      // NOTIFICATION_*: `content.notification{id, status, object_reference_id, mandate{mandate_id}}` (§12).
+      notification: orNull(
+        z.nullish(
+          z.looseObject({
+            id: Shown,
+            status: Shown,
+            object_reference_id: Shown,
+            mandate: orNull(z.nullish(z.looseObject({ mandate_id: Shown }))),
+          }),
+        ),
       ),
     }),
   ),

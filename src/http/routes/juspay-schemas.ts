@@ -3,7 +3,7 @@
  * (`JUSPAY_OPERATIONS` in `operations.ts`), so the document cannot drift from what is enforced.
  */
 import * as z from "zod/mini";
-import { CurrencySchema, CustomerSchema, MinorAmountSchema, OrderIdSchema } from "../schemas";
+import { CurrencySchema, CustomerSchema, MetadataSchema, MinorAmountSchema, OrderIdSchema } from "../schemas";
 
 const UDF_KEYS = ["udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"] as const;
 const UdfValueSchema = z
@@ -67,4 +67,29 @@ export type JuspaySdkSignedPayloadBody = z.infer<typeof JuspaySdkSignedPayloadSc
 
 export const HandleJuspayResponseSchema = z.object({
   order_id: z.optional(z.string()).check(z.describe("Also accepted as orderId, in JSON or a form body")),
+});
+
+/** `POST /v1/juspay/mandates/:mandate_id/execute` (juspay.md §12, mandate execution). */
+export const JuspayExecuteSchema = z.strictObject({
+  order_id: OrderIdSchema.check(z.describe("A new order id for this debit (Juspay: alphanumeric, < 21 characters)")),
+  amount: MinorAmountSchema,
+  currency: CurrencySchema,
+  execution_date: z.optional(z.number().check(z.int(), z.gte(1_000_000_000), z.lte(99_999_999_999))),
+  notification_id: z
+    .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)))
+    .check(z.describe("The pre-debit notification's id; Juspay requires it for UPI mandates")),
+  description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  metadata: z.optional(MetadataSchema),
+});
+export type JuspayExecuteBody = z.infer<typeof JuspayExecuteSchema>;
+
+/** `POST /v1/juspay/mandates/:mandate_id/notify` (juspay.md §12, pre-debit notification). */
+export const JuspayNotifySchema = z.strictObject({
+  order_id: z.optional(OrderIdSchema).check(z.describe("The debit this notice announces (kept in checkpost's log)")),
+  amount: MinorAmountSchema,
+  currency: CurrencySchema,
+  txn_date: z
+    .optional(z.number().check(z.int(), z.gte(1_000_000_000), z.lte(99_999_999_999)))
+    .check(z.describe("Epoch seconds of the debit; default 24 hours from now")),
+  description: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
 });

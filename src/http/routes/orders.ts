@@ -6,6 +6,7 @@
  */
 import { errorStatus, proxyError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
+import { mandateProblems } from "../../core/mandate";
 import { fromMinor, type Money } from "../../core/money";
 import { orderToken } from "../../core/signing";
 import type { CreatedOrder } from "../../gateways/types";
@@ -93,6 +94,16 @@ async function createOrRegister(
       proxyError("validation_failed", { fields: [{ path: "amount", message: "not a valid amount" }] }),
     );
   }
+  if (body.mandate) {
+    const fields = mandateProblems({
+      mandate: body.mandate,
+      gateway: body.gateway,
+      amount: body.amount,
+      registerOnly: body.register_only === true,
+      customerId: body.customer?.id ?? null,
+    });
+    if (fields.length) throw new HttpError(proxyError("validation_failed", { fields }));
+  }
   if (!body.register_only) {
     // What the gateway would refuse is refused here, before anything is stored (nimbbl.md §9: its `user` fields).
     const refused = resolved.client.checkCreate({
@@ -148,6 +159,7 @@ async function createAtGateway(
       returnToken: token,
       sdk: body.sdk ?? false,
       expireAfterSeconds: body.expire_after_seconds ?? null,
+      mandate: body.mandate ?? null,
     },
     gatewayIO(rc),
   );

@@ -21,6 +21,8 @@ import { fetchWithRequestId } from "../../gateways/http";
 import type { GatewayIO } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import type { LookGate } from "./looks";
+import { mandateConfirmAt, mandateOwner } from "./mandate";
+import { confirmDueMandate } from "./mandate-confirm";
 import { nextDeliveryAt } from "./outbox";
 import { reconcileDue } from "./reconcile";
 import { loadOrder } from "./record";
@@ -94,7 +96,9 @@ export class OrderAlarm {
     }
     let deliveryAt = nextDeliveryAt(this.sql);
     if (deliveryAt !== null && this.kicks > 0) deliveryAt = Math.max(deliveryAt, Date.now() + DELIVER_NOW_GRACE_MS);
-    const due = [nextLookAt(this.sql), deliveryAt, this.deps.index.dueAt()].filter((t): t is number => t !== null);
+    const due = [nextLookAt(this.sql), deliveryAt, this.deps.index.dueAt(), mandateConfirmAt(this.sql)].filter(
+      (t): t is number => t !== null,
+    );
     const at = due.length ? Math.min(...due) : null;
     if (at === this.armed) return;
     this.armed = at;
@@ -134,7 +138,7 @@ export class OrderAlarm {
 
   private async work(now: number): Promise<void> {
     const { env } = this.deps;
-    const order = loadOrder(this.sql);
+    const order = loadOrder(this.sql) ?? mandateOwner(this.sql);
     if (!order) return;
     const started = Date.now();
     const clock = () => now + (Date.now() - started);
@@ -143,18 +147,22 @@ export class OrderAlarm {
     const log = orderLogger(env, order, runId);
     this.working = true;
     try {
-      await reconcileDue(
-        {
-          sql: this.sql,
-          setup: gatewaySetup(env, order.gateway),
-          io: gatewayIO(env, log, runId),
-          gate: this.deps.gate,
-          log,
-          step: (at, fn) => this.deps.step(at, fn),
-        },
-        order,
-        now,
-      );
+      if ("mandate" in order) {
+        const io = gatewayIO(env, log, runId);
+        await confirmDueMandate({ sql: this.sql, env, io, now, step: (fn) => this.deps.step(clock(), fn) });
+      } else
+        await reconcileDue(
+          {
+            sql: this.sql,
+            setup: gatewaySetup(env, order.gateway),
+            io: gatewayIO(env, log, runId),
+            gate: this.deps.gate,
+            log,
+            step: (at, fn) => this.deps.step(at, fn),
+          },
+          order,
+          now,
+        );
       this.queued = false;
       await deliverDue(this.sql, order.gateway, order.order_id, this.deliveryIO(clock, log, runId));
     } finally {

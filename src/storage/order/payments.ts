@@ -3,6 +3,7 @@
  * every observed gateway status (confirmed looks, webhooks), folded by `core/order.ts` and written with its audit
  * line and merchant event in the caller's transaction.
  */
+import { noteMandateBlock } from "./mandate";
 import { proxyError, type ProxyError } from "../../core/errors";
 import type { Customer, NextAction, OrderRef } from "../../core/model";
 import type { Money } from "../../core/money";
@@ -241,6 +242,7 @@ export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): Observ
   remember(tx, keys, input.status, seq);
   if (input.confirmed) confirmClaims(tx, input.status, folded.order.status);
   if (folded.event) queueEvent(tx, folded.order, folded.event);
+  if (input.confirmed) noteMandateBlock(tx, folded.order, input.details);
   if (input.confirmed) for (const hint of input.refunds ?? []) applyRefundHint(tx, hint, input.source, true);
   const after = loadOrder(tx.sql) ?? folded.order;
   planPaymentLook(tx, after, folded.outcome === "needs_confirmation");

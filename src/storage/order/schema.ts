@@ -88,6 +88,18 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE dedupe ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE dedupe ADD COLUMN audit_seq INTEGER;
    ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;`,
+  // 7: a Juspay mandate, in an object of its own named `juspay:mandate:<mandate_id>` (storage/order/mandate.ts).
+  `CREATE TABLE mandate_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+   CREATE TABLE mandate_notification (
+     ref TEXT PRIMARY KEY,
+     id TEXT,
+     status TEXT NOT NULL,
+     amount INTEGER NOT NULL,
+     txn_date INTEGER NOT NULL,
+     confirm INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 /**
@@ -176,6 +188,17 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
      created_at INTEGER NOT NULL,
      answer TEXT,
      PRIMARY KEY (scope, key)
+   );
+   CREATE TABLE mandate_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+   CREATE TABLE mandate_notification (
+     ref TEXT PRIMARY KEY,
+     id TEXT,
+     status TEXT NOT NULL,
+     amount INTEGER NOT NULL,
+     txn_date INTEGER NOT NULL,
+     confirm INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
    );`;
 
 /**

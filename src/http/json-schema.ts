@@ -35,6 +35,7 @@ interface Def {
   readonly valueType?: z.ZodMiniType;
   readonly element?: z.ZodMiniType;
   readonly in?: z.ZodMiniType;
+  readonly out?: z.ZodMiniType;
   readonly format?: string;
 }
 
@@ -94,8 +95,13 @@ function shapeOf(d: Def): Json {
       return d.innerType ? convert(d.innerType) : {};
     case "nullable":
       return d.innerType ? { anyOf: [convert(d.innerType), { type: "null" }] } : {};
-    case "pipe":
+    case "pipe": {
+      // A query integer (schemas.ts `queryInt`: digits → a checked number) is documented as the number it becomes;
+      // any other pipe as what it accepts.
+      const out = d.out ? def(d.out) : null;
+      if (out?.type === "pipe" && out.out && def(out.out).type === "number") return convert(out.out);
       return d.in ? convert(d.in) : {};
+    }
     case "array":
       return { type: "array", ...(d.element ? { items: convert(d.element) } : {}), ...lengths(d, "Items") };
     case "union":

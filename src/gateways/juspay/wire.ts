@@ -107,8 +107,10 @@ export const JuspaySessionResponseSchema = z.looseObject({
   id: z.nullish(z.string()),
   order_id: z.string().check(z.minLength(1)),
   payment_links: z.nullish(z.looseObject({ web: z.nullish(z.string()), expiry: z.nullish(z.string()) })),
-  // Parsed from JSON, so it is JSON: `z.json()` would re-check it at ~1.8 KiB of bundle (gzipped).
-  sdk_payload: z.nullish(z.record(z.string(), z.custom<JsonValue>())),
+  // An object parsed from JSON, so JSON: `z.record(…, z.json())` would re-check it at ~2.3 KiB of bundle (gzipped).
+  sdk_payload: z.nullish(
+    z.custom<Record<string, JsonValue>>((v) => typeof v === "object" && v !== null && !Array.isArray(v)),
+  ),
 });
 export type JuspaySessionResponse = z.infer<typeof JuspaySessionResponseSchema>;
 

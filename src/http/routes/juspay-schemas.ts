@@ -47,7 +47,7 @@ const contact = {
 };
 
 /** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8). */
-export const JuspaySdkSignedPayloadSchema = z.discriminatedUnion("type", [
+export const JuspaySdkSignedPayloadSchema = z.union([
   z.strictObject({
     type: z.literal("initiate").check(z.describe("The initiate payload: signaturePayload")),
     customer_id: JuspayCustomerIdSchema,

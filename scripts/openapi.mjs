@@ -24,6 +24,8 @@ await build({
   outdir,
   outExtension: { ".js": ".mjs" },
   logLevel: "warning",
+  // The document keeps the request schemas' descriptions; the Worker folds them out (src/docs.d.ts).
+  define: { __CHECKPOST_DOCS__: "true" },
   // Some schema modules sit beside Durable Object code; the document needs none of the runtime's classes.
   plugins: [
     {

@@ -2,7 +2,8 @@
  * The README's table of error codes, written from the one error table (`core/errors.ts`) by `npm run openapi`, and
  * checked against the README by `test/http/error-catalogue.test.ts`. Generator only: the Worker never imports it.
  */
-import { ERROR_TABLE } from "../core/errors";
+import { ERROR_TABLE, errorTitle, type ErrorReason } from "../core/errors";
+import { ERROR_MEANINGS } from "./error-meanings";
 
 export const CATALOGUE_START = "<!-- error-codes:start (npm run openapi writes this table from src/core/errors.ts) -->";
 export const CATALOGUE_END = "<!-- error-codes:end -->";
@@ -10,16 +11,17 @@ export const CATALOGUE_END = "<!-- error-codes:end -->";
 /** One row per public `code`: its HTTP statuses and what it means (several internal reasons can share a code). */
 export function errorCodeTable(): string {
   const rows = new Map<string, { statuses: Set<number>; titles: Set<string> }>();
-  for (const { code, status, title } of Object.values(ERROR_TABLE)) {
+  for (const [reason, { code, status }] of Object.entries(ERROR_TABLE)) {
     const row = rows.get(code) ?? { statuses: new Set(), titles: new Set() };
     row.statuses.add(status);
-    row.titles.add(title);
+    row.titles.add(ERROR_MEANINGS[reason as ErrorReason]);
     rows.set(code, row);
   }
-  const lines = ["| `code` | HTTP status | meaning |", "|---|---|---|"];
+  const lines = ["| `code` | HTTP status | `title` | meaning |", "|---|---|---|---|"];
   for (const [code, row] of rows) {
     const statuses = [...row.statuses].sort((a, b) => a - b).join(", ");
-    lines.push(`| \`${code}\` | ${statuses} | ${[...row.titles].join("; ").replace(/\|/g, "\\|")} |`);
+    const meaning = [...row.titles].join("; ").replace(/\|/g, "\\|");
+    lines.push(`| \`${code}\` | ${statuses} | ${errorTitle(code as Parameters<typeof errorTitle>[0])} | ${meaning} |`);
   }
   return lines.join("\n");
 }

@@ -48,7 +48,7 @@ export const EXAMPLES: Readonly<Record<string, unknown>> = {
   },
   Problem: {
     type: "urn:checkpost:problem:refund_exceeds_available",
-    title: "The refund exceeds what is left to refund",
+    title: "Refund exceeds available",
     status: 422,
     code: "refund_exceeds_available",
     request_id: "3f2a9c1e-5b7d-4e0a-9d61-0c8e2b4f7a10",

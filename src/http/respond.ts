@@ -10,7 +10,7 @@
  * status page, `/handleJuspayResponse`, webhooks) the customer's browser or an unauthenticated caller is reading, so
  * the detail is dropped and only checkpost's own code and title remain.
  */
-import { ERROR_TABLE, errorStatus, problemDocument, type ProxyError } from "../core/errors";
+import { ERROR_TABLE, errorStatus, errorTitle, problemDocument, type ProxyError } from "../core/errors";
 import { safeGatewayCode } from "../core/gateway-code";
 import type { StoredAnswer } from "../core/idempotency";
 
@@ -51,7 +51,7 @@ export function problemResponse(original: ProxyError, request: Request, requestI
   if (error.retryAfter !== undefined) headers.set("retry-after", String(error.retryAfter));
   if (isBrowserRoute(pathname) && wantsHtml(request)) {
     headers.set("content-type", "text/html; charset=utf-8");
-    return new Response(problemPage(row.status, row.title, requestId), { status: row.status, headers });
+    return new Response(problemPage(row.status, errorTitle(row.code), requestId), { status: row.status, headers });
   }
   headers.set("content-type", "application/problem+json");
   return new Response(JSON.stringify(problemDocument(error, requestId)), { status: row.status, headers });
@@ -69,11 +69,11 @@ export function escapeHtml(text: string): string {
 
 /**
  * The page every customer-facing HTML response uses (status page, error pages): mobile first, system font, text
- * contrast of at least 7:1 (muted text 6:1). `nonce` marks the inline style for a CSP that allows nothing else.
+ * contrast of at least 7:1 (muted text 6:1). The stylesheet is a static asset
+ * (`public/assets/page.css`), so it is not in the Worker's bundle.
  */
-export function htmlPage(title: string, body: string, extraHead = "", nonce = ""): string {
-  const n = nonce ? ` nonce="${nonce}"` : "";
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${extraHead}<title>${escapeHtml(title)}</title><style${n}>body{font:1rem/1.5 system-ui,sans-serif;margin:0;padding:1.5rem 1rem;color:#1a1a1a;background:#f4f5f7}main{max-width:26rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}h1{font-size:1.35rem;margin:0 0 .5rem}p{margin:.5rem 0}.muted{color:#595959;font-size:.875rem}.icon{width:3rem;height:3rem;border-radius:50%;display:grid;place-items:center;font-size:1.5rem;font-weight:700;margin:0 0 .75rem;background:#e8eaed;color:#333}.succeeded .icon{background:#d7f5e3;color:#0b5d2a}.failed .icon,.expired .icon{background:#fde2e0;color:#a3160d}.reversed .icon,.requires_review .icon{background:#e3e7fd;color:#2a2f8f}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:1.25rem 0 0;padding-top:1rem;border-top:1px solid #e3e5e8}dt{color:#595959}dd{margin:0;word-break:break-all}.amount{font-size:1.25rem;font-weight:700}</style></head><body><main>${body}</main></body></html>`;
+export function htmlPage(title: string, body: string, extraHead = ""): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${extraHead}<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/page.css"></head><body><main>${body}</main></body></html>`;
 }
 
 function problemPage(status: number, title: string, requestId: string): string {

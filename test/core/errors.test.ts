@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_TABLE, type ErrorReason } from "../../src/core/errors";
+import { ERROR_TABLE, errorTitle, type ErrorReason } from "../../src/core/errors";
 import { problemResponse } from "../../src/http/respond";
 
 describe("the error table", () => {
@@ -11,14 +11,20 @@ describe("the error table", () => {
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       expect(res.headers.get("x-request-id")).toBe("req-1");
       const body = await res.json<Record<string, unknown>>();
-      expect(body).toMatchObject({ status: row.status, code: row.code, title: row.title, request_id: "req-1" });
+      expect(body).toMatchObject({
+        status: row.status,
+        code: row.code,
+        title: errorTitle(row.code),
+        request_id: "req-1",
+      });
       expect(body["type"]).toBe(`urn:checkpost:problem:${row.code}`);
       expect(row.code).toMatch(/^[a-z]+(_[a-z]+)*$/);
     },
   );
 
   it("keeps every unknown failure a 500 internal_error", () => {
-    expect(ERROR_TABLE.internal).toEqual({ status: 500, code: "internal_error", title: "Internal error" });
+    expect(ERROR_TABLE.internal).toEqual({ status: 500, code: "internal_error" });
+    expect(errorTitle("internal_error")).toBe("Internal error");
   });
 
   it("answers gateway timeouts with 504 and other gateway outages with 502, both gateway_unavailable", () => {

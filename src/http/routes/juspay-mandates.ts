@@ -5,12 +5,12 @@
 import { parseJsonBody } from "../../core/body";
 import { sha256, toHex } from "../../core/crypto";
 import { proxyError, type ErrorReason } from "../../core/errors";
-import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
+import { requestFingerprint } from "../../core/idempotency";
 import { mandateRef, type MandateRecord } from "../../core/mandate";
 import type { OrderRef } from "../../core/model";
 import { fromMinor, type Money } from "../../core/money";
 import { isFinalPayment } from "../../core/status";
-import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
+import type { JuspaySettings } from "../../gateways/juspay/config";
 import { cancelDebit, executeMandate, notifyMandate } from "../../gateways/juspay/mandates";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
 import { orderStub, type OrderClient } from "../../storage/order-object";
@@ -20,6 +20,8 @@ import { gatewayIO, invalidOrderId } from "../gateway-context";
 import { json, problemResponse, renderAnswer } from "../respond";
 import { RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
+import { requireJuspay } from "./juspay";
+import { requireIdempotencyKey } from "./refunds";
 import {
   JuspayExecuteSchema,
   JuspayMandateIdSchema,
@@ -41,13 +43,6 @@ export async function getJuspayMandate(request: AppRequest, rc: RequestContext):
   if (mandate && query.refresh === "true") mandate = await stub.refreshMandate(ref, rc.requestId);
   if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
   return json(mandate);
-}
-
-function requireKey(request: AppRequest): string {
-  const key = request.headers.get("idempotency-key");
-  if (key === null) throw new HttpError(proxyError("idempotency_key_missing"));
-  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
-  return key;
 }
 
 /** The mandate, known ACTIVE with a customer, and `amount` within its maximum (exactly it for FIXED). */
@@ -105,10 +100,9 @@ const DEBIT_REFUSALS: Readonly<Record<string, ErrorReason>> = {
  * not know reliably whether a mandate is UPI, and Juspay refuses a UPI debit without one.
  */
 export async function executeJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const setup = juspaySetup(rc.env);
-  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  const settings = requireJuspay(rc);
   const id = mandateId(request);
-  const key = requireKey(request);
+  const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
   const body = orThrow(parseOrFail(JuspayExecuteSchema, raw));
   if (!JUSPAY_ORDER_ID.test(body.order_id)) throw invalidOrderId();
@@ -130,7 +124,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
         metadata: body.metadata ?? null,
       }),
     );
-    return sendDebit(stub, ref, { settings: setup.settings, rc, mandateId: id, money: money.value, body });
+    return sendDebit(stub, ref, { settings: settings, rc, mandateId: id, money: money.value, body });
   });
 }
 
@@ -172,10 +166,9 @@ const NOTIFY_SCOPE = "POST /v1/juspay/mandates/:mandate_id/notify";
  * webhook then tells its status (confirmed by `GET /notifications/{id}` when its id is known).
  */
 export async function notifyJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const setup = juspaySetup(rc.env);
-  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  const settings = requireJuspay(rc);
   const id = mandateId(request);
-  const key = requireKey(request);
+  const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
   const body = orThrow(parseOrFail(JuspayNotifySchema, raw));
   const money = fromMinor(body.amount, body.currency);
@@ -187,7 +180,7 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
   return once({ request, rc, stub, scope: NOTIFY_SCOPE, key, body: raw }, async () => {
     const reference = `N${toHex(await sha256(`${id}:${key}`)).slice(0, 24)}`;
     const txnDate = body.txn_date ?? Math.floor(rc.now() / 1000) + 86_400;
-    const sent = await notifyMandate(setup.settings, gatewayIO(rc), {
+    const sent = await notifyMandate(settings, gatewayIO(rc), {
       mandateId: id,
       customerId: mandate.customer_id ?? "",
       reference,
@@ -211,11 +204,10 @@ const CANCEL_SCOPE = "POST /v1/orders/juspay/:order_id/cancel-execution";
  * charged meanwhile stays succeeded. A lost cancel answer still gets that look; the order's polls do the rest (202).
  */
 export async function cancelJuspayExecution(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const setup = juspaySetup(rc.env);
-  if (setup.state !== "enabled") throw new HttpError(proxyError("gateway_not_configured"));
+  const settings = requireJuspay(rc);
   const orderId = request.params["order_id"] ?? "";
   if (!JUSPAY_ORDER_ID.test(orderId)) throw invalidOrderId();
-  const key = requireKey(request);
+  const key = requireIdempotencyKey(request);
   const ref: OrderRef = { gateway: "juspay", orderId };
   const stub = orderStub(rc.env, ref);
   const order = await stub.get(ref);
@@ -226,7 +218,7 @@ export async function cancelJuspayExecution(request: AppRequest, rc: RequestCont
   }
   return once({ request, rc, stub, scope: CANCEL_SCOPE, key, body: orderId }, async () => {
     if (isFinalPayment(order.status)) throw new HttpError(proxyError("order_not_updatable", { detail: "final" }));
-    const sent = await cancelDebit(setup.settings, gatewayIO(rc), mandate, orderId, order.customer?.id ?? null);
+    const sent = await cancelDebit(settings, gatewayIO(rc), mandate, orderId, order.customer?.id ?? null);
     if (!sent.ok && sent.error.reason === "gateway_rejected") throw new HttpError(sent.error);
     const look = await stub.look(ref, { source: "api", trusted: true, note: "cancel-execution" }, rc.requestId);
     const seen = look.kind === "observed" ? look.result.order : await stub.get(ref);

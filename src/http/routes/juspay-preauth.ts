@@ -38,8 +38,14 @@ import { requireIdempotencyKey } from "./refunds";
 export const CaptureRequestSchema = z.strictObject({
   amount: z
     .optional(MinorAmountSchema)
-    .check(z.describe("Minor units, at most the authorised amount; absent: the whole authorised amount")),
-  currency: z.optional(CurrencySchema).check(z.describe("Defaults to the order's currency; must equal it")),
+    .check(
+      z.describe(
+        __CHECKPOST_DOCS__ ? "Minor units, at most the authorised amount; absent: the whole authorised amount" : "",
+      ),
+    ),
+  currency: z
+    .optional(CurrencySchema)
+    .check(z.describe(__CHECKPOST_DOCS__ ? "Defaults to the order's currency; must equal it" : "")),
 });
 export const VoidRequestSchema = z.strictObject({});
 

@@ -18,7 +18,9 @@ const udfShape = Object.fromEntries(UDF_KEYS.map((k) => [k, z.optional(UdfValueS
 export const JuspayUpdateOrderSchema = z
   .strictObject({
     amount: z.optional(MinorAmountSchema),
-    currency: z.optional(CurrencySchema).check(z.describe("If given, must be the order's registered currency")),
+    currency: z
+      .optional(CurrencySchema)
+      .check(z.describe(__CHECKPOST_DOCS__ ? "If given, must be the order's registered currency" : "")),
     ...udfShape,
   })
   .check(
@@ -38,7 +40,9 @@ export const JuspayMandateIdSchema = z
   .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -"));
 
 export const JuspayRevokeMandateSchema = z.strictObject({
-  customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe("Sent as x-routing-id when given (juspay.md §2)")),
+  customer_id: z
+    .optional(JuspayCustomerIdSchema)
+    .check(z.describe(__CHECKPOST_DOCS__ ? "Sent as x-routing-id when given (juspay.md §2)" : "")),
 });
 
 const contact = {
@@ -49,16 +53,18 @@ const contact = {
 /** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8). */
 export const JuspaySdkSignedPayloadSchema = z.union([
   z.strictObject({
-    type: z.literal("initiate").check(z.describe("The initiate payload: signaturePayload")),
+    type: z.literal("initiate").check(z.describe(__CHECKPOST_DOCS__ ? "The initiate payload: signaturePayload" : "")),
     customer_id: JuspayCustomerIdSchema,
     ...contact,
   }),
   z.strictObject({
-    type: z.literal("process").check(z.describe("The process payload: orderDetails; registers the order's amount")),
+    type: z
+      .literal("process")
+      .check(z.describe(__CHECKPOST_DOCS__ ? "The process payload: orderDetails; registers the order's amount" : "")),
     order_id: OrderIdSchema,
     amount: MinorAmountSchema,
     currency: CurrencySchema,
-    customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe("Omitted for a guest")),
+    customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe(__CHECKPOST_DOCS__ ? "Omitted for a guest" : "")),
     description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
     ...contact,
   }),
@@ -66,18 +72,24 @@ export const JuspaySdkSignedPayloadSchema = z.union([
 export type JuspaySdkSignedPayloadBody = z.infer<typeof JuspaySdkSignedPayloadSchema>;
 
 export const HandleJuspayResponseSchema = z.object({
-  order_id: z.optional(z.string()).check(z.describe("Also accepted as orderId, in JSON or a form body")),
+  order_id: z
+    .optional(z.string())
+    .check(z.describe(__CHECKPOST_DOCS__ ? "Also accepted as orderId, in JSON or a form body" : "")),
 });
 
 /** `POST /v1/juspay/mandates/:mandate_id/execute` (juspay.md §12, mandate execution). */
 export const JuspayExecuteSchema = z.strictObject({
-  order_id: OrderIdSchema.check(z.describe("A new order id for this debit (Juspay: alphanumeric, < 21 characters)")),
+  order_id: OrderIdSchema.check(
+    z.describe(__CHECKPOST_DOCS__ ? "A new order id for this debit (Juspay: alphanumeric, < 21 characters)" : ""),
+  ),
   amount: MinorAmountSchema,
   currency: CurrencySchema,
   execution_date: z.optional(z.number().check(z.int(), z.gte(1_000_000_000), z.lte(99_999_999_999))),
   notification_id: z
     .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)))
-    .check(z.describe("The pre-debit notification's id; Juspay requires it for UPI mandates")),
+    .check(
+      z.describe(__CHECKPOST_DOCS__ ? "The pre-debit notification's id; Juspay requires it for UPI mandates" : ""),
+    ),
   description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   metadata: z.optional(MetadataSchema),
 });
@@ -85,11 +97,13 @@ export type JuspayExecuteBody = z.infer<typeof JuspayExecuteSchema>;
 
 /** `POST /v1/juspay/mandates/:mandate_id/notify` (juspay.md §12, pre-debit notification). */
 export const JuspayNotifySchema = z.strictObject({
-  order_id: z.optional(OrderIdSchema).check(z.describe("The debit this notice announces (kept in checkpost's log)")),
+  order_id: z
+    .optional(OrderIdSchema)
+    .check(z.describe(__CHECKPOST_DOCS__ ? "The debit this notice announces (kept in checkpost's log)" : "")),
   amount: MinorAmountSchema,
   currency: CurrencySchema,
   txn_date: z
     .optional(z.number().check(z.int(), z.gte(1_000_000_000), z.lte(99_999_999_999)))
-    .check(z.describe("Epoch seconds of the debit; default 24 hours from now")),
+    .check(z.describe(__CHECKPOST_DOCS__ ? "Epoch seconds of the debit; default 24 hours from now" : "")),
   description: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
 });

@@ -22,10 +22,14 @@ import { parseOrFail } from "../validate";
 
 export const RefundRequestSchema = z.strictObject({
   amount: MinorAmountSchema,
-  currency: z.optional(CurrencySchema).check(z.describe("Defaults to the order's currency; must equal it")),
+  currency: z
+    .optional(CurrencySchema)
+    .check(z.describe(__CHECKPOST_DOCS__ ? "Defaults to the order's currency; must equal it" : "")),
   refund_id: z
     .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")))
-    .check(z.describe("Your id for this refund; derived from the Idempotency-Key when absent")),
+    .check(
+      z.describe(__CHECKPOST_DOCS__ ? "Your id for this refund; derived from the Idempotency-Key when absent" : ""),
+    ),
   reason: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
 });
 
@@ -133,7 +137,7 @@ export const MarkFailedSchema = z.strictObject({
     .check(
       z.minLength(1),
       z.maxLength(500),
-      z.describe("What the merchant checked with the gateway, for the audit trail"),
+      z.describe(__CHECKPOST_DOCS__ ? "What the merchant checked with the gateway, for the audit trail" : ""),
     ),
 });
 

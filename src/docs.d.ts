@@ -1,0 +1,6 @@
+/**
+ * Set at build time (`define`): true where the OpenAPI document is generated (scripts/openapi.mjs, vitest.config.ts),
+ * false in the Worker (wrangler.toml), so the request schemas' descriptions, which only the document shows, are
+ * folded out of the deployed bundle (`z.describe(__CHECKPOST_DOCS__ ? "…" : "")`; product.md §6 bundle budget).
+ */
+declare const __CHECKPOST_DOCS__: boolean;

@@ -144,6 +144,11 @@ export function proxyError(reason: ErrorReason, extra: Omit<ProxyError, "reason"
   return { reason, ...extra };
 }
 
+/** A 400 `invalid_request` naming one refused field (`path`, never its value) and what is wrong with it. */
+export function fieldError(path: string, message: string): ProxyError {
+  return proxyError("validation_failed", { fields: [{ path, message }] });
+}
+
 /**
  * A problem's `title` (RFC 9457: a short summary of the problem type, the same for every occurrence), from its public
  * code: `refund_exceeds_available` → "Refund exceeds available". Several reasons share a code on purpose (a missing

@@ -5,7 +5,7 @@
  * - At most `maxCount` refunds per order (every attempt counts, failed ones too, so a failing refund cannot be
  *   retried against the gateway without bound).
  */
-import { proxyError, type ProxyError } from "./errors";
+import { proxyError, type ProxyError, fieldError } from "./errors";
 import { sha256, toHex } from "./crypto";
 import type { Currency, Money } from "./money";
 import type { OrderRecord } from "./order";
@@ -59,7 +59,7 @@ export function refundRefusal(
     });
   }
   if (amount.currency !== order.currency) {
-    return proxyError("validation_failed", { fields: [{ path: "currency", message: "must be the order's currency" }] });
+    return fieldError("currency", "must be the order's currency");
   }
   if (refunds.filter((r) => r.origin === "api").length >= maxCount) {
     return proxyError("refund_limit_reached", { detail: `at most ${maxCount} refunds per order` });

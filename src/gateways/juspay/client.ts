@@ -15,7 +15,7 @@
  */
 import type * as z from "zod/mini";
 import { toBase64, utf8 } from "../../core/crypto";
-import { proxyError, type ProxyError } from "../../core/errors";
+import { proxyError, type ProxyError, fieldError } from "../../core/errors";
 import { toMajorString } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
@@ -351,14 +351,10 @@ export async function refundJuspay(
   io: GatewayIO,
 ): Promise<Result<RefundHint, ProxyError>> {
   if (!UNIQUE_REQUEST_ID.test(input.gatewayRefundId)) {
-    return err(
-      proxyError("validation_failed", {
-        fields: [{ path: "refund_id", message: "Juspay needs 1-20 characters of A-Z a-z 0-9" }],
-      }),
-    );
+    return err(fieldError("refund_id", "Juspay needs 1-20 characters of A-Z a-z 0-9"));
   }
   if (input.amount.minor <= 0) {
-    return err(proxyError("validation_failed", { fields: [{ path: "amount", message: "must be positive" }] }));
+    return err(fieldError("amount", "must be positive"));
   }
   const order = await createRefund(settings, io, input);
   if (!order.ok) return order;

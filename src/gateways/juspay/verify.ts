@@ -4,7 +4,7 @@
  * storage, no network, no clock; WebCrypto only.
  */
 import { fromBase64, hmacSha256, secretsEqual, stringsEqual, toBase64, utf8 } from "../../core/crypto";
-import { proxyError, type ProxyError } from "../../core/errors";
+import { proxyError, type ProxyError, fieldError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
 import { decodeUtf8, parseJsonBody } from "../../core/body";
 import type { RawWebhook, ReturnInput, VerifiedReturn, WebhookEvent } from "../types";
@@ -145,7 +145,7 @@ export async function verifyReturnLeg(
   if (!verified.ok) return verified;
   const { orderId, status } = verified.value;
   if (!orderId) {
-    return err(proxyError("validation_failed", { fields: [{ path: "order_id", message: "missing" }] }));
+    return err(fieldError("order_id", "missing"));
   }
   return ok({ orderId, gatewayStatus: status });
 }

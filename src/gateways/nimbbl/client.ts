@@ -17,7 +17,7 @@
  * refund's id directly is not documented). A refund not listed is `gateway_not_found`, never failed; a timeout is
  * never resolved by sending again. Nothing here touches storage (the token cache aside).
  */
-import { proxyError, type FieldIssue, type ProxyError } from "../../core/errors";
+import { proxyError, type FieldIssue, type ProxyError, fieldError } from "../../core/errors";
 import { gatewayCodeDetail } from "../../core/gateway-code";
 import { CURRENCY_EXPONENTS, fromMajor, toMajorNumber, type Money } from "../../core/money";
 import { err, ok, type Result } from "../../core/result";
@@ -269,7 +269,7 @@ export async function refundNimbbl(
   const refundAmount = toMajorNumber(input.amount);
   const exact = fromMajor(refundAmount, input.amount.currency);
   if (!exact.ok || exact.value.minor !== input.amount.minor) {
-    return err(proxyError("validation_failed", { fields: [{ path: "amount", message: "too large for Nimbbl" }] }));
+    return err(fieldError("amount", "too large for Nimbbl"));
   }
   const reply = await nimbblRequest(settings, io, {
     operation: "refund",

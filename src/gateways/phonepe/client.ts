@@ -17,7 +17,7 @@
  * excepted).
  */
 import type * as z from "zod/mini";
-import { proxyError, type FieldIssue, type ProxyError } from "../../core/errors";
+import { fieldError, proxyError, type FieldIssue, type ProxyError } from "../../core/errors";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway, type GatewayReply } from "../http";
 import type { CreateOrderInput, CreatedOrder, GatewayIO, RefundInput, RefundLookup, StatusSnapshot } from "../types";
@@ -114,10 +114,6 @@ const UDF_FREE = /^udf([1-9]|10)$/;
 const UDF_RESTRICTED = /^udf1[1-5]$/;
 const UDF_RESTRICTED_VALUE = /^[A-Za-z0-9_\-+@.]{0,50}$/;
 
-export function invalidField(path: string, message: string): ProxyError {
-  return proxyError("validation_failed", { fields: [{ path, message }] });
-}
-
 /**
  * `metaInfo` from the order's metadata: only the `udf1`–`udf15` keys PhonePe knows (it echoes them back and refuses
  * renamed keys); other metadata stays with checkpost. A udf value PhonePe would refuse is a 400 naming the key.
@@ -149,12 +145,12 @@ export function payRequest(input: CreateOrderInput): Result<Record<string, JsonV
   if (input.amount.currency !== "INR") {
     return err(proxyError("currency_unsupported", { detail: "PhonePe takes INR only" }));
   }
-  if (!PHONEPE_ID_PATTERN.test(input.orderId)) return err(invalidField("order_id", ID_RULE));
-  if (input.amount.minor < PHONEPE_MIN_AMOUNT) return err(invalidField("amount", "PhonePe's minimum is 100 paise"));
+  if (!PHONEPE_ID_PATTERN.test(input.orderId)) return err(fieldError("order_id", ID_RULE));
+  if (input.amount.minor < PHONEPE_MIN_AMOUNT) return err(fieldError("amount", "PhonePe's minimum is 100 paise"));
   const expire = input.expireAfterSeconds;
   if (expire !== null && (expire < PHONEPE_EXPIRE_AFTER.min || expire > PHONEPE_EXPIRE_AFTER.max)) {
     // Refused rather than clamped: a silently shorter payment window would surprise the merchant.
-    return err(invalidField("expire_after_seconds", "PhonePe accepts 300 to 3600 seconds"));
+    return err(fieldError("expire_after_seconds", "PhonePe accepts 300 to 3600 seconds"));
   }
   const meta = metaInfo(input.metadata);
   if (!meta.ok) return meta;
@@ -229,7 +225,7 @@ export async function fetchStatus(
   orderId: string,
   io: GatewayIO,
 ): Promise<Result<StatusSnapshot, ProxyError>> {
-  if (!PHONEPE_ID_PATTERN.test(orderId)) return err(invalidField("order_id", ID_RULE));
+  if (!PHONEPE_ID_PATTERN.test(orderId)) return err(fieldError("order_id", ID_RULE));
   const path = `/checkout/v2/order/${encodeURIComponent(orderId)}/status?details=false`;
   const status = await pgRead(client, io, { operation: "order_status", method: "GET", path }, PhonePeOrderStatusSchema);
   if (!status.ok) return status;
@@ -253,8 +249,8 @@ export async function fetchStatus(
  * order-id charset too, since it goes into a URL path on the status call.
  */
 function checkIds(orderId: string, refundId: string): ProxyError | null {
-  if (!PHONEPE_ID_PATTERN.test(orderId)) return invalidField("order_id", ID_RULE);
-  if (!PHONEPE_ID_PATTERN.test(refundId)) return invalidField("refund_id", ID_RULE);
+  if (!PHONEPE_ID_PATTERN.test(orderId)) return fieldError("order_id", ID_RULE);
+  if (!PHONEPE_ID_PATTERN.test(refundId)) return fieldError("refund_id", ID_RULE);
   return null;
 }
 
@@ -267,7 +263,7 @@ export async function refund(
   if (invalid) return err(invalid);
   if (input.amount.currency !== "INR")
     return err(proxyError("currency_unsupported", { detail: "PhonePe takes INR only" }));
-  if (input.amount.minor < 1) return err(invalidField("amount", "must be at least 1 paisa"));
+  if (input.amount.minor < 1) return err(fieldError("amount", "must be at least 1 paisa"));
   const body = {
     merchantRefundId: input.gatewayRefundId,
     originalMerchantOrderId: input.orderId,
@@ -291,7 +287,7 @@ export async function refund(
  */
 function checkLookupId(refundId: string): ProxyError | null {
   if (refundId.length < 1 || refundId.length > 63 || refundId === "." || refundId === "..") {
-    return invalidField("refund_id", "1-63 characters");
+    return fieldError("refund_id", "1-63 characters");
   }
   return null;
 }
@@ -303,7 +299,7 @@ export async function refundStatus(
 ): Promise<Result<RefundHint, ProxyError>> {
   const invalid = PHONEPE_ID_PATTERN.test(lookup.orderId)
     ? checkLookupId(lookup.gatewayRefundId)
-    : invalidField("order_id", ID_RULE);
+    : fieldError("order_id", ID_RULE);
   if (invalid) return err(invalid);
   const path = `/payments/v2/refund/${encodeURIComponent(lookup.gatewayRefundId)}/status`;
   const status = await pgRead(

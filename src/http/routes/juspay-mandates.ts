@@ -4,7 +4,7 @@
  */
 import { parseJsonBody } from "../../core/body";
 import { sha256, toHex } from "../../core/crypto";
-import { proxyError, type ErrorReason } from "../../core/errors";
+import { proxyError, type ErrorReason, fieldError } from "../../core/errors";
 import { requestFingerprint } from "../../core/idempotency";
 import { mandateRef, type MandateRecord } from "../../core/mandate";
 import type { OrderRef } from "../../core/model";
@@ -32,7 +32,7 @@ import {
 function mandateId(request: AppRequest): string {
   const parsed = JuspayMandateIdSchema.safeParse(request.params["mandate_id"] ?? "");
   if (parsed.success) return parsed.data;
-  throw new HttpError(proxyError("validation_failed", { fields: [{ path: "mandate_id", message: "invalid" }] }));
+  throw new HttpError(fieldError("mandate_id", "invalid"));
 }
 
 export async function getJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
@@ -107,8 +107,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
   const body = orThrow(parseOrFail(JuspayExecuteSchema, raw));
   if (!JUSPAY_ORDER_ID.test(body.order_id)) throw invalidOrderId();
   const money = fromMinor(body.amount, body.currency);
-  if (!money.ok)
-    throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+  if (!money.ok) throw new HttpError(fieldError("amount", "not valid"));
   const mref = mandateRef(id);
   const mandate = await activeMandate(orderStub(rc.env, mref), mref, body.amount);
 
@@ -172,8 +171,7 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
   const body = orThrow(parseOrFail(JuspayNotifySchema, raw));
   const money = fromMinor(body.amount, body.currency);
-  if (!money.ok)
-    throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+  if (!money.ok) throw new HttpError(fieldError("amount", "not valid"));
   const ref = mandateRef(id);
   const stub = orderStub(rc.env, ref);
   const mandate = await activeMandate(stub, ref, body.amount);

@@ -15,7 +15,7 @@
  */
 import * as z from "zod/mini";
 import { parseJsonBody } from "../../core/body";
-import { proxyError, type ErrorReason, type ProxyError } from "../../core/errors";
+import { proxyError, type ErrorReason, type ProxyError, fieldError } from "../../core/errors";
 import { requestFingerprint } from "../../core/idempotency";
 import type { OrderRef } from "../../core/model";
 import { fromMinor, type Money } from "../../core/money";
@@ -58,15 +58,13 @@ const notHeld = (detail: string) => proxyError("order_not_held", { detail });
 function partialAmount(order: PublicOrder, body: z.infer<typeof CaptureRequestSchema>): Money | null {
   if (order.amount === null || order.currency === null) throw new HttpError(notHeld("checkpost holds no amount"));
   if (body.currency !== undefined && body.currency !== order.currency) {
-    throw new HttpError(
-      proxyError("validation_failed", { fields: [{ path: "currency", message: "must be the order's currency" }] }),
-    );
+    throw new HttpError(fieldError("currency", "must be the order's currency"));
   }
   if (body.amount === undefined || body.amount === order.amount) return null;
   if (body.amount > order.amount) throw new HttpError(proxyError("capture_exceeds_authorized"));
   const money = fromMinor(body.amount, order.currency);
   if (money.ok) return money.value;
-  throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+  throw new HttpError(fieldError("amount", "not valid"));
 }
 
 /** A trusted look (the merchant's own call) through the order object: the folded order, or the gateway's error. */

@@ -4,7 +4,7 @@
  * Juspay's own language (its API calls, status table, mandate shape, HyperSDK signing) stays in `gateways/juspay/`;
  * this file is the HTTP and storage side of those routes.
  */
-import { proxyError } from "../../core/errors";
+import { proxyError, fieldError } from "../../core/errors";
 import { fromMinor, toMajorString, type Money } from "../../core/money";
 import { isFinalPayment } from "../../core/status";
 import { parseJsonBody, decodeUtf8 } from "../../core/body";
@@ -140,15 +140,13 @@ export async function updateJuspayOrder(request: AppRequest, rc: RequestContext)
   if (isFinalPayment(current.status) || current.requires_review)
     throw refuse(`the order is ${current.requires_review ? "under review" : current.status}`);
   if (body.currency !== undefined && body.currency !== current.currency) {
-    throw new HttpError(
-      proxyError("validation_failed", { fields: [{ path: "currency", message: "must be the order's currency" }] }),
-    );
+    throw new HttpError(fieldError("currency", "must be the order's currency"));
   }
   let amount: Money | null = null;
   if (body.amount !== undefined) {
     const money = fromMinor(body.amount, current.currency);
     if (!money.ok) {
-      throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+      throw new HttpError(fieldError("amount", "not valid"));
     }
     amount = money.value;
   }
@@ -237,7 +235,7 @@ export async function signedSdkPayload(request: AppRequest, rc: RequestContext):
     if (!base) throw new HttpError(proxyError("gateway_not_configured", { detail: "PUBLIC_BASE_URL is not set" }));
     const money = fromMinor(body.amount, body.currency);
     if (!money.ok) {
-      throw new HttpError(proxyError("validation_failed", { fields: [{ path: "amount", message: "not valid" }] }));
+      throw new HttpError(fieldError("amount", "not valid"));
     }
     const stub = orderStub(rc.env, ref);
     const customer = {

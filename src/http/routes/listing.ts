@@ -6,7 +6,7 @@
  * - `GET /v1/summary?from=&to=&bucket=hour|day` counts and amounts by status, gateway and bucket.
  * D1 being down never affects an order: these two answer 503 `index_unavailable`, and the index catches up.
  */
-import { proxyError } from "../../core/errors";
+import { fieldError, proxyError } from "../../core/errors";
 import { decodeCursor, listOrders as listIndex, summarise, type OrderFilter } from "../../storage/order-index";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import { json } from "../respond";
@@ -16,7 +16,7 @@ import { parseOrFail } from "../validate";
 const DAY_MS = 86_400_000;
 
 function invalid(path: string, message: string): HttpError {
-  return new HttpError(proxyError("validation_failed", { fields: [{ path, message }] }));
+  return new HttpError(fieldError(path, message));
 }
 
 /** D1 failing is the index being unavailable, never a 500 about an order. */

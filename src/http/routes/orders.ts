@@ -4,7 +4,7 @@
  * - `GET /v1/orders/:gateway/:order_id[?refresh=true]` the unified order.
  * - `GET /v1/orders/:gateway/:order_id/events` the audit trail.
  */
-import { errorStatus, proxyError } from "../../core/errors";
+import { errorStatus, proxyError, fieldError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { mandateProblems } from "../../core/mandate";
 import { fromMinor, type Money } from "../../core/money";
@@ -90,9 +90,7 @@ async function createOrRegister(
 ): Promise<Response> {
   const money = fromMinor(body.amount, body.currency);
   if (!money.ok) {
-    throw new HttpError(
-      proxyError("validation_failed", { fields: [{ path: "amount", message: "not a valid amount" }] }),
-    );
+    throw new HttpError(fieldError("amount", "not a valid amount"));
   }
   if (body.mandate) {
     const fields = mandateProblems({

@@ -6,7 +6,7 @@
  * - `GET /v1/orders/:gateway/:order_id/refunds/:refund_id[?refresh=true]`.
  */
 import * as z from "zod/mini";
-import { proxyError, type ErrorReason } from "../../core/errors";
+import { proxyError, type ErrorReason, fieldError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor } from "../../core/money";
 import { deriveGatewayRefundId, refundIdFromKey } from "../../core/refunds";
@@ -51,10 +51,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
   const order = await stub.get(ref);
   if (!order) throw new HttpError(proxyError("order_not_found"));
   const money = fromMinor(body.amount, body.currency ?? order.currency ?? "");
-  if (!money.ok)
-    throw new HttpError(
-      proxyError("validation_failed", { fields: [{ path: "amount", message: "not a valid amount" }] }),
-    );
+  if (!money.ok) throw new HttpError(fieldError("amount", "not a valid amount"));
 
   const refundId = body.refund_id ?? (await refundIdFromKey(key));
   const begun = await stub.beginRefund(ref, {

@@ -6,7 +6,7 @@
  * The status shown is always the one established server-to-server; the redirect target never comes from the request.
  */
 import { sha256, toHex } from "../../core/crypto";
-import { proxyError } from "../../core/errors";
+import { proxyError, fieldError } from "../../core/errors";
 import type { PublicOrder } from "../../core/order";
 import { orderToken, signRedirectParams } from "../../core/signing";
 import { orderStub } from "../../storage/order-object";
@@ -28,9 +28,7 @@ export async function handleReturn(request: AppRequest, rc: RequestContext): Pro
   }
   const { orderId, gatewayStatus } = verified.value;
   if (!isValidOrderId(adapter, orderId)) {
-    throw new HttpError(
-      proxyError("validation_failed", { fields: [{ path: "order_id", message: "not a valid order id" }] }),
-    );
+    throw new HttpError(fieldError("order_id", "not a valid order id"));
   }
   const ref = { gateway: adapter.id, orderId };
   const stub = orderStub(rc.env, ref);

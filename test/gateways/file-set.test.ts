@@ -22,7 +22,12 @@ const REQUIRED = {
 
 /** Files only some gateways have, each for a feature the others lack. */
 const EXTRAS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  juspay: { "sdk.ts": "HyperSDK payload signing (RSA-SHA256)" },
+  juspay: {
+    "sdk.ts": "HyperSDK payload signing (RSA-SHA256)",
+    "jose.ts": "JOSE mode's JWS + JWE envelopes (juspay.md §8)",
+    "preauth.ts": "pre-authorisation capture and void (juspay.md §12)",
+    "mandates.ts": "mandate execution, notification and cancel calls (juspay.md §6, §12)",
+  },
   phonepe: { "token.ts": "the OAuth client-credentials token cache" },
   nimbbl: {
     "token.ts": "the merchant token cache",

@@ -130,7 +130,7 @@ describe("per-IP limit of the return legs and /handleJuspayResponse (PUBLIC_RATE
       expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toBe("60");
       expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
-      expect(await res.text()).toContain("Too many requests: try again later");
+      expect(await res.text()).toContain("<h1>Rate limited</h1>");
     },
     BURST_MS,
   );

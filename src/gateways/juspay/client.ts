@@ -321,7 +321,8 @@ export async function createJuspayOrder(
   let nextAction: CreatedOrder["nextAction"];
   if (input.sdk) {
     if (!answer.sdk_payload) return bad("sdk_payload");
-    nextAction = { type: "sdk", payload: answer.sdk_payload };
+    // Parsed from the answer's JSON, so JSON throughout (wire.ts).
+    nextAction = { type: "sdk", payload: answer.sdk_payload as Record<string, JsonValue> };
   } else {
     const url = answer.payment_links?.web;
     if (!url || !/^https?:\/\//i.test(url)) return bad("payment_links.web");

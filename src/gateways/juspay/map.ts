@@ -29,28 +29,28 @@ import type { StatusSnapshot, WebhookEvent } from "../types";
 import type { JuspayListedMandate, JuspayOrder, JuspayRefund, JuspayWebhook } from "./wire";
 
 export const JUSPAY_STATUS_TABLE = {
-  NEW: { id: 10, status: "created" },
-  STARTED: { id: 20, status: "pending" },
-  CHARGED: { id: 21, status: "succeeded" },
-  JUSPAY_DECLINED: { id: 22, status: "failed" },
-  PENDING_VBV: { id: 23, status: "pending" },
-  VBV_SUCCESSFUL: { id: 24, status: "pending" },
-  AUTHORIZED: { id: 25, status: "pending" },
-  AUTHENTICATION_FAILED: { id: 26, status: "failed" },
-  AUTHORIZATION_FAILED: { id: 27, status: "failed" },
-  AUTHORIZING: { id: 28, status: "pending" },
-  VOIDED: { id: 31, status: "failed" },
-  VOID_INITIATED: { id: 32, status: "pending" },
-  CAPTURE_INITIATED: { id: 33, status: "pending" },
-  CAPTURE_FAILED: { id: 34, status: "pending" },
-  VOID_FAILED: { id: 35, status: "pending" },
-  AUTO_REFUNDED: { id: 36, status: "reversed" },
+  NEW: "created", // status_id 10
+  STARTED: "pending", // status_id 20
+  CHARGED: "succeeded", // status_id 21
+  JUSPAY_DECLINED: "failed", // status_id 22
+  PENDING_VBV: "pending", // status_id 23
+  VBV_SUCCESSFUL: "pending", // status_id 24
+  AUTHORIZED: "pending", // status_id 25
+  AUTHENTICATION_FAILED: "failed", // status_id 26
+  AUTHORIZATION_FAILED: "failed", // status_id 27
+  AUTHORIZING: "pending", // status_id 28
+  VOIDED: "failed", // status_id 31
+  VOID_INITIATED: "pending", // status_id 32
+  CAPTURE_INITIATED: "pending", // status_id 33
+  CAPTURE_FAILED: "pending", // status_id 34
+  VOID_FAILED: "pending", // status_id 35
+  AUTO_REFUNDED: "reversed", // status_id 36
   // A partial capture of a pre-authorised order (docs.juspay.io/api-reference/docs/preauth-and-capture/capture-api:
   // "the order status updates to PARTIAL_CHARGED"); Juspay documents no status id for it (juspay.md §4).
-  PARTIAL_CHARGED: { id: null, status: "succeeded" },
-  NOT_FOUND: { id: 40, status: "pending" },
-  PENDING: { id: null, status: "pending" },
-} as const satisfies Record<string, { id: number | null; status: PaymentStatus }>;
+  PARTIAL_CHARGED: "succeeded", // no documented status_id
+  NOT_FOUND: "pending", // status_id 40
+  PENDING: "pending", // no documented status_id
+} as const satisfies Record<string, PaymentStatus>;
 
 export type JuspayStatus = keyof typeof JUSPAY_STATUS_TABLE;
 
@@ -72,7 +72,7 @@ export function isHeldStatus(status: string | null): boolean {
 }
 
 export function mapJuspayStatus(status: string): PaymentStatus {
-  return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? JUSPAY_STATUS_TABLE[status as JuspayStatus].status : "pending";
+  return Object.hasOwn(JUSPAY_STATUS_TABLE, status) ? JUSPAY_STATUS_TABLE[status as JuspayStatus] : "pending";
 }
 
 /** Refund statuses (§5). MANUAL_REVIEW is an ambiguous gateway answer: still `pending` until reconciled. */

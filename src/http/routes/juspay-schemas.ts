@@ -3,7 +3,10 @@
  * (`JUSPAY_OPERATIONS` in `operations.ts`), so the document cannot drift from what is enforced.
  */
 import * as z from "zod/mini";
+import type { ProxyError } from "../../core/errors";
+import type { Result } from "../../core/result";
 import { CurrencySchema, CustomerSchema, MetadataSchema, MinorAmountSchema, OrderIdSchema } from "../schemas";
+import { parseOrFail } from "../validate";
 
 const UDF_KEYS = ["udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"] as const;
 const UdfValueSchema = z
@@ -51,25 +54,37 @@ const contact = {
 };
 
 /** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8). */
-export const JuspaySdkSignedPayloadSchema = z.union([
-  z.strictObject({
-    type: z.literal("initiate").check(z.describe(__CHECKPOST_DOCS__ ? "The initiate payload: signaturePayload" : "")),
-    customer_id: JuspayCustomerIdSchema,
-    ...contact,
-  }),
-  z.strictObject({
-    type: z
-      .literal("process")
-      .check(z.describe(__CHECKPOST_DOCS__ ? "The process payload: orderDetails; registers the order's amount" : "")),
-    order_id: OrderIdSchema,
-    amount: MinorAmountSchema,
-    currency: CurrencySchema,
-    customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe(__CHECKPOST_DOCS__ ? "Omitted for a guest" : "")),
-    description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
-    ...contact,
-  }),
-]);
+const InitiatePayloadSchema = z.strictObject({
+  type: z.literal("initiate").check(z.describe(__CHECKPOST_DOCS__ ? "The initiate payload: signaturePayload" : "")),
+  customer_id: JuspayCustomerIdSchema,
+  ...contact,
+});
+const ProcessPayloadSchema = z.strictObject({
+  type: z
+    .literal("process")
+    .check(z.describe(__CHECKPOST_DOCS__ ? "The process payload: orderDetails; registers the order's amount" : "")),
+  order_id: OrderIdSchema,
+  amount: MinorAmountSchema,
+  currency: CurrencySchema,
+  customer_id: z.optional(JuspayCustomerIdSchema).check(z.describe(__CHECKPOST_DOCS__ ? "Omitted for a guest" : "")),
+  description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  ...contact,
+});
+export const JuspaySdkSignedPayloadSchema = z.union([InitiatePayloadSchema, ProcessPayloadSchema]);
 export type JuspaySdkSignedPayloadBody = z.infer<typeof JuspaySdkSignedPayloadSchema>;
+
+const SignedPayloadTypeSchema = z.looseObject({ type: z.enum(["initiate", "process"]) });
+
+/**
+ * The signed-payload body by its `type` first, then by that variant's own rules: what a discriminated union reports
+ * (a wrong `type` names the allowed ones; a variant's field names itself), without `z.discriminatedUnion` (~0.6 KiB
+ * of bundle, product.md §6).
+ */
+export function parseSignedPayload(raw: unknown): Result<JuspaySdkSignedPayloadBody, ProxyError> {
+  const kind = parseOrFail(SignedPayloadTypeSchema, raw);
+  if (!kind.ok) return kind;
+  return parseOrFail(kind.value.type === "initiate" ? InitiatePayloadSchema : ProcessPayloadSchema, raw);
+}
 
 export const HandleJuspayResponseSchema = z.object({
   order_id: z

@@ -25,7 +25,7 @@ import {
   JuspayCustomerIdSchema,
   JuspayMandateIdSchema,
   JuspayRevokeMandateSchema,
-  JuspaySdkSignedPayloadSchema,
+  parseSignedPayload,
   JuspayUpdateOrderSchema,
   UDF_KEYS,
 } from "./juspay-schemas";
@@ -213,9 +213,7 @@ export async function signedSdkPayload(request: AppRequest, rc: RequestContext):
       proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY and JUSPAY_SDK_KEY_ID are not set" }),
     );
   }
-  const body = orThrow(
-    parseOrFail(JuspaySdkSignedPayloadSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))),
-  );
+  const body = orThrow(parseSignedPayload(orThrow(parseJsonBody(orThrow(await readBody(request))))));
   const timestamp = String(rc.now());
   let field: "signaturePayload" | "orderDetails";
   let payload: Record<string, string>;

@@ -54,6 +54,8 @@ export function bundle(entry, minify = false) {
     // merchant bundles `standardwebhooks` (CJS).
     mainFields: ["module", "main"],
     external: ["cloudflare:*"],
+    // As deployed (wrangler.toml `define`): the request schemas' descriptions are folded out (src/docs.d.ts).
+    define: { __CHECKPOST_DOCS__: "false" },
     minify,
     write: false,
     logLevel: "silent",

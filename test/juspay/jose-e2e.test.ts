@@ -5,9 +5,20 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { updateOrder } from "../../src/gateways/juspay/client";
+import { executeMandate } from "../../src/gateways/juspay/mandates";
 import { callWithEnv, expectProblem, gatewayCalls } from "../helpers";
 import { configureJuspaySim, inr, io, J, newOrderId, simOrder, simRefund } from "./support";
-import { JOSE_ENV, joseJuspay, joseSettings, juspayAnswer, nextAnswer, sentFor, withFlip } from "./jose-support";
+import {
+  JOSE_ENV,
+  joseJuspay,
+  joseSettings,
+  juspayAnswer,
+  nextAnswer,
+  openRequest,
+  sentFor,
+  withFlip,
+} from "./jose-support";
+import { activeMandate } from "./mandate-support";
 
 beforeAll(configureJuspaySim);
 
@@ -174,5 +185,34 @@ describe("an unusable JOSE answer over HTTP", () => {
     // The attempt is kept (reconciliation confirms it by Order Status), with nothing from the forged answer.
     expect(stored.status).toBe(200);
     expect(await stored.json()).toMatchObject({ status: "created", gateway_status: null, gateway_reference: null });
+  });
+});
+
+describe("jose mode: mandate execution", () => {
+  it("sends a debit to /v4/txns sealed, with the form's fields as JSON strings and no Authorization", async () => {
+    const { customer, mandateId } = await activeMandate();
+    const id = newOrderId("jtx");
+    const sent = await executeMandate(joseSettings(), io, {
+      orderId: id,
+      amount: inr(49_900),
+      customerId: customer,
+      mandateId,
+      executionDate: null,
+      notificationId: "nt_1",
+    });
+    expect(sent).toMatchObject({ ok: true, value: { status: "PENDING_VBV" } });
+    const calls = (await gatewayCalls("juspay", "/v4/txns")).filter((c) => c.path === "/v4/txns");
+    const opened = await Promise.all(calls.map(async (c) => ({ ...(await openRequest(c.body)), headers: c.headers })));
+    const mine = opened.find((o) => (o.payload as Record<string, unknown>)["order.order_id"] === id);
+    expect(mine?.payload).toMatchObject({
+      "order.order_id": id,
+      "order.amount": "499.00",
+      "order.customer_id": customer,
+      mandate_id: mandateId,
+      format: "json",
+      "mandate.notification_id": "nt_1",
+    });
+    expect(mine?.headers["authorization"]).toBeUndefined();
+    expect((await gatewayCalls("juspay", "/txns")).filter((c) => c.path === "/txns")).toEqual([]);
   });
 });

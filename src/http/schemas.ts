@@ -34,9 +34,7 @@ export const CustomerSchema = z.strictObject({
   id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   // One @ between non-empty parts without spaces, at most 254 characters: the gateway checks the rest (a regex
   // rather than `z.email()`, ~0.1 KiB of bundle).
-  email: z.optional(
-    z.string().check(z.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "not a valid email"), z.maxLength(254)),
-  ),
+  email: z.optional(z.string().check(z.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "not a valid email"), z.maxLength(254))),
   phone: z.optional(z.string().check(z.regex(/^\+?[0-9]{6,15}$/, "must be 6-15 digits, optionally with a leading +"))),
   name: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });

@@ -83,6 +83,17 @@ describe("mandate execution", () => {
     expect(await txnsFor(orderId)).toHaveLength(0);
   });
 
+  it("refuses a debit in another currency than the mandate's with 400, storing no order and sending nothing", async () => {
+    const { mandateId } = await activeMandate();
+    const orderId = newOrderId("dc");
+    // 500.00 USD in minor units is under the ₹999.00 maximum as a bare number: it must not be read as rupees.
+    const res = await execute(mandateId, { order_id: orderId, amount: 50_000, currency: "USD" });
+    const problem = await expectProblem(res, 400, "invalid_request");
+    expect(JSON.stringify(problem)).toContain("currency");
+    await expectProblem(await api(`/v1/orders/juspay/${orderId}`), 404, "order_not_found");
+    expect(await txnsFor(orderId)).toHaveLength(0);
+  });
+
   it("refuses a debit on a mandate checkpost does not know as ACTIVE", async () => {
     const res = await execute(`mnd_unknown${newOrderId()}`, {
       order_id: newOrderId("du"),

@@ -6,6 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toSnapshot } from "../../src/gateways/juspay/map";
 import { addFault, clearFaults } from "../drivers";
+import { JOSE_ENV } from "./jose-support";
 import { runAlarmsUntil } from "../events/support";
 import { api, callWithEnv, expectProblem, gatewayCalls, objectOf, sim, type OrderObject } from "../helpers";
 import {
@@ -245,5 +246,29 @@ describe("an unknown outcome", () => {
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(await replay.json()).toMatchObject({ status: "succeeded", gateway_status: "CHARGED" });
     expect(await preauthCalls(id, "capture")).toHaveLength(1);
+  });
+
+  it("keeps a partial capture under a new key out while the first one's outcome is unknown: 409, nothing sent", async () => {
+    const id = await authorized();
+    expect((await timedOutCapture(id, "cap-to-3")).status).toBe(202);
+    // Juspay still shows AUTHORIZED (the first capture may yet land): a second key with its own idempotence_key
+    // could capture twice, so it is refused until the first one settles.
+    await expectProblem(await preauth(id, "capture", "cap-to-4", { amount: 4000 }), 409, "preauth_in_progress");
+    await expectProblem(await preauth(id, "void", "void-to-4"), 409, "preauth_in_progress");
+    expect(await preauthCalls(id, "capture")).toHaveLength(1);
+    expect(await preauthCalls(id, "void")).toHaveLength(0);
+  });
+
+  it("answers 404 gateway_not_configured and keeps no unknown outcome when JOSE mode has no Basic key to send it with", async () => {
+    const id = await authorized();
+    const res = await callWithEnv({ ...JOSE_ENV, JUSPAY_API_KEY: "" }, `/v1/orders/juspay/${id}/capture`, {
+      method: "POST",
+      headers: { "idempotency-key": "cap-jose-1" },
+      json: {},
+    });
+    await expectProblem(res, 404, "gateway_not_configured");
+    expect(await preauthCalls(id, "capture")).toHaveLength(0);
+    // Nothing was sent, so another key may capture at once (Basic mode here).
+    expect((await preauth(id, "capture", "cap-jose-2")).status).toBe(200);
   });
 });

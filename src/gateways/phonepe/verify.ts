@@ -27,8 +27,7 @@ export async function callbackAuthorization(username: string, password: string):
  * PhonePe's HMAC authentication, whose header and signed string are published nowhere (phonepe.md §11).
  */
 export const SHA_SCHEME_HINT =
-  "PhonePe sends a 64-hex SHA-256 digest only with the Basic (username/password, SHA) webhook authentication: " +
-  "recreate the webhook with that type, not HMAC";
+  "PhonePe sends a SHA-256 hex digest only under Basic (username/password) webhook auth: recreate it so, not HMAC";
 
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 

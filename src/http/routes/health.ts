@@ -56,9 +56,7 @@ function buildReport(env: Env, config: Config): Report {
   }
   if (!config.apiKeys.length) problems.push("PROXY_API_KEYS is not set: every /v1 call is refused");
   if (!config.merchantSecrets.length)
-    problems.push(
-      "MERCHANT_WEBHOOK_SECRET is not set: customers are not sent to MERCHANT_RETURN_URL with a signed result and no events are sent",
-    );
+    problems.push("MERCHANT_WEBHOOK_SECRET is not set: no signed return to MERCHANT_RETURN_URL, and no events");
   const tokens: State = config.tokenSecrets.length
     ? { enabled: true }
     : { enabled: false, missing: ["CHECKPOST_SECRET"] };

@@ -4,7 +4,7 @@
  */
 import { parseJsonBody } from "../../core/body";
 import { sha256, toHex } from "../../core/crypto";
-import { proxyError, type ErrorReason, fieldError } from "../../core/errors";
+import { fieldError, proxyError, type ErrorReason, type ProxyError } from "../../core/errors";
 import { requestFingerprint } from "../../core/idempotency";
 import { mandateRef, type MandateRecord } from "../../core/mandate";
 import type { OrderRef } from "../../core/model";
@@ -46,10 +46,18 @@ export async function getJuspayMandate(request: AppRequest, rc: RequestContext):
 }
 
 /** The mandate, known ACTIVE with a customer, and `amount` within its maximum (exactly it for FIXED). */
-async function activeMandate(stub: OrderClient, ref: OrderRef, amount: number): Promise<MandateRecord> {
+async function activeMandate(
+  stub: OrderClient,
+  ref: OrderRef,
+  money: { amount: number; currency: string },
+): Promise<MandateRecord> {
   const mandate = (await stub.mandate(ref)) as MandateRecord | null;
   if (!mandate) throw new HttpError(proxyError("mandate_not_found"));
   if (mandate.status !== "ACTIVE" || !mandate.customer_id) throw new HttpError(proxyError("mandate_not_active"));
+  // The mandate's limits are in its own currency's minor units: another currency would scale the debit.
+  if (money.currency !== (mandate.currency ?? "INR"))
+    throw new HttpError(fieldError("currency", "must be the mandate's"));
+  const { amount } = money;
   const max = mandate.max_amount;
   if (max === null || amount > max || (mandate.amount_rule === "FIXED" && amount !== max))
     throw new HttpError(proxyError("mandate_amount_exceeded"));
@@ -85,6 +93,10 @@ async function once(
 
 const EXECUTE_SCOPE = "POST /v1/juspay/mandates/:mandate_id/execute";
 
+/** Juspay refused, or nothing was sent (no Basic key in JOSE mode): the call certainly did nothing. */
+const refused = (error: ProxyError): boolean =>
+  error.reason === "gateway_rejected" || error.reason === "gateway_not_configured";
+
 /** Juspay's refusals of a debit, as checkpost's codes (juspay.md §12). */
 const DEBIT_REFUSALS: Readonly<Record<string, ErrorReason>> = {
   JP_852: "mandate_not_active",
@@ -109,7 +121,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
   const money = fromMinor(body.amount, body.currency);
   if (!money.ok) throw new HttpError(fieldError("amount", "not valid"));
   const mref = mandateRef(id);
-  const mandate = await activeMandate(orderStub(rc.env, mref), mref, body.amount);
+  const mandate = await activeMandate(orderStub(rc.env, mref), mref, body);
 
   const ref: OrderRef = { gateway: "juspay", orderId: body.order_id };
   const stub = orderStub(rc.env, ref);
@@ -144,7 +156,7 @@ async function sendDebit(
     executionDate: o.body.execution_date ?? null,
     notificationId: o.body.notification_id ?? null,
   });
-  if (sent.ok || sent.error.reason !== "gateway_rejected") {
+  if (sent.ok || !refused(sent.error)) {
     // Sent, or unknown (timeout, 5xx, unreadable answer): the order is pending at worst, and polled.
     if (!sent.ok) o.rc.log.warn("mandate debit unanswered", { order_id: ref.orderId, reason: sent.error.reason });
     return answer();
@@ -174,7 +186,7 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
   if (!money.ok) throw new HttpError(fieldError("amount", "not valid"));
   const ref = mandateRef(id);
   const stub = orderStub(rc.env, ref);
-  const mandate = await activeMandate(stub, ref, body.amount);
+  const mandate = await activeMandate(stub, ref, body);
   return once({ request, rc, stub, scope: NOTIFY_SCOPE, key, body: raw }, async () => {
     const reference = `N${toHex(await sha256(`${id}:${key}`)).slice(0, 24)}`;
     const txnDate = body.txn_date ?? Math.floor(rc.now() / 1000) + 86_400;
@@ -186,7 +198,7 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
       txnDate,
       description: body.description ?? null,
     });
-    if (!sent.ok && sent.error.reason === "gateway_rejected") throw new HttpError(sent.error);
+    if (!sent.ok && refused(sent.error)) throw new HttpError(sent.error);
     const note = { ref: reference, id: sent.ok ? sent.value.id : null, amount: body.amount, txn_date: txnDate };
     const kept = await stub.applyMandateNote(ref, { ...note, status: sent.ok ? sent.value.status : "UNKNOWN" });
     return json({ mandate_id: id, notification: { object_reference_id: reference, ...kept } }, sent.ok ? 201 : 202);
@@ -217,7 +229,7 @@ export async function cancelJuspayExecution(request: AppRequest, rc: RequestCont
   return once({ request, rc, stub, scope: CANCEL_SCOPE, key, body: orderId }, async () => {
     if (isFinalPayment(order.status)) throw new HttpError(proxyError("order_not_updatable", { detail: "final" }));
     const sent = await cancelDebit(settings, gatewayIO(rc), mandate, orderId, order.customer?.id ?? null);
-    if (!sent.ok && sent.error.reason === "gateway_rejected") throw new HttpError(sent.error);
+    if (!sent.ok && refused(sent.error)) throw new HttpError(sent.error);
     const look = await stub.look(ref, { source: "api", trusted: true, note: "cancel-execution" }, rc.requestId);
     const seen = look.kind === "observed" ? look.result.order : await stub.get(ref);
     return json({ order: seen, mandate_id: mandate }, look.kind === "observed" ? 200 : 202);

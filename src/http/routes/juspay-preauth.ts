@@ -49,8 +49,16 @@ export const CaptureRequestSchema = z.strictObject({
 });
 export const VoidRequestSchema = z.strictObject({});
 
-/** Gateway errors that prove the call did nothing; anything else (timeouts, 5xx, bad answers) is unknown. */
-const DEFINITE: ReadonlySet<ErrorReason> = new Set(["gateway_rejected", "gateway_not_found", "gateway_auth_failed"]);
+/**
+ * Gateway errors that prove the call did nothing (`gateway_not_configured`: JOSE mode without a Basic key, refused
+ * before sending); anything else (timeouts, 5xx, bad answers) is unknown.
+ */
+const DEFINITE: ReadonlySet<ErrorReason> = new Set([
+  "gateway_rejected",
+  "gateway_not_found",
+  "gateway_auth_failed",
+  "gateway_not_configured",
+]);
 
 const notHeld = (detail: string) => proxyError("order_not_held", { detail });
 

@@ -97,9 +97,7 @@ export async function resultRedirect(order: PublicOrder, rc: RequestContext, req
       headers.set("location", url.toString());
       return new Response(null, { status: 303, headers });
     }
-    rc.log.error(
-      "MERCHANT_RETURN_URL is set but MERCHANT_WEBHOOK_SECRET is not: sending the customer to the status page",
-    );
+    rc.log.error("MERCHANT_RETURN_URL without MERCHANT_WEBHOOK_SECRET: the customer goes to the status page");
   }
   headers.set("location", await statusPageUrl(order, rc, requestUrl));
   return new Response(null, { status: 303, headers });
@@ -114,6 +112,6 @@ export async function statusPageUrl(
   const url = new URL(`/status/${order.gateway}/${encodeURIComponent(order.order_id)}`, base);
   const token = await orderToken(rc.config.tokenSecrets, "status", order.gateway, order.order_id);
   if (token) url.searchParams.set("t", token);
-  else rc.log.error("CHECKPOST_SECRET is not set: the status page is off, so the customer lands on an error page");
+  else rc.log.error("CHECKPOST_SECRET is not set: no status page, the customer gets an error page");
   return url.toString();
 }

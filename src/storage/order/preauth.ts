@@ -58,6 +58,8 @@ export interface FinishPreauthInput {
 }
 
 const UNKNOWN_STATUS = 202;
+/** How long an unknown or in-flight capture / void keeps other keys out (Juspay answers within seconds). */
+const PREAUTH_SETTLE_MS = 15 * 60 * 1000;
 
 export function beginPreauth(tx: OrderTx, ref: OrderRef, input: BeginPreauthInput): BeginPreauth {
   const { sql, now } = tx;
@@ -82,14 +84,18 @@ export function beginPreauth(tx: OrderTx, ref: OrderRef, input: BeginPreauthInpu
     case "new":
       break;
   }
+  // Another key's capture or void that is running, or whose outcome was unknown or still in flight at Juspay (a
+  // stored 202), blocks this one for PREAUTH_SETTLE_MS: a partial capture under a new key carries a new
+  // idempotence_key, so Juspay could not tell it from the first. After that, the route's fresh look decides.
   const running = sql
     .exec(
-      "SELECT COUNT(*) AS n FROM idempotency WHERE scope IN (?, ?) AND state = 'running' AND created_at > ? AND NOT (scope = ? AND key = ?)",
+      "SELECT COUNT(*) AS n FROM idempotency WHERE scope IN (?, ?) AND created_at > ? AND NOT (scope = ? AND key = ?) AND (state = 'running' OR json_extract(answer, '$.status') = ?)",
       PREAUTH_SCOPES.capture,
       PREAUTH_SCOPES.void,
-      now - ABANDONED_CLAIM_MS,
+      now - PREAUTH_SETTLE_MS,
       scope,
       input.idempotencyKey,
+      UNKNOWN_STATUS,
     )
     .one()["n"] as number;
   if (running > 0) {

@@ -27,7 +27,7 @@ export async function callbackAuthorization(username: string, password: string):
  * PhonePe's HMAC authentication, whose header and signed string are published nowhere (phonepe.md §11).
  */
 export const SHA_SCHEME_HINT =
-  "PhonePe sends a SHA-256 hex digest only under Basic (username/password) webhook auth: recreate it so, not HMAC";
+  "PhonePe sends a SHA-256 hex digest only under Basic (username/password, SHA) webhook auth: recreate it so, not HMAC";
 
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 

@@ -39,9 +39,8 @@ else await soak();
 
 /** Runs checkpost with persisted storage until killed; prints `READY <url>` once it answers. */
 async function serve(scriptPath, persistDir, simUrl, port) {
-  const bindings = benchBindings();
-  for (const [k, v] of Object.entries(bindings))
-    if (k.endsWith("_BASE_URL") || k.endsWith("_AUTH_URL")) bindings[k] = v.replace("http://sim.bench", simUrl);
+  // Gateway base URLs point at the simulator's own process (bench/lib.mjs benchBindings).
+  const bindings = benchBindings(simUrl);
   bindings.MERCHANT_WEBHOOK_URL = `${simUrl}/merchant/webhooks`;
   bindings.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
   bindings.GATEWAY_TIMEOUT_MS = "3000";

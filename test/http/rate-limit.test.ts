@@ -94,8 +94,10 @@ describe("per-IP limit of the return legs and /handleJuspayResponse (PUBLIC_RATE
       const ip = freshIp();
       const statuses = await burst(LIMIT, (i) => from(ip, legs[i % legs.length]!));
       expect(statuses).toEqual(Array<number>(LIMIT).fill(303));
+      // Counted around the limited leg alone: the order's own reconciliation may poll it meanwhile on a slow machine.
+      const before = await statusCalls(pending);
       await expectRateLimited(await from(ip, next));
-      expect(await statusCalls(pending)).toBe(0);
+      expect(await statusCalls(pending)).toBe(before);
       expect(((await (await api(`/v1/orders/juspay/${pending}`)).json()) as { status: string }).status).toBe("created");
     },
     BURST_MS,

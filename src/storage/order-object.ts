@@ -32,7 +32,7 @@ import type { OrderTx } from "./order/context";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./order/idempotency";
 import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type DeliveryDetail } from "./order/outbox";
 import * as payments from "./order/payments";
-import { audit, auditOrder, auditPage, loadOrder, orderFor, type AuditPage } from "./order/record";
+import { audit, auditOrder, auditPage, loadOrder, orderFor, withOrderRow, type AuditPage } from "./order/record";
 import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
 import { IndexWriter } from "./order/projection";
 import { applyRefundHint } from "./order/refund-hints";
@@ -102,7 +102,7 @@ export class OrderObject extends DurableObject<Env> {
       eventQueued: false,
     };
     const before = env.METRICS ? loadOrder(this.sql) : null;
-    const out = this.ctx.storage.transactionSync(() => fn(tx));
+    const out = this.ctx.storage.transactionSync(() => withOrderRow(this.sql, () => fn(tx)));
     this.index.kick();
     const note = mandates.pendingMandateBlock(this.sql);
     if (note) void this.forwardMandate(note);
@@ -153,8 +153,8 @@ export class OrderObject extends DurableObject<Env> {
     return this.apply((tx) => payments.register(tx, ref, input));
   }
 
-  markAttempt(ref: OrderRef): Result<PublicOrder, ProxyError> {
-    return this.apply((tx) => payments.markAttempt(tx, ref));
+  registerForCreate(ref: OrderRef, input: payments.RegisterInput): Result<payments.RegisteredForCreate, ProxyError> {
+    return this.apply((tx) => payments.registerForCreate(tx, ref, input));
   }
 
   recordCreated(ref: OrderRef, created: CreatedOrder): Result<PublicOrder, ProxyError> {

@@ -18,7 +18,7 @@ interface Armed {
 async function armed(gateway: GatewayId, orderId: string): Promise<Armed> {
   return runInDurableObject(objectOf(gateway, orderId), async (_o: OrderObject, state) => {
     const sql = state.storage.sql;
-    const poll = sql.exec("SELECT value FROM meta WHERE key = 'poll'").toArray()[0];
+    const poll = sql.exec("SELECT poll AS value FROM order_doc WHERE poll IS NOT NULL").toArray()[0];
     const head = sql
       .exec("SELECT next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY sequence LIMIT 1")
       .toArray()[0];
@@ -42,8 +42,12 @@ describe("the order's alarm", () => {
     const orderId = uniqueOrderId("ord_first");
     const ref = { gateway: "juspay" as const, orderId };
     const before = Date.now();
-    await order("juspay", orderId).register(ref, { amount: AMOUNT, customer: null, description: null, metadata: null });
-    await order("juspay", orderId).markAttempt(ref);
+    await order("juspay", orderId).registerForCreate(ref, {
+      amount: AMOUNT,
+      customer: null,
+      description: null,
+      metadata: null,
+    });
     const { alarm, pollDue } = await armed("juspay", orderId);
     expect(pollDue).not.toBeNull();
     expect(alarm).toBe(pollDue);
@@ -54,13 +58,12 @@ describe("the order's alarm", () => {
   it("records a poll the gateway could not answer and only delays the next one", async () => {
     const orderId = uniqueOrderId("ord_down");
     const ref = { gateway: "phonepe" as const, orderId };
-    await order("phonepe", orderId).register(ref, {
+    await order("phonepe", orderId).registerForCreate(ref, {
       amount: AMOUNT,
       customer: null,
       description: null,
       metadata: null,
     });
-    await order("phonepe", orderId).markAttempt(ref);
     const dues: number[] = [];
     for (let i = 0; i < 3; i++) {
       const { pollDue } = await armed("phonepe", orderId);

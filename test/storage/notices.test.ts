@@ -20,7 +20,11 @@ function notice(orderId: string, key = "evt_n1"): WebhookEvent {
 
 const planned = (id: string) =>
   runInDurableObject(objectOf("juspay", id), (_obj: OrderObject, state) =>
-    state.storage.sql.exec("SELECT key FROM meta WHERE key IN ('poll', 'refund_poll')").toArray(),
+    state.storage.sql
+      .exec(
+        "SELECT key FROM meta WHERE key = 'refund_poll' UNION ALL SELECT 'poll' FROM order_doc WHERE poll IS NOT NULL",
+      )
+      .toArray(),
   );
 
 describe("a webhook notice", () => {

@@ -59,7 +59,12 @@ describe("the order Durable Object", () => {
   it("gives each change the next per-order sequence and queues one event for it", async () => {
     const id = uniqueOrderId();
     const ref = { gateway: "juspay" as const, orderId: id };
-    await order("juspay", id).register(ref, { amount: INR(10000), customer: null, description: null, metadata: null });
+    await order("juspay", id).registerForCreate(ref, {
+      amount: INR(10000),
+      customer: null,
+      description: null,
+      metadata: null,
+    });
     await order("juspay", id).observe(ref, confirmed("pending"));
     await order("juspay", id).observe(ref, confirmed("failed"));
     await order("juspay", id).observe(ref, confirmed("succeeded"));
@@ -143,13 +148,31 @@ describe("the order Durable Object", () => {
     expect(res).toMatchObject({ ok: false, error: { reason: "amount_mismatch" } });
   });
 
-  it("marks an order attempted before the gateway call, so reconciliation looks for it", async () => {
+  it("registers an order and marks it attempted in one call before the gateway call, so reconciliation looks for it", async () => {
     const id = uniqueOrderId();
     const ref = { gateway: "juspay" as const, orderId: id };
     await order("juspay", id).register(ref, { amount: INR(100), customer: null, description: null, metadata: null });
-    await order("juspay", id).markAttempt(ref);
     const alarm = await runInDurableObject(stubFor(id), (_obj: OrderObject, state) => state.storage.getAlarm());
     expect(alarm ?? 0).toBeGreaterThan(Date.now());
     expect(alarm ?? 0).toBeLessThanOrEqual(Date.now() + 30_000);
+  });
+
+  it("does not mark a create sent again once the gateway answered one, and says what it answered", async () => {
+    const id = uniqueOrderId();
+    const ref = { gateway: "juspay" as const, orderId: id };
+    const input = { amount: INR(100), customer: null, description: null, metadata: null };
+    const first = await order("juspay", id).registerForCreate(ref, input);
+    expect(first).toMatchObject({ ok: true, value: { created: true, before: { attempted: false, nextAction: null } } });
+    const nextAction = { type: "redirect", url: "https://gateway.example/pay" } as const;
+    await order("juspay", id).recordCreated(ref, {
+      gatewayOrderRef: "g1",
+      gatewayStatus: "NEW",
+      nextAction,
+      expiresAt: null,
+    });
+    const again = await order("juspay", id).registerForCreate(ref, input);
+    expect(again).toMatchObject({ ok: true, value: { created: false, before: { attempted: true, nextAction } } });
+    const page = await order("juspay", id).audit(ref, 0, 50);
+    expect(page?.data.map((e) => e.kind)).toEqual(["register", "create_sent", "created_at_gateway", "register"]);
   });
 });

@@ -15,7 +15,12 @@ function objectOf(ref: OrderRef) {
 
 async function meta(ref: OrderRef): Promise<Record<string, { due: number } | undefined>> {
   return runInDurableObject(objectOf(ref), (_o: OrderObject, state) => {
-    const rows = state.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray();
+    // The payment poll is kept in the order's row (written with it), the refund poll in `meta`.
+    const rows = state.storage.sql
+      .exec<{ key: string; value: string }>(
+        "SELECT key, value FROM meta UNION ALL SELECT 'poll', poll FROM order_doc WHERE poll IS NOT NULL",
+      )
+      .toArray();
     return Object.fromEntries(
       rows.filter((r) => r.key === "poll" || r.key === "refund_poll").map((r) => [r.key, JSON.parse(r.value)]),
     );
@@ -25,13 +30,12 @@ async function meta(ref: OrderRef): Promise<Record<string, { due: number } | und
 /** A registered order the gateway has settled, as a poll would record it. */
 async function paidOrder(prefix: string): Promise<OrderRef> {
   const ref: OrderRef = { gateway: "juspay", orderId: uniqueOrderId(prefix) };
-  await order(ref.gateway, ref.orderId).register(ref, {
+  await order(ref.gateway, ref.orderId).registerForCreate(ref, {
     amount: INR(10000),
     customer: null,
     description: null,
     metadata: null,
   });
-  await order(ref.gateway, ref.orderId).markAttempt(ref);
   await order(ref.gateway, ref.orderId).observe(ref, {
     source: "poll",
     confirmed: true,

@@ -242,14 +242,13 @@ export async function signedSdkPayload(request: AppRequest, rc: RequestContext):
       ...(body.customer_phone ? { phone: body.customer_phone } : {}),
     };
     orThrow(
-      await stub.register(ref, {
+      await stub.registerForCreate(ref, {
         amount: money.value,
         customer: Object.keys(customer).length ? customer : null,
         description: body.description ?? null,
         metadata: null,
       }),
     );
-    orThrow(await stub.markAttempt(ref));
     payload = {
       order_id: ref.orderId,
       merchant_id: settings.merchantId,

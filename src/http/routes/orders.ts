@@ -112,44 +112,31 @@ async function createOrRegister(
     if (refused) throw new HttpError(refused);
   }
   const stub = orderStub(rc.env, ref);
-  const registered = orThrow(
-    await stub.register(ref, {
-      amount: money.value,
-      customer: body.customer ?? null,
-      description: body.description ?? null,
-      metadata: body.metadata ?? null,
-    }),
-  );
-  if (body.register_only) return json({ order: registered.order, next_action: null }, registered.created ? 201 : 200);
-
-  // A repeat of a create that already reached the gateway answers from the stored result: no second gateway order.
-  const state = await stub.createState(ref);
-  if (state?.nextAction) return json({ order: await stub.get(ref), next_action: state.nextAction }, 200);
-
-  const created = await createAtGateway(resolved, ref, money.value, body, rc, state?.attempted ?? false);
-  return json({ order: created.order, next_action: created.nextAction }, 201);
-}
-
-async function createAtGateway(
-  resolved: ResolvedGateway,
-  ref: OrderRef,
-  amount: Money,
-  body: CreateOrderBody,
-  rc: RequestContext,
-  sentBefore: boolean,
-): Promise<{ order: unknown; nextAction: CreatedOrder["nextAction"] }> {
+  const input = {
+    amount: money.value,
+    customer: body.customer ?? null,
+    description: body.description ?? null,
+    metadata: body.metadata ?? null,
+  };
+  if (body.register_only) {
+    const registered = orThrow(await stub.register(ref, input));
+    return json({ order: registered.order, next_action: null }, registered.created ? 201 : 200);
+  }
   const base = rc.config.publicBaseUrl;
   if (!base) throw new HttpError(proxyError("gateway_not_configured", { detail: "PUBLIC_BASE_URL is not set" }));
   const token = await orderToken(rc.config.tokenSecrets, "return", ref.gateway, ref.orderId);
   if (!token && resolved.adapter.needsReturnToken)
     throw new HttpError(proxyError("gateway_not_configured", { detail: "CHECKPOST_SECRET is not set" }));
-  const stub = orderStub(rc.env, ref);
-  // Recorded before the call: from here on the order may exist at the gateway even if the call times out.
-  orThrow(await stub.markAttempt(ref));
+  // Registered and recorded as sent in one call, before the gateway call: from here on the order may exist at the
+  // gateway even if the call times out. A repeat of a create the gateway answered answers from the stored result.
+  const registered = orThrow(await stub.registerForCreate(ref, input));
+  const { before } = registered;
+  if (before.nextAction) return json({ order: registered.order, next_action: before.nextAction }, 200);
+
   const result = await resolved.client.createOrder(
     {
       orderId: ref.orderId,
-      amount,
+      amount: money.value,
       customer: body.customer ?? null,
       description: body.description ?? null,
       metadata: body.metadata ?? null,
@@ -164,7 +151,7 @@ async function createAtGateway(
   if (!result.ok) {
     rc.log.warn("gateway create failed", { gateway: ref.gateway, order_id: ref.orderId, reason: result.error.reason });
     if (NOTHING_CREATED.has(result.error.reason)) {
-      if (sentBefore && result.error.reason === "gateway_rejected") {
+      if (before.attempted && result.error.reason === "gateway_rejected") {
         // An earlier create went unanswered (a timeout), so this refusal may only mean "that order already exists":
         // the order stays attempted and reconciliation confirms it, rather than it being forgotten (phonepe.md §4).
         await stub.requestReconcile(ref, "create refused after an unanswered create");
@@ -181,7 +168,7 @@ async function createAtGateway(
     throw new HttpError(result.error);
   }
   const order = orThrow(await stub.recordCreated(ref, result.value));
-  return { order, nextAction: result.value.nextAction };
+  return json({ order, next_action: result.value.nextAction }, 201);
 }
 
 export async function getOrder(request: AppRequest, rc: RequestContext): Promise<Response> {

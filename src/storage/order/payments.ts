@@ -132,6 +132,30 @@ export function markAttempt(tx: OrderTx, ref: OrderRef): Result<PublicOrder, Pro
   return ok(toPublicOrder(next));
 }
 
+export interface RegisteredForCreate {
+  readonly order: PublicOrder;
+  readonly created: boolean;
+  /** Where the create stood before this call: an answered one (`nextAction`) is not sent again. */
+  readonly before: CreateState;
+}
+
+/**
+ * `register`, then `markAttempt` unless the gateway already answered a create of this order: one transaction, so
+ * the order's row is written once for both (what `POST /v1/orders` does before its gateway call).
+ */
+export function registerForCreate(
+  tx: OrderTx,
+  ref: OrderRef,
+  input: RegisterInput,
+): Result<RegisteredForCreate, ProxyError> {
+  const registered = register(tx, ref, input);
+  if (!registered.ok) return registered;
+  const before = createState(tx.sql, ref) ?? { attempted: false, nextAction: null };
+  if (before.nextAction) return ok({ ...registered.value, before });
+  const marked = markAttempt(tx, ref);
+  return marked.ok ? ok({ order: marked.value, created: registered.value.created, before }) : marked;
+}
+
 /** Stores what the gateway answered to the create call. */
 export function recordCreated(tx: OrderTx, ref: OrderRef, created: CreatedOrder): Result<PublicOrder, ProxyError> {
   const order = orderFor(tx.sql, ref);

@@ -1,5 +1,5 @@
 /**
- * The stored order (one JSON document, table `order_doc`) and its append-only audit trail (table `audit`).
+ * The stored order (one JSON document and its payment poll, table `order_doc`) and its append-only audit trail (table `audit`).
  * docs/storage-schema.md describes both.
  */
 import type { JsonValue, OrderRef } from "../../core/model";
@@ -38,10 +38,69 @@ export interface AuditInput {
   readonly detail?: Record<string, JsonValue>;
 }
 
+/**
+ * The order's row (table `order_doc`: the document and the payment poll, `schedule.ts`) as the current transaction
+ * leaves it. Inside `withOrderRow` (every transaction of the order object) writes are kept here and written once
+ * when the transaction's work is done: one row written per transaction however often the order and its poll change
+ * in it, since SQLite rows written are what Durable Object storage bills (docs/performance.md "Cost per payment").
+ * Values are kept as the strings the row holds, so a read in the transaction sees exactly what a read of the row
+ * would. If the work throws, nothing is written and `transactionSync` rolls back the rest.
+ */
+interface RowDraft {
+  doc?: string;
+  poll?: string | null;
+}
+const drafts = new WeakMap<SqlStorage, RowDraft>();
+
+export function withOrderRow<T>(sql: SqlStorage, fn: () => T): T {
+  if (drafts.has(sql)) return fn();
+  const draft: RowDraft = {};
+  drafts.set(sql, draft);
+  try {
+    const out = fn();
+    writeRow(sql, draft);
+    return out;
+  } finally {
+    drafts.delete(sql);
+  }
+}
+
+function writeRow(sql: SqlStorage, { doc, poll }: RowDraft): void {
+  if (doc !== undefined && poll !== undefined) {
+    sql.exec(
+      "INSERT INTO order_doc (id, doc, poll) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, poll = excluded.poll",
+      doc,
+      poll,
+    );
+  } else if (doc !== undefined) {
+    sql.exec("INSERT INTO order_doc (id, doc) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", doc);
+  } else if (poll !== undefined) {
+    // A poll belongs to an order (planned from its document): without one there is nothing to plan or clear.
+    sql.exec("UPDATE order_doc SET poll = ? WHERE id = 1", poll);
+  }
+}
+
+function column(sql: SqlStorage, name: "doc" | "poll"): string | null {
+  const row = sql.exec(`SELECT ${name} AS v FROM order_doc WHERE id = 1`).toArray()[0];
+  return (row?.v as string | null | undefined) ?? null;
+}
+
 /** The order this object holds, whoever asks (the alarm). */
 export function loadOrder(sql: SqlStorage): OrderRecord | null {
-  const row = sql.exec("SELECT doc FROM order_doc WHERE id = 1").toArray()[0];
-  return row ? (JSON.parse(row.doc as string) as OrderRecord) : null;
+  const doc = drafts.get(sql)?.doc ?? column(sql, "doc");
+  return doc ? (JSON.parse(doc) as OrderRecord) : null;
+}
+
+/** The stored payment poll (JSON), or null. */
+export function loadPoll(sql: SqlStorage): string | null {
+  const draft = drafts.get(sql);
+  return draft?.poll !== undefined ? draft.poll : column(sql, "poll");
+}
+
+export function savePoll(sql: SqlStorage, poll: string | null): void {
+  const draft = drafts.get(sql);
+  if (draft) draft.poll = poll;
+  else writeRow(sql, { poll });
 }
 
 /** The order, after checking the caller addressed the right object. */
@@ -54,7 +113,10 @@ export function orderFor(sql: SqlStorage, ref: OrderRef): OrderRecord | null {
 }
 
 export function saveOrder(sql: SqlStorage, order: OrderRecord): void {
-  sql.exec("INSERT OR REPLACE INTO order_doc (id, doc) VALUES (1, ?)", JSON.stringify(order));
+  const doc = JSON.stringify(order);
+  const draft = drafts.get(sql);
+  if (draft) draft.doc = doc;
+  else writeRow(sql, { doc });
 }
 
 /** The order, first seen through the gateway (a webhook, a return, a poll asked for) rather than registered. */

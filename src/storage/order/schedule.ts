@@ -1,7 +1,7 @@
 /**
- * When the order object next looks at the gateway. Two schedules, each with its own stored state (table `meta`) and
+ * When the order object next looks at the gateway. Two schedules, each with its own stored state and
  * its cadence in `core/reconcile.ts`:
- * - the payment poll (`meta.poll`), while the payment may still change at the gateway or a hint awaits confirmation:
+ * - the payment poll (`order_doc.poll`, written with the order), while the payment may still change at the gateway or a hint awaits confirmation:
  *   `nextPollAt` within the order's window, or at once when a webhook or a failed confirmation asks (`urgent`);
  * - the refund poll (`meta.refund_poll`), while a refund is pending: `refundPollAt`.
  * The alarm is armed for the earliest of these and the next delivery (`alarm.ts`).
@@ -11,7 +11,7 @@ import { nextPollAt, pollWindow, refundPollAt, type PollWindow } from "../../cor
 import { isFinalPayment } from "../../core/status";
 import { GATEWAYS } from "../../gateways";
 import type { OrderTx } from "./context";
-import { auditOrder } from "./record";
+import { auditOrder, loadPoll, savePoll } from "./record";
 import { pendingRefunds } from "./refund-rows";
 
 export interface PaymentPoll {
@@ -37,12 +37,18 @@ export interface RefundPoll {
 const PAYMENT = "poll";
 const REFUND = "refund_poll";
 
+// The payment poll lives in the order's own row, written with the order (record.ts `withOrderRow`); the refund
+// poll in `meta`.
 function read(sql: SqlStorage, key: string): Record<string, unknown> | null {
-  const row = sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-  return row ? (JSON.parse(row.value as string) as Record<string, unknown>) : null;
+  const value =
+    key === PAYMENT
+      ? loadPoll(sql)
+      : (sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null);
+  return value ? (JSON.parse(value as string) as Record<string, unknown>) : null;
 }
 
 function write(sql: SqlStorage, key: string, value: PaymentPoll | RefundPoll): void {
+  if (key === PAYMENT) return savePoll(sql, JSON.stringify(value));
   // An upsert, not INSERT OR REPLACE: replacing deletes and re-inserts, two rows written instead of one.
   sql.exec(
     "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -52,7 +58,8 @@ function write(sql: SqlStorage, key: string, value: PaymentPoll | RefundPoll): v
 }
 
 function clear(sql: SqlStorage, key: string): void {
-  sql.exec("DELETE FROM meta WHERE key = ?", key);
+  if (key === PAYMENT) savePoll(sql, null);
+  else sql.exec("DELETE FROM meta WHERE key = ?", key);
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);

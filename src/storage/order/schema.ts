@@ -100,6 +100,10 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // 8: the payment poll moves into the order's row, written with the order once per transaction (record.ts).
+  `ALTER TABLE order_doc ADD COLUMN poll TEXT;
+   UPDATE order_doc SET poll = (SELECT value FROM meta WHERE key = 'poll');
+   DELETE FROM meta WHERE key = 'poll';`,
 ];
 
 /**
@@ -111,7 +115,7 @@ export const MIGRATIONS: readonly string[] = [
  * migrated schema (test/storage/schema.test.ts compares them).
  */
 export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-   CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+   CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL, poll TEXT);
    CREATE TABLE audit (
      seq INTEGER PRIMARY KEY,
      at INTEGER NOT NULL,

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS } from "../../src/storage/order/schema";
+import { MIGRATIONS, migrate } from "../../src/storage/order/schema";
 import { objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 
 /** Every table's columns (name, type, required, default, key) and its explicit and UNIQUE indexes' columns. */
@@ -42,6 +42,32 @@ describe("order object schema", () => {
           migration.replace(/\b(TABLE|INDEX|ON) (\w+)/g, (_m, word: string, name: string) => `${word} m_${name}`),
         );
       expect(shape(sql, "")).toEqual(shape(sql, "m_"));
+    });
+  });
+
+  it("an object brought up to migration 7 keeps its planned payment look when the poll moves into the order's row", async () => {
+    await runInDurableObject(objectOf("juspay", uniqueOrderId("schema")), (_o: OrderObject, state) => {
+      const sql = state.storage.sql;
+      const poll = JSON.stringify({ attempt: 2, urgent: false, due: 1763750102000, asks: 1 });
+      state.storage.transactionSync(() => {
+        // The object as an earlier release left it: every table dropped, then migrations 1–7 and their data.
+        for (const { name } of sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray())
+          if (!name.startsWith("sqlite_") && !name.startsWith("_cf")) sql.exec(`DROP TABLE ${name}`);
+        for (const migration of MIGRATIONS.slice(0, 7)) sql.exec(migration);
+        sql.exec(
+          "INSERT INTO meta (key, value) VALUES ('schema_version', '7'), ('poll', ?), ('refund_poll', '{}')",
+          poll,
+        );
+        sql.exec("INSERT INTO order_doc (id, doc) VALUES (1, '{}')");
+        migrate(sql);
+      });
+      expect(sql.exec("SELECT poll FROM order_doc").toArray()).toEqual([{ poll }]);
+      expect(sql.exec("SELECT key, value FROM meta ORDER BY key").toArray()).toEqual([
+        { key: "refund_poll", value: "{}" },
+        { key: "schema_version", value: String(MIGRATIONS.length) },
+      ]);
     });
   });
 });

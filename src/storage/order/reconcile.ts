@@ -63,22 +63,30 @@ export async function reconcileDue(deps: ReconcileDeps, order: OrderRecord, now:
   }
   const ref: OrderRef = { gateway: order.gateway, orderId: order.order_id };
   let answered = true;
+  let askedMeanwhile = false;
+  let finished = false;
+  // The schedules after the looks, in the transaction of the payment look's answer when no refund look follows (the
+  // order's row is then written once for both), else in a step of its own.
+  const finish = (tx: OrderTx): void => {
+    finished = true;
+    askedMeanwhile = lookAtPayment && (paymentPoll(tx.sql)?.asks ?? 0) > payment.asks;
+    const current = loadOrder(tx.sql) ?? order;
+    if (lookAtPayment) afterPaymentLook(tx, current, payment.attempt + 1, payment.urgent && !answered);
+    else if (paymentDue) clearPaymentPoll(tx.sql);
+    if (refundDue) afterRefundLook(tx, (refund?.attempt ?? 0) + 1, pendingRefunds(tx.sql).length > 0);
+  };
   if (deps.setup.state !== "enabled") {
     deps.step(now, (tx) => auditOrder(tx, order, { source: "poll", kind: "poll", outcome: "gateway_not_configured" }));
     answered = false;
   } else {
     const client = deps.setup.gateway;
     const target: LookTarget = { ref, facts: orderFacts(order) };
-    if (lookAtPayment) answered = await lookAtThePayment(deps, client, target, payment.attempt + 1, now);
+    const then = lookAtRefunds ? undefined : finish;
+    if (lookAtPayment)
+      answered = await lookAtThePayment(deps, client, target, { attempt: payment.attempt + 1, now, then });
     if (lookAtRefunds) await lookAtPendingRefunds(deps, client, target);
   }
-  const askedMeanwhile = lookAtPayment && (paymentPoll(sql)?.asks ?? 0) > payment.asks;
-  deps.step(now, (tx) => {
-    const current = loadOrder(sql) ?? order;
-    if (lookAtPayment) afterPaymentLook(tx, current, payment.attempt + 1, payment.urgent && !answered);
-    else if (paymentDue) clearPaymentPoll(sql);
-    if (refundDue) afterRefundLook(tx, (refund?.attempt ?? 0) + 1, pendingRefunds(sql).length > 0);
-  });
+  if (!finished) deps.step(now, finish);
   // A look asked for while this one waited on the gateway (a webhook) may postdate its answer: still due at once,
   // as of the real time (the alarm may be acting as of an earlier armed time).
   if (askedMeanwhile) deps.step(Date.now(), (tx) => planPaymentLook(tx, loadOrder(sql) ?? order, true));
@@ -94,8 +102,7 @@ async function lookAtThePayment(
   deps: ReconcileDeps,
   gateway: ConfiguredGateway,
   { ref, facts }: LookTarget,
-  attempt: number,
-  now: number,
+  { attempt, now, then }: { attempt: number; now: number; then: ((tx: OrderTx) => void) | undefined },
 ): Promise<boolean> {
   // Through the look budget: a request's look in flight is joined rather than repeated.
   const { result: look } = await deps.gate.run(
@@ -113,7 +120,7 @@ async function lookAtThePayment(
               current !== null && windowClosed(pollWindowOf(current), now) && !isFinalPayment(snapshot.status);
             // Money still held (pre-auth) is never expired: a person captures or voids it (product.md §3).
             const held = closing && snapshot.held === true;
-            return observe(tx, ref, {
+            const observed = observe(tx, ref, {
               ...input,
               status: closing && !held ? "expired" : input.status,
               ...(held ? { review: HELD_REVIEW } : {}),
@@ -121,6 +128,8 @@ async function lookAtThePayment(
                 ? { note: `reconciliation window closed; the gateway still reports ${snapshot.gatewayStatus}` }
                 : {}),
             });
+            then?.(tx);
+            return observed;
           }),
       }),
     Date.now(),

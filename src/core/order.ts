@@ -99,6 +99,8 @@ export interface ObserveInput extends Observation {
   readonly refunds?: readonly RefundHint[];
   /** Keys identifying the delivery (webhook ids); any key seen before makes the input a duplicate. */
   readonly eventKeys?: readonly string[];
+  /** A look's trigger key (a return leg's), kept with this input's audit line without de-duplicating on it. */
+  readonly lookKeys?: readonly string[];
   readonly note?: string;
 }
 

@@ -39,7 +39,10 @@ describe("order object schema", () => {
       // The migrations again, on tables named m_<table> beside the new object's own.
       for (const migration of MIGRATIONS)
         sql.exec(
-          migration.replace(/\b(TABLE|INDEX|ON) (\w+)/g, (_m, word: string, name: string) => `${word} m_${name}`),
+          migration.replace(
+            /\b(TABLE|INDEX|ON|UPDATE|FROM) (\w+)/g,
+            (_m, word: string, name: string) => `${word} m_${name}`,
+          ),
         );
       expect(shape(sql, "")).toEqual(shape(sql, "m_"));
     });

@@ -16,7 +16,7 @@ import { confirmedLook, type LookFailure, type Looked } from "../../gateways/loo
 import type { GatewayIO, GatewaySetup } from "../../gateways/types";
 import type { ObserveResult } from "./payments";
 import type { OrderTx } from "./context";
-import { isRemembered, remember, seenBefore } from "./dedupe";
+import { remembered, seenBefore } from "./dedupe";
 import { auditOrder, orderFacts, orderFor } from "./record";
 
 export const UNTRUSTED_LOOK_GAP_MS = 2_000;
@@ -101,15 +101,15 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
   const key = request.triggerKey;
   // A replay of an input seen before is counted on its first row, whatever it gets now.
   // Read first: only a repeat writes (its count), so a first arrival costs no extra transaction.
-  const fresh = key === undefined || !isRemembered(deps.sql, key, now);
-  if (!fresh) deps.step((tx) => seenBefore(tx, [key]));
+  // A first arrival's key is kept on the audit line that records it (`lookKeys`).
+  const lookKeys = key === undefined || remembered(deps.sql, key, now) ? [] : [key];
+  if (key !== undefined && !lookKeys.length) deps.step((tx) => seenBefore(tx, [key]));
   const record = (outcome: string) => {
-    if (!fresh || key === undefined) return;
+    if (!lookKeys.length) return;
     deps.step((tx) => {
       const current = orderFor(tx.sql, ref);
       if (!current) return;
-      const seq = auditOrder(tx, current, { source: request.source, kind: "look", outcome, detail: note(request) });
-      remember(tx, [key], null, seq);
+      auditOrder(tx, current, { source: request.source, kind: "look", outcome, detail: note(request), keys: lookKeys });
     });
   };
   if (order && !request.trusted) {
@@ -141,14 +141,8 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
         io: request.timeoutMs === undefined ? deps.io : { ...deps.io, timeoutMs: request.timeoutMs },
         source: request.source,
         note: request.note,
-        // The fold and, for a first arrival, its key: one transaction.
-        observe: (input) =>
-          deps.step((tx) => {
-            const observed = deps.observe(tx, input);
-            if (fresh && key !== undefined && observed.auditSeq !== undefined)
-              remember(tx, [key], null, observed.auditSeq);
-            return observed;
-          }),
+        // The fold and, for a first arrival, its key: one audit line.
+        observe: (input) => deps.step((tx) => deps.observe(tx, { ...input, lookKeys })),
       }),
     now,
   );

@@ -19,7 +19,7 @@ import {
 import type { JsonValue } from "../../core/model";
 import type { EventType } from "../../core/order";
 import type { OrderTx } from "./context";
-import { remember, seenBefore } from "./dedupe";
+import { seenBefore } from "./dedupe";
 import { enqueueEvent } from "./outbox";
 import { audit } from "./record";
 
@@ -142,14 +142,14 @@ export interface MandateWebhook {
 export function recordMandateWebhook(tx: OrderTx, hook: MandateWebhook): { duplicate: boolean } {
   if (seenBefore(tx, hook.dedupeKeys).kind === "repeat") return { duplicate: true };
   const m = linked(loadMandate(tx.sql) ?? blank(hook.mandateId, tx.now), hook.links);
-  const seq = audit(tx, {
+  audit(tx, {
     source: "webhook",
     kind: "mandate_webhook",
     outcome: "recorded",
     gatewayStatus: hook.claimed,
     detail: { event: hook.eventType, confirmed: false },
+    keys: hook.dedupeKeys,
   });
-  remember(tx, hook.dedupeKeys, null, seq);
   // A notification checkpost did not send, or one already final, needs no status call.
   if (hook.notification !== undefined && !(hook.notification && markNoteToConfirm(tx, hook.notification)))
     return { duplicate: false };

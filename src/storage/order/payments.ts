@@ -21,7 +21,7 @@ import { isFinalPayment } from "../../core/status";
 import type { CreatedOrder, WebhookEvent } from "../../gateways/types";
 import type { OrderTx } from "./context";
 import { queueEvent } from "./outbox";
-import { confirmClaims, remember, seenBefore } from "./dedupe";
+import { confirmClaims, seenBefore } from "./dedupe";
 import { audit, auditOrder, firstSeen, loadOrder, orderFor, saveOrder } from "./record";
 import { applyRefundHint, claimGatewayRefund } from "./refund-hints";
 import { planPaymentLook } from "./schedule";
@@ -37,14 +37,12 @@ export interface ObserveResult {
   readonly order: PublicOrder;
   readonly outcome: ObservationOutcome | "duplicate_event";
   readonly changed: boolean;
-  /** The audit row that records this input (absent for a repeat, which its first row counts). */
-  readonly auditSeq?: number;
 }
 
 /** A webhook's outcome: an observation's, or a notice's (recorded on a known order, or not recorded at all). */
 export type WebhookResult =
   | ObserveResult
-  | { readonly order: PublicOrder; readonly outcome: "recorded"; readonly changed: false; readonly auditSeq: number }
+  | { readonly order: PublicOrder; readonly outcome: "recorded"; readonly changed: false }
   | { readonly order: null; readonly outcome: "not_recorded"; readonly changed: false };
 
 export interface CreateState {
@@ -241,14 +239,14 @@ export function createState(sql: SqlStorage, ref: OrderRef): CreateState | null 
 export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): ObserveResult {
   const order = orderFor(tx.sql, ref) ?? firstSeen(tx, ref);
   const keys = input.eventKeys ?? [];
-  const repeat = keys.length ? seenBefore(tx, keys) : null;
-  if (repeat?.kind === "repeat") {
+  const repeat = seenBefore(tx, keys);
+  if (repeat.kind === "repeat") {
     planPaymentLook(tx, order, !repeat.confirmed);
     return { order: toPublicOrder(order), outcome: "duplicate_event", changed: false };
   }
   const folded = foldObservation(order, input, tx.now);
   saveOrder(tx.sql, folded.order);
-  const seq = audit(tx, {
+  audit(tx, {
     source: input.source,
     kind: "observation",
     outcome: folded.outcome,
@@ -262,15 +260,17 @@ export function observe(tx: OrderTx, ref: OrderRef, input: ObserveInput): Observ
       ...(folded.reviewReason ? { review_reason: folded.reviewReason } : {}),
       ...(input.note ? { note: input.note } : {}),
     },
+    keys: [...keys, ...(input.lookKeys ?? [])],
+    claimed: input.status,
+    confirmed: input.confirmed,
   });
-  remember(tx, keys, input.status, seq);
   if (input.confirmed) confirmClaims(tx, input.status, folded.order.status);
   if (folded.event) queueEvent(tx, folded.order, folded.event);
   if (input.confirmed) noteMandateBlock(tx, folded.order, input.details);
   if (input.confirmed) for (const hint of input.refunds ?? []) applyRefundHint(tx, hint, input.source, true);
   const after = loadOrder(tx.sql) ?? folded.order;
   planPaymentLook(tx, after, folded.outcome === "needs_confirmation");
-  return { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null, auditSeq: seq };
+  return { order: toPublicOrder(after), outcome: folded.outcome, changed: folded.event !== null };
 }
 
 /**
@@ -302,7 +302,7 @@ export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): 
     if (!repeat.confirmed) planPaymentLook(tx, current, true);
     return { order: toPublicOrder(current), outcome: "duplicate_event", changed: false };
   }
-  const seq = audit(tx, {
+  audit(tx, {
     source: "webhook",
     kind: `${event.kind}_event`,
     outcome: "recorded",
@@ -311,8 +311,8 @@ export function recordWebhook(tx: OrderTx, ref: OrderRef, event: WebhookEvent): 
       event: event.eventType,
       ...(event.refund ? { refund_id: event.refund.gatewayRefundId, refund_status: event.refund.status } : {}),
     },
+    keys: event.dedupeKeys,
   });
-  remember(tx, event.dedupeKeys, null, seq);
   if (event.kind === "refund" && event.refund) claimGatewayRefund(tx, event.refund);
   planPaymentLook(tx, current, true);
   return { order: toPublicOrder(current), outcome: "needs_confirmation", changed: false };
@@ -328,15 +328,15 @@ function recordNotice(tx: OrderTx, ref: OrderRef, event: WebhookEvent): WebhookR
   if (!current) return { order: null, outcome: "not_recorded", changed: false };
   const repeat = seenBefore(tx, event.dedupeKeys);
   if (repeat.kind === "repeat") return { order: toPublicOrder(current), outcome: "duplicate_event", changed: false };
-  const seq = audit(tx, {
+  audit(tx, {
     source: "webhook",
     kind: "notice_event",
     outcome: "recorded",
     gatewayStatus: event.gatewayStatus,
     detail: { event: event.eventType, ...(event.reason ? { reason: event.reason } : {}) },
+    keys: event.dedupeKeys,
   });
-  remember(tx, event.dedupeKeys, null, seq);
-  return { order: toPublicOrder(current), outcome: "recorded", changed: false, auditSeq: seq };
+  return { order: toPublicOrder(current), outcome: "recorded", changed: false };
 }
 
 /** Asks the alarm to look at the gateway now (e.g. a return leg whose status call failed). */

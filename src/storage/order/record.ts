@@ -36,6 +36,10 @@ export interface AuditInput {
   readonly from?: PaymentStatus | null;
   readonly to?: PaymentStatus | null;
   readonly detail?: Record<string, JsonValue>;
+  /** A new delivery's dedupe keys (`dedupe.ts`), kept on this line with what it claimed and whether that is confirmed. */
+  readonly keys?: readonly string[];
+  readonly claimed?: PaymentStatus | null;
+  readonly confirmed?: boolean;
 }
 
 /**
@@ -127,10 +131,11 @@ export function firstSeen(tx: OrderTx, ref: OrderRef): OrderRecord {
   return order;
 }
 
-/** Appends one line; returns its `seq`. */
-export function audit(tx: OrderTx, entry: AuditInput): number {
+/** Appends one line, with its delivery's dedupe keys if any (no row of their own). */
+export function audit(tx: OrderTx, entry: AuditInput): void {
+  const keys = entry.keys?.length ? JSON.stringify(entry.keys) : null;
   tx.sql.exec(
-    "INSERT INTO audit (at, source, kind, outcome, gateway_status, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO audit (at, source, kind, outcome, gateway_status, from_status, to_status, detail, keys, claimed, confirmed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     tx.now,
     entry.source,
     entry.kind,
@@ -139,13 +144,15 @@ export function audit(tx: OrderTx, entry: AuditInput): number {
     entry.from ?? null,
     entry.to ?? null,
     JSON.stringify(entry.detail ?? {}),
+    keys,
+    keys && (entry.claimed ?? null),
+    keys && (entry.confirmed ? 1 : 0),
   );
-  return tx.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
 }
 
 /** An audit line about the order that leaves its status as it is. */
-export function auditOrder(tx: OrderTx, order: OrderRecord, entry: Omit<AuditInput, "from" | "to">): number {
-  return audit(tx, { ...entry, from: order.status, to: order.status });
+export function auditOrder(tx: OrderTx, order: OrderRecord, entry: Omit<AuditInput, "from" | "to">): void {
+  audit(tx, { ...entry, from: order.status, to: order.status });
 }
 
 export function auditPage(sql: SqlStorage, after: number, limit: number): AuditPage {

@@ -100,7 +100,17 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
-  // 8: the payment poll moves into the order's row, written with the order once per transaction (record.ts).
+  // 8: a delivery's dedupe keys (`keys`, a JSON array), claim and confirmation move onto its own audit row, written
+  // by the same INSERT (storage/order/dedupe.ts), and the `dedupe` table goes: its keys are copied onto their audit
+  // row, grouped by `audit_seq` (one delivery's keys share its claim and confirmation). Keys from before migration 6
+  // have no audit row and are dropped, as an expired key would be: harmless, since transitions are monotonic and
+  // final ones need a status call.
+  `ALTER TABLE audit ADD COLUMN keys TEXT;
+ALTER TABLE audit ADD COLUMN claimed TEXT;
+ALTER TABLE audit ADD COLUMN confirmed INTEGER;
+UPDATE audit SET (keys, claimed, confirmed) = (SELECT json_group_array(key), claimed, confirmed FROM dedupe WHERE audit_seq = seq) WHERE seq IN (SELECT audit_seq FROM dedupe);
+DROP TABLE dedupe;`,
+  // 9: the payment poll moves into the order's row, written with the order once per transaction (record.ts).
   `ALTER TABLE order_doc ADD COLUMN poll TEXT;
    UPDATE order_doc SET poll = (SELECT value FROM meta WHERE key = 'poll');
    DELETE FROM meta WHERE key = 'poll';`,
@@ -109,8 +119,8 @@ export const MIGRATIONS: readonly string[] = [
 /**
  * A new object's schema in one step: the tables MIGRATIONS leave behind, without their ALTERs, and in shapes that
  * cost fewer SQLite rows per write (billed per row, https://developers.cloudflare.com/durable-objects/platform/pricing/;
- * docs/performance.md "Cost per payment"): `meta` and `dedupe` WITHOUT ROWID (one B-tree, not a table plus its
- * key's index), `audit` and `delivery_attempt` keyed by plain INTEGER PRIMARY KEY (no `sqlite_sequence` row per
+ * docs/performance.md "Cost per payment"): `meta` WITHOUT ROWID (one B-tree, not a table plus its key's
+ * index), `audit` and `delivery_attempt` keyed by plain INTEGER PRIMARY KEY (no `sqlite_sequence` row per
  * insert; neither table ever deletes a row, so ids still only grow). Same columns, defaults and indexes as the
  * migrated schema (test/storage/schema.test.ts compares them).
  */
@@ -126,15 +136,11 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
      from_status TEXT,
      to_status TEXT,
      detail TEXT NOT NULL DEFAULT '{}',
-     repeats INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE TABLE dedupe (
-     key TEXT PRIMARY KEY,
-     at INTEGER NOT NULL,
+     repeats INTEGER NOT NULL DEFAULT 0,
+     keys TEXT,
      claimed TEXT,
-     confirmed INTEGER NOT NULL DEFAULT 1,
-     audit_seq INTEGER
-   ) WITHOUT ROWID;
+     confirmed INTEGER
+   );
    CREATE TABLE outbox (
      sequence INTEGER PRIMARY KEY,
      type TEXT NOT NULL,

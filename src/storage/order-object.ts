@@ -30,7 +30,7 @@ import { gatewaySetup } from "../gateways";
 import { OrderAlarm, gatewayIO, orderLogger } from "./order/alarm";
 import type { OrderTx } from "./order/context";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./order/idempotency";
-import { attemptLog, outboxRow, requeueDelivery, toDeliveryDetail, type DeliveryDetail } from "./order/outbox";
+import { outboxRow, requeueDelivery, toDeliveryDetail, type DeliveryDetail } from "./order/outbox";
 import * as payments from "./order/payments";
 import { audit, auditOrder, auditPage, loadOrder, orderFor, withOrderRow, type AuditPage } from "./order/record";
 import { LookGate, lookFor, type LookAnswer, type LookRequest } from "./order/looks";
@@ -39,7 +39,7 @@ import { applyRefundHint } from "./order/refund-hints";
 import { findRefund, listRefunds } from "./order/refund-rows";
 import * as preauth from "./order/preauth";
 import * as refunds from "./order/refunds";
-import { migrate } from "./order/schema";
+import { atomic, migrate } from "./order/schema";
 import * as mandates from "./order/mandate";
 import { confirmDueMandate } from "./order/mandate-confirm";
 import { applyNote } from "./order/mandate-notes";
@@ -102,7 +102,7 @@ export class OrderObject extends DurableObject<Env> {
       eventQueued: false,
     };
     const before = env.METRICS ? loadOrder(this.sql) : null;
-    const out = this.ctx.storage.transactionSync(() => withOrderRow(this.sql, () => fn(tx)));
+    const out = atomic(this.ctx.storage, () => withOrderRow(this.sql, () => fn(tx)));
     this.index.kick();
     const note = mandates.pendingMandateBlock(this.sql);
     if (note) void this.forwardMandate(note);
@@ -132,7 +132,7 @@ export class OrderObject extends DurableObject<Env> {
 
   getRefund(ref: OrderRef, refundId: string): PublicRefund | null {
     if (!orderFor(this.sql, ref)) return null;
-    const refund = findRefund(this.sql, { refundId });
+    const refund = findRefund(this.sql, "refund_id", refundId);
     return refund ? toPublicRefund(refund) : null;
   }
 
@@ -144,7 +144,7 @@ export class OrderObject extends DurableObject<Env> {
   delivery(ref: OrderRef, sequence: number): DeliveryDetail | null {
     if (!orderFor(this.sql, ref) && !mandates.loadMandate(this.sql)) return null;
     const row = outboxRow(this.sql, sequence);
-    return row ? toDeliveryDetail(ref.gateway, ref.orderId, row, attemptLog(this.sql, sequence, 50)) : null;
+    return row ? toDeliveryDetail(ref.gateway, ref.orderId, row) : null;
   }
 
   // ---------------------------------------------------------------- payments
@@ -255,7 +255,7 @@ export class OrderObject extends DurableObject<Env> {
    */
   refundNotFound(ref: OrderRef, refundId: string): PublicRefund | null {
     return this.apply((tx) => {
-      const refund = orderFor(tx.sql, ref) ? findRefund(tx.sql, { refundId }) : null;
+      const refund = orderFor(tx.sql, ref) ? findRefund(tx.sql, "refund_id", refundId) : null;
       return refund ? refunds.refundNotFound(tx, refund, "api") : null;
     });
   }

@@ -5,6 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderRef } from "../../src/core/model";
+import { hasTable } from "../../src/storage/order/schema";
 import { api, objectOf as objectNamed, order, uniqueOrderId, type OrderObject } from "../helpers";
 
 const INR = (minor: number) => ({ minor, currency: "INR" as const });
@@ -114,6 +115,7 @@ describe("the idempotency answers the order object stores", () => {
   it("replays an answer stored before answers were values exactly as it was rendered", async () => {
     const ref = await paidOrder("ord_legacy");
     await runInDurableObject(objectOf(ref), (_o: OrderObject, state) => {
+      hasTable(state.storage.sql, "idempotency", true); // as its first key would
       state.storage.sql.exec(
         "INSERT INTO idempotency (scope, key, fingerprint, state, status, body, created_at) VALUES (?, ?, ?, 'done', ?, ?, ?)",
         "POST /v1/orders",

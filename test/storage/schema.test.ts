@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS, migrate } from "../../src/storage/order/schema";
+import { hasTable, MIGRATIONS, migrate, type LaterTable } from "../../src/storage/order/schema";
 import { objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 
 /** Every table's columns (name, type, required, default, key) and its explicit and UNIQUE indexes' columns. */
@@ -32,10 +32,24 @@ function shape(sql: SqlStorage, prefix: string): Record<string, unknown> {
   return out;
 }
 
+/** The tables a new object creates on their first write (`LATER` in schema.ts). */
+const LATER: readonly LaterTable[] = ["idempotency", "mandate_doc", "mandate_notification", "refunds"];
+
 describe("order object schema", () => {
-  it("a new object's schema has the same tables, columns and indexes as one brought up by every migration", async () => {
+  it("a new object is born with only meta, order_doc, audit and outbox, and no index", async () => {
+    await runInDurableObject(objectOf("juspay", uniqueOrderId("schema")), (_o: OrderObject, state) => {
+      const names = state.storage.sql
+        .exec<{ type: string; name: string }>("SELECT type, name FROM sqlite_master ORDER BY type, name")
+        .toArray()
+        .map((r) => `${r.type} ${r.name}`);
+      expect(names).toEqual(["table audit", "table meta", "table order_doc", "table outbox"]);
+    });
+  });
+
+  it("a new object's schema, with the tables it creates on first use, matches one brought up by every migration", async () => {
     await runInDurableObject(objectOf("juspay", uniqueOrderId("schema")), (_o: OrderObject, state) => {
       const sql = state.storage.sql;
+      for (const table of LATER) expect(hasTable(sql, table, true)).toBe(true);
       // The migrations again, on tables named m_<table> beside the new object's own.
       for (const migration of MIGRATIONS)
         sql.exec(
@@ -44,7 +58,18 @@ describe("order object schema", () => {
             (_m, word: string, name: string) => `${word} m_${name}`,
           ),
         );
-      expect(shape(sql, "")).toEqual(shape(sql, "m_"));
+      const migrated = shape(sql, "m_");
+      expect(Object.keys(migrated)).toEqual([
+        "audit",
+        "idempotency",
+        "mandate_doc",
+        "mandate_notification",
+        "meta",
+        "order_doc",
+        "outbox",
+        "refunds",
+      ]);
+      expect(shape(sql, "")).toEqual(migrated);
     });
   });
 

@@ -4,6 +4,7 @@
  * A record keeps its answer as a value (`StoredAnswer`); the HTTP layer renders it.
  */
 import { IDEMPOTENCY_RETENTION_MS, type IdempotencyClaim, type StoredAnswer } from "../../core/idempotency";
+import { hasTable } from "./schema";
 
 interface Row {
   fingerprint: string;
@@ -14,7 +15,7 @@ interface Row {
   answer: string | null;
 }
 
-/** Drops keys older than the retention period; after that a key behaves as new. */
+/** Drops keys older than the retention period; after that a key behaves as new. The table must exist. */
 export function pruneIdempotency(sql: SqlStorage, now: number): void {
   sql.exec("DELETE FROM idempotency WHERE created_at < ?", now - IDEMPOTENCY_RETENTION_MS);
 }
@@ -27,6 +28,7 @@ export interface ClaimInput {
 
 /** Claims `key` for `scope` with this request's fingerprint, or says why the request must not run. */
 export function claimIdempotencyKey(sql: SqlStorage, claim: ClaimInput, now: number): IdempotencyClaim {
+  hasTable(sql, "idempotency", true);
   pruneIdempotency(sql, now);
   const row = sql
     .exec(

@@ -14,8 +14,10 @@ import {
   type MandateNote,
 } from "./mandate";
 import { audit } from "./record";
+import { hasTable } from "./schema";
 
 export function notesToConfirm(sql: SqlStorage): MandateNote[] {
+  if (!hasTable(sql, "mandate_notification")) return [];
   return sql
     .exec("SELECT ref, id, status, amount, txn_date FROM mandate_notification WHERE confirm = 1 AND id IS NOT NULL")
     .toArray() as unknown as MandateNote[];
@@ -28,6 +30,7 @@ export function applyNote(tx: OrderTx, note: MandateNote): MandateNote {
     tx.sql.exec("UPDATE mandate_notification SET confirm = 0 WHERE ref = ?", before.ref);
     return before;
   }
+  hasTable(tx.sql, "mandate_notification", true);
   tx.sql.exec(
     `INSERT INTO mandate_notification (ref, id, status, amount, txn_date, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (ref) DO UPDATE SET id = coalesce(excluded.id, id), status = excluded.status, confirm = 0,

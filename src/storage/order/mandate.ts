@@ -22,6 +22,7 @@ import type { OrderTx } from "./context";
 import { seenBefore } from "./dedupe";
 import { enqueueEvent } from "./outbox";
 import { audit } from "./record";
+import { hasTable } from "./schema";
 
 /** At most one confirmation call per this gap per mandate from webhooks (the mandate's look budget). */
 export const CONFIRM_GAP_MS = 10_000;
@@ -29,11 +30,13 @@ export const CONFIRM_GAP_MS = 10_000;
 const CONFIRM_MAX_TRIES = 180;
 
 export function loadMandate(sql: SqlStorage): MandateRecord | null {
+  if (!hasTable(sql, "mandate_doc")) return null;
   const row = sql.exec("SELECT doc FROM mandate_doc WHERE id = 1").toArray()[0];
   return row ? (JSON.parse(row.doc as string) as MandateRecord) : null;
 }
 
 export function saveMandate(sql: SqlStorage, m: MandateRecord): void {
+  hasTable(sql, "mandate_doc", true);
   sql.exec("INSERT OR REPLACE INTO mandate_doc (id, doc) VALUES (1, ?)", JSON.stringify(m));
 }
 
@@ -238,6 +241,7 @@ export interface MandateNote {
 export const NOTE_FINAL: ReadonlySet<string> = new Set(["SUCCESS", "FAILURE"]);
 
 export function findNote(sql: SqlStorage, ref: string): MandateNote | null {
+  if (!hasTable(sql, "mandate_notification")) return null;
   return (
     (sql
       .exec("SELECT ref, id, status, amount, txn_date FROM mandate_notification WHERE ref = ? OR id = ?", ref, ref)

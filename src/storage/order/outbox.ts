@@ -1,6 +1,7 @@
 /**
  * The order's outbox: one row per event for the merchant (product.md §4), written in the same transaction as the
- * change it reports (`queueEvent` below), with its delivery state and attempt log. Functions over the
+ * change it reports (`queueEvent` below), with its delivery state and attempt log (`attempt_log`: the latest
+ * 50 attempts, oldest first, as JSON, written by the update that records each). Functions over the
  * Durable Object's SQLite; only the order Durable Object calls them, so every sequence of writes here without an
  * `await` in between is atomic.
  *
@@ -34,6 +35,8 @@ export interface OutboxRow {
   readonly indexed_key: string | null;
   readonly index_dirty: number;
   readonly updated_at: number | null;
+  /** JSON `AttemptRow[]`, oldest first; null: no attempt yet. */
+  readonly attempt_log: string | null;
 }
 
 /** One attempt as the attempt log keeps it: never the body that was sent. */
@@ -89,27 +92,18 @@ export function nextDeliveryAt(sql: SqlStorage): number | null {
   return head ? (head.next_attempt_at ?? head.created_at) : null;
 }
 
-/** Logs an attempt and applies its outcome to the row. */
+/** Logs an attempt and applies its outcome to the row, in one statement. */
 export function recordAttempt(sql: SqlStorage, row: OutboxRow, attempt: AttemptRecord, outcome: AttemptOutcome): void {
   const attempts = row.attempts + 1;
-  sql.exec(
-    "INSERT INTO delivery_attempt (sequence, attempt, at, status, latency_ms, error, response) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    row.sequence,
-    attempts,
-    attempt.at,
-    attempt.status,
-    attempt.latencyMs,
-    attempt.error,
-    attempt.response,
-  );
+  const entry: AttemptRow = [attempts, attempt.at, attempt.status, attempt.latencyMs, attempt.error, attempt.response];
   const state: DeliveryState =
     outcome.kind === "delivered" ? "delivered" : outcome.kind === "retry" ? "pending" : "failed";
   const lastError =
     outcome.kind === "gone" ? "endpoint_gone" : outcome.kind === "exhausted" ? "exhausted" : attempt.error;
   sql.exec(
     `UPDATE outbox SET state = ?, attempts = ?, first_attempt_at = coalesce(first_attempt_at, ?), last_attempt_at = ?,
-       last_status = ?, last_error = ?, next_attempt_at = ?, finished_at = ?, index_dirty = 1, updated_at = ?
-     WHERE sequence = ?`,
+       last_status = ?, last_error = ?, next_attempt_at = ?, finished_at = ?, index_dirty = 1, updated_at = ?,
+       attempt_log = ? WHERE sequence = ?`,
     state,
     attempts,
     attempt.at,
@@ -119,6 +113,7 @@ export function recordAttempt(sql: SqlStorage, row: OutboxRow, attempt: AttemptR
     outcome.kind === "retry" ? outcome.at : null,
     state === "pending" ? null : attempt.at,
     attempt.at,
+    JSON.stringify([...attemptLog(row), entry].slice(-50)), // the latest 50
     row.sequence,
   );
 }
@@ -146,7 +141,7 @@ export function stopDelivery(
  * A manual retry or replay: the delivery starts a fresh schedule (another ≥ 16 attempts over ≥ 24 h), due now.
  * `resumed_at` lets it pass a 410 stop recorded before the retry. A pending delivery is left as it is.
  */
-export function requeueDelivery(sql: SqlStorage, sequence: number, now: number): OutboxRow | null {
+export function requeueDelivery(sql: SqlStorage, sequence: number, now: number): void {
   sql.exec(
     `UPDATE outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = ?, last_error = NULL,
        finished_at = NULL, resumed_at = ?, index_dirty = 1, updated_at = ? WHERE sequence = ? AND state != 'pending'`,
@@ -155,28 +150,14 @@ export function requeueDelivery(sql: SqlStorage, sequence: number, now: number):
     now,
     sequence,
   );
-  return outboxRow(sql, sequence);
 }
 
-export interface AttemptRow {
-  readonly attempt: number;
-  readonly at: number;
-  readonly status: number | null;
-  readonly latency_ms: number;
-  readonly error: string | null;
-  readonly response: string | null;
-}
+/** One entry of `attempt_log`: attempt number, at (epoch ms), status, latency_ms, error, response. */
+export type AttemptRow = readonly [number, number, number | null, number, string | null, string | null];
 
-/** The newest `limit` attempts of one delivery, oldest first. */
-export function attemptLog(sql: SqlStorage, sequence: number, limit: number): AttemptRow[] {
-  const rows = sql
-    .exec(
-      "SELECT attempt, at, status, latency_ms, error, response FROM delivery_attempt WHERE sequence = ? ORDER BY id DESC LIMIT ?",
-      sequence,
-      limit,
-    )
-    .toArray() as unknown as AttemptRow[];
-  return rows.reverse();
+/** The row's latest 50 attempts, oldest first. */
+export function attemptLog(row: OutboxRow): AttemptRow[] {
+  return JSON.parse(row.attempt_log ?? "[]") as AttemptRow[];
 }
 
 /** Rows whose KV index entry is out of date. */
@@ -188,8 +169,12 @@ export function dirtyRows(sql: SqlStorage, limit: number): OutboxRow[] {
 
 /** Records which KV key now holds the row; clean only if the row has not changed since it was read. */
 export function markIndexed(sql: SqlStorage, row: OutboxRow, key: string | null): void {
-  sql.exec("UPDATE outbox SET indexed_key = ? WHERE sequence = ?", key, row.sequence);
-  sql.exec("UPDATE outbox SET index_dirty = 0 WHERE sequence = ? AND updated_at IS ?", row.sequence, row.updated_at);
+  sql.exec(
+    "UPDATE outbox SET indexed_key = ?, index_dirty = index_dirty AND updated_at IS NOT ? WHERE sequence = ?",
+    key,
+    row.updated_at,
+    row.sequence,
+  );
 }
 
 /** The time a row entered its current state: the order of the deliveries listing. */
@@ -248,21 +233,16 @@ export function toDeliveryView(gateway: GatewayId, orderId: string, row: OutboxR
   };
 }
 
-export function toDeliveryDetail(
-  gateway: GatewayId,
-  orderId: string,
-  row: OutboxRow,
-  attempts: readonly AttemptRow[],
-): DeliveryDetail {
+export function toDeliveryDetail(gateway: GatewayId, orderId: string, row: OutboxRow): DeliveryDetail {
   return {
     ...toDeliveryView(gateway, orderId, row),
-    attempt_log: attempts.map((a) => ({
-      attempt: a.attempt,
-      at: new Date(a.at).toISOString(),
-      status: a.status,
-      latency_ms: a.latency_ms,
-      error: a.error,
-      response: a.response,
+    attempt_log: attemptLog(row).map(([attempt, at, status, latency_ms, error, response]) => ({
+      attempt,
+      at: new Date(at).toISOString(),
+      status,
+      latency_ms,
+      error,
+      response,
     })),
   };
 }

@@ -15,6 +15,7 @@ import type { Logger } from "../../core/log";
 import type { OrderRef } from "../../core/model";
 import { upsertIndexRow, type IndexRow } from "../order-index";
 import { loadOrder } from "./record";
+import { listRefunds } from "./refund-rows";
 
 /** How far ahead the alarm is armed while a write is in flight. */
 const IN_FLIGHT_GRACE_MS = 30_000;
@@ -31,12 +32,8 @@ const indexed = (sql: SqlStorage): number =>
 export function indexRow(sql: SqlStorage): IndexRow | null {
   const order = loadOrder(sql);
   if (!order) return null;
-  const refunds = sql
-    .exec<{ refunded_amount: number; review: number }>(
-      `SELECT coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), 0) AS refunded_amount,
-         count(CASE WHEN status = 'pending' AND requires_review = 1 THEN 1 END) AS review FROM refunds`,
-    )
-    .one();
+  const refunds = listRefunds(sql);
+  const review = refunds.filter((r) => r.status === "pending" && r.requires_review).length;
   return {
     gateway: order.gateway,
     order_id: order.order_id,
@@ -44,10 +41,10 @@ export function indexRow(sql: SqlStorage): IndexRow | null {
     status: order.status,
     amount: order.amount,
     currency: order.currency,
-    requires_review: order.requires_review || refunds.review > 0 ? 1 : 0,
+    requires_review: order.requires_review || review > 0 ? 1 : 0,
     review_reason: order.review_reason,
-    refunds_in_review: refunds.review,
-    refunded_amount: refunds.refunded_amount,
+    refunds_in_review: review,
+    refunded_amount: refunds.reduce((sum, r) => sum + (r.status === "succeeded" ? r.amount : 0), 0),
     gateway_status: order.gateway_status,
     sequence: order.sequence,
     created_at: order.created_at,

@@ -14,8 +14,8 @@ import { planRefundLook } from "./schedule";
 
 function knownRefund(tx: OrderTx, hint: RefundHint): RefundRecord | null {
   return (
-    (hint.gatewayRefundId ? findRefund(tx.sql, { gatewayRefundId: hint.gatewayRefundId }) : null) ??
-    (hint.gatewayRefundRef ? findRefund(tx.sql, { gatewayRefundRef: hint.gatewayRefundRef }) : null)
+    findRefund(tx.sql, "gateway_refund_id", hint.gatewayRefundId) ??
+    findRefund(tx.sql, "gateway_refund_ref", hint.gatewayRefundRef)
   );
 }
 

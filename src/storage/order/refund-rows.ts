@@ -1,5 +1,6 @@
 /** The order's refund rows (table `refunds`), read and written inside the order Durable Object. */
 import type { RefundRecord } from "../../core/refunds";
+import { hasTable } from "./schema";
 
 type Row = Omit<RefundRecord, "requires_review"> & { requires_review: number };
 
@@ -9,24 +10,22 @@ function toRecord(row: Record<string, SqlStorageValue>): RefundRecord {
 }
 
 export function listRefunds(sql: SqlStorage): RefundRecord[] {
+  if (!hasTable(sql, "refunds")) return [];
   return sql.exec("SELECT * FROM refunds ORDER BY created_at, refund_id").toArray().map(toRecord);
 }
 
+/** The refund whose `column` is `value` (none for an empty value). */
 export function findRefund(
   sql: SqlStorage,
-  by: { refundId?: string; gatewayRefundId?: string; gatewayRefundRef?: string },
+  column: "refund_id" | "gateway_refund_id" | "gateway_refund_ref",
+  value: string | null | undefined,
 ): RefundRecord | null {
-  const [column, value] = by.refundId
-    ? ["refund_id", by.refundId]
-    : by.gatewayRefundId
-      ? ["gateway_refund_id", by.gatewayRefundId]
-      : ["gateway_refund_ref", by.gatewayRefundRef ?? ""];
-  if (!value) return null;
-  const row = sql.exec(`SELECT * FROM refunds WHERE ${column} = ?`, value).toArray()[0];
-  return row ? toRecord(row) : null;
+  // A scan of the order's few refunds (rows read cost a thousandth of a row written) keeps this short.
+  return (value && listRefunds(sql).find((r) => r[column] === value)) || null;
 }
 
 export function saveRefund(sql: SqlStorage, r: RefundRecord): void {
+  hasTable(sql, "refunds", true);
   sql.exec(
     `INSERT OR REPLACE INTO refunds (refund_id, gateway_refund_id, gateway_refund_ref, amount, currency, status, phase,
        gateway_status, reason, origin, failure_code, requires_review, review_reason, created_at, updated_at)

@@ -73,14 +73,14 @@ export function beginRefund(tx: OrderTx, ref: OrderRef, input: BeginRefundInput)
   if (claim.kind === "in_use") {
     // A claim left running by a request that died after recording its refund: answer with the refund as it stands
     // (the alarm is resolving it with the gateway) instead of "in use" for a day.
-    const orphan = now - claim.since > ABANDONED_CLAIM_MS ? findRefund(sql, { refundId: input.refundId }) : null;
+    const orphan = now - claim.since > ABANDONED_CLAIM_MS ? findRefund(sql, "refund_id", input.refundId) : null;
     if (!orphan) return { kind: "in_use" };
     const answer: StoredAnswer = { kind: "refund", outcome: "unknown", refund: toPublicRefund(orphan) };
     completeIdempotencyKey(sql, REFUND_SCOPE, input.idempotencyKey, answer);
     return { kind: "answer", answer, replayed: true };
   }
   const order = orderFor(sql, ref);
-  const existing = findRefund(sql, { refundId: input.refundId });
+  const existing = findRefund(sql, "refund_id", input.refundId);
   const refusal = existing
     ? proxyError("refund_id_conflict", { detail: "a refund with this refund_id already exists" })
     : refundRefusal(order, listRefunds(sql), input.amount, input.maxRefunds);
@@ -134,7 +134,7 @@ export function beginRefund(tx: OrderTx, ref: OrderRef, input: BeginRefundInput)
 export function finishRefund(tx: OrderTx, ref: OrderRef, input: FinishRefundInput): StoredAnswer {
   const { sql, now } = tx;
   const { outcome } = input;
-  const refund = findRefund(sql, { refundId: input.refundId });
+  const refund = findRefund(sql, "refund_id", input.refundId);
   if (!refund) throw new Error("finishRefund for a refund that was never recorded");
   let next: RefundRecord;
   let answer: StoredAnswer;
@@ -187,7 +187,7 @@ export function refundPolled(
     applyRefundHint(tx, answer.value, "poll", true);
     return;
   }
-  const refund = findRefund(tx.sql, { refundId });
+  const refund = findRefund(tx.sql, "refund_id", refundId);
   if (!refund) return;
   if (answer.error.reason === "gateway_not_found") {
     refundNotFound(tx, refund, "poll");
@@ -250,7 +250,7 @@ export function markRefundFailed(
 }
 
 function markFailed(tx: OrderTx, input: MarkFailedInput): StoredAnswer {
-  const refund = findRefund(tx.sql, { refundId: input.refundId });
+  const refund = findRefund(tx.sql, "refund_id", input.refundId);
   if (!refund) return { kind: "refused", error: proxyError("refund_not_found"), requestId: input.requestId };
   const refusal = markFailedRefusal(refund);
   if (refusal) return { kind: "refused", error: refusal, requestId: input.requestId };

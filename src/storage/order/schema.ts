@@ -114,15 +114,23 @@ DROP TABLE dedupe;`,
   `ALTER TABLE order_doc ADD COLUMN poll TEXT;
    UPDATE order_doc SET poll = (SELECT value FROM meta WHERE key = 'poll');
    DELETE FROM meta WHERE key = 'poll';`,
+  // 10: each delivery's attempt log moves into its outbox row (`attempt_log`, the latest 50, oldest first): an attempt
+  // writes one row, not an update, an insert and its index. `outbox_state` goes too: an order has a handful of outbox
+  // rows, and scanning them reads few rows, while the index cost a write per state change.
+  `ALTER TABLE outbox ADD COLUMN attempt_log TEXT;
+   UPDATE outbox AS o SET attempt_log = (SELECT json_group_array(json_array(attempt, at, status, latency_ms, error,
+     response) ORDER BY id) FROM (SELECT * FROM delivery_attempt WHERE sequence = o.sequence ORDER BY id DESC LIMIT 50));
+   DROP TABLE delivery_attempt;
+   DROP INDEX outbox_state;`,
 ];
 
 /**
- * A new object's schema in one step: the tables MIGRATIONS leave behind, without their ALTERs, and in shapes that
- * cost fewer SQLite rows per write (billed per row, https://developers.cloudflare.com/durable-objects/platform/pricing/;
- * docs/performance.md "Cost per payment"): `meta` WITHOUT ROWID (one B-tree, not a table plus its key's
- * index), `audit` and `delivery_attempt` keyed by plain INTEGER PRIMARY KEY (no `sqlite_sequence` row per
- * insert; neither table ever deletes a row, so ids still only grow). Same columns, defaults and indexes as the
- * migrated schema (test/storage/schema.test.ts compares them).
+ * A new object's schema in one step: the tables every object uses, as MIGRATIONS leave them (without their ALTERs),
+ * in shapes that cost fewer SQLite rows per write (billed per row,
+ * https://developers.cloudflare.com/durable-objects/platform/pricing/; docs/performance.md "Cost per payment"):
+ * `meta` WITHOUT ROWID (one B-tree, not a table plus its key's index), `audit` keyed by plain INTEGER
+ * PRIMARY KEY (no `sqlite_sequence` row per insert; it never deletes a row, so ids still only grow). The tables only
+ * some objects use are in `LATER`. test/storage/schema.test.ts compares both with the migrated schema.
  */
 export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
    CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL, poll TEXT);
@@ -157,21 +165,18 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
      resumed_at INTEGER,
      indexed_key TEXT,
      index_dirty INTEGER NOT NULL DEFAULT 1,
-     updated_at INTEGER
-   );
-   CREATE INDEX outbox_state ON outbox (state, sequence);
-   CREATE TABLE delivery_attempt (
-     id INTEGER PRIMARY KEY,
-     sequence INTEGER NOT NULL,
-     attempt INTEGER NOT NULL,
-     at INTEGER NOT NULL,
-     status INTEGER,
-     latency_ms INTEGER NOT NULL,
-     error TEXT,
-     response TEXT
-   );
-   CREATE INDEX delivery_attempt_sequence ON delivery_attempt (sequence, id);
-   CREATE TABLE refunds (
+     updated_at INTEGER,
+     attempt_log TEXT
+   );`;
+
+/**
+ * Tables most objects never use (an order without refunds or Idempotency-Keys, any order for `mandate_*`), created
+ * by their first write (`hasTable(sql, name, true)`, inside the writing transaction) instead of with the object: each
+ * costs 2–4 rows to create. Objects migrated before have them all. A migration that changes one must allow for its
+ * absence, and change it here.
+ */
+const LATER = {
+  refunds: `(
      refund_id TEXT PRIMARY KEY,
      gateway_refund_id TEXT NOT NULL UNIQUE,
      gateway_refund_ref TEXT,
@@ -187,8 +192,8 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
      updated_at INTEGER NOT NULL,
      requires_review INTEGER NOT NULL DEFAULT 0,
      review_reason TEXT
-   );
-   CREATE TABLE idempotency (
+   )`,
+  idempotency: `(
      scope TEXT NOT NULL,
      key TEXT NOT NULL,
      fingerprint TEXT NOT NULL,
@@ -198,9 +203,9 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
      created_at INTEGER NOT NULL,
      answer TEXT,
      PRIMARY KEY (scope, key)
-   );
-   CREATE TABLE mandate_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
-   CREATE TABLE mandate_notification (
+   )`,
+  mandate_doc: `(id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL)`,
+  mandate_notification: `(
      ref TEXT PRIMARY KEY,
      id TEXT,
      status TEXT NOT NULL,
@@ -209,21 +214,68 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
      confirm INTEGER NOT NULL DEFAULT 0,
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
-   );`;
+   )`,
+};
+export type LaterTable = keyof typeof LATER;
+
+/**
+ * Per object (its `SqlStorage`): the names its `sqlite_master` held when `migrate` read it (a new object's: none), and
+ * the `LATER` tables created since. Only `LATER` names are asked, so a new object's empty set is its true answer.
+ */
+const tables = new WeakMap<SqlStorage, Set<unknown>>();
+
+function known(sql: SqlStorage): Set<unknown> {
+  const names =
+    tables.get(sql) ??
+    new Set(
+      sql
+        .exec("SELECT name FROM sqlite_master")
+        .toArray()
+        .map((r) => r.name),
+    );
+  tables.set(sql, names);
+  return names;
+}
+
+/**
+ * Whether the object has `name` (when not, its reads answer "no rows", and write nothing); with `create`, makes it
+ * first (so the caller's transaction writes it with its first row). Costs nothing per call: the answer is in memory.
+ */
+export function hasTable(sql: SqlStorage, name: LaterTable, create?: true): boolean {
+  const names = known(sql);
+  if (create && !names.has(name)) {
+    sql.exec(`CREATE TABLE ${name} ${LATER[name]}`);
+    names.add(name);
+  }
+  return names.has(name);
+}
+
+/** `transactionSync`; after a rollback (which may have dropped a table it created), `sqlite_master` is read again. */
+export function atomic<T>(storage: DurableObjectStorage, fn: () => T): T {
+  try {
+    return storage.transactionSync(fn);
+  } catch (e) {
+    tables.delete(storage.sql);
+    throw e;
+  }
+}
 
 /**
  * Brings the schema up to date, in one transaction (the caller's `transactionSync`), so `schema_version` is written
  * once, with the tables it describes: a new object gets `SCHEMA`, an older one the migrations it lacks.
  */
 export function migrate(sql: SqlStorage): void {
-  const hasMeta = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n;
-  let version = 0;
-  if (hasMeta) {
-    const row = sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
-    version = row ? Number(row.value) : 0;
-  }
+  tables.delete(sql);
+  const fresh = !known(sql).has("meta");
+  const version = fresh
+    ? 0
+    : Number(sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
   if (version >= MIGRATIONS.length) return;
-  if (!hasMeta) sql.exec(SCHEMA);
-  else for (let v = version; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v] ?? "");
+  if (fresh)
+    sql.exec(SCHEMA); // none of `LATER`, as `tables` says
+  else {
+    for (let v = version; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v] ?? "");
+    tables.delete(sql);
+  }
   sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(MIGRATIONS.length));
 }

@@ -148,8 +148,10 @@ export async function prepare(): Promise<CpuCase[]> {
 
   const event = await nimbblEvent();
   const eventJson = toJson(event);
-  const signed = NimbblSignedEventSchema.parse(JSON.parse(eventJson));
-  const v4 = NimbblV4EnvelopeSchema.parse(JSON.parse(toJson(await v4Envelope(NIMBBL.secret, eventJson, "signature"))));
+  const signed = NimbblSignedEventSchema().parse(JSON.parse(eventJson));
+  const v4 = NimbblV4EnvelopeSchema().parse(
+    JSON.parse(toJson(await v4Envelope(NIMBBL.secret, eventJson, "signature"))),
+  );
   const encrypted = await encryptHex(NIMBBL.secret, eventJson);
   const nimbblRaw = { bytes: bytes(eventJson), headers: new Headers({ "content-type": "application/json" }) };
 

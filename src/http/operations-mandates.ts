@@ -18,7 +18,7 @@ export const MANDATE_OPERATIONS: readonly ApiOperation[] = [
     summary: "One mandate as checkpost last confirmed it; ?refresh=true confirms it with Juspay first",
     tag: "merchant",
     auth: "bearer",
-    query: RefreshQuerySchema,
+    query: RefreshQuerySchema(),
     responses: { "200": "The mandate", ...juspayErrors, "404": "Not configured, or no such mandate" },
   },
   {
@@ -30,7 +30,7 @@ export const MANDATE_OPERATIONS: readonly ApiOperation[] = [
     summary: "A debit on an ACTIVE mandate (POST /txns): a new order, registered first, reconciled like any order",
     tag: "merchant",
     auth: "bearer",
-    body: JuspayExecuteSchema,
+    body: JuspayExecuteSchema(),
     responses: {
       "202": "Sent (or its answer was lost): the order's events tell the result",
       ...juspayErrors,
@@ -48,7 +48,7 @@ export const MANDATE_OPERATIONS: readonly ApiOperation[] = [
     summary: "The pre-debit notification of an ACTIVE mandate (command=pre_debit_notify), sent once per key",
     tag: "merchant",
     auth: "bearer",
-    body: JuspayNotifySchema,
+    body: JuspayNotifySchema(),
     responses: {
       "201": "Juspay's answer (usually PENDING); mandate.notification.* events tell the outcome",
       "202": "The answer was lost: kept as UNKNOWN, never re-sent for this key",

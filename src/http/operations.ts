@@ -89,7 +89,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "Create an order at the gateway (or only register one) and get the next action",
     tag: "merchant",
     auth: "bearer",
-    body: CreateOrderSchema,
+    body: CreateOrderSchema(),
     responses: {
       "201": "Created",
       "200": "Already created",
@@ -107,7 +107,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "Orders across gateways from the order index, newest first, by filters (eventually consistent)",
     tag: "merchant",
     auth: "bearer",
-    query: OrdersQuerySchema,
+    query: OrdersQuerySchema(),
     responses: {
       "200": "A page of orders and next_cursor",
       "400": problem["400"],
@@ -123,7 +123,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "Counts and amounts of orders created in [from, to) by status, gateway and hour or day",
     tag: "merchant",
     auth: "bearer",
-    query: SummaryQuerySchema,
+    query: SummaryQuerySchema(),
     responses: {
       "200": "Summary",
       "400": problem["400"],
@@ -139,7 +139,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "The unified order; refresh=true asks the gateway first",
     tag: "merchant",
     auth: "bearer",
-    query: RefreshQuerySchema,
+    query: RefreshQuerySchema(),
     responses: { "200": "Order", ...problem, "502": "Gateway unavailable" },
   },
   {
@@ -150,7 +150,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "The order's audit trail: every input and transition with its cause",
     tag: "merchant",
     auth: "bearer",
-    query: EventsQuerySchema,
+    query: EventsQuerySchema(),
     responses: { "200": "Audit page", ...problem },
   },
   {
@@ -162,7 +162,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "Refund part or all of a succeeded order (Idempotency-Key header required)",
     tag: "merchant",
     auth: "bearer",
-    body: RefundRequestSchema,
+    body: RefundRequestSchema(),
     responses: {
       "201": "Refund accepted by the gateway (usually pending)",
       "202": "Recorded; the gateway's answer was unknown and is being resolved by asking it",
@@ -180,7 +180,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
       "One refund; refresh=true asks the gateway first (a refund the gateway does not show is still 200, gateway_status not_found)",
     tag: "merchant",
     auth: "bearer",
-    query: RefreshQuerySchema,
+    query: RefreshQuerySchema(),
     responses: { "200": "Refund", ...problem, "502": "Gateway unavailable" },
   },
   {
@@ -193,7 +193,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
       "The merchant's decision that a refund under review never happened: releases its amount (Idempotency-Key header required)",
     tag: "merchant",
     auth: "bearer",
-    body: MarkFailedSchema,
+    body: MarkFailedSchema(),
     responses: { "200": "The failed refund", ...problem, "409": "The refund is not pending under review" },
   },
   {
@@ -204,7 +204,7 @@ export const CORE_OPERATIONS: readonly ApiOperation[] = [
     summary: "Event deliveries to MERCHANT_WEBHOOK_URL across orders, by status, newest first (eventually consistent)",
     tag: "merchant",
     auth: "bearer",
-    query: DeliveriesQuerySchema,
+    query: DeliveriesQuerySchema(),
     responses: { "200": "A page of deliveries and next_cursor", "400": problem["400"], "401": problem["401"] },
   },
   {
@@ -272,7 +272,7 @@ const juspayErrors = { "400": "Invalid request", "401": "Missing or invalid API 
 function preauthOperation(
   action: "capture" | "void",
   operationId: string,
-  body: typeof CaptureRequestSchema | typeof VoidRequestSchema,
+  body: ReturnType<typeof CaptureRequestSchema> | ReturnType<typeof VoidRequestSchema>,
 ): ApiOperation {
   return {
     method: "post",
@@ -309,7 +309,7 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     summary: "The seeds' contract: Order Status S2S for order_id → {order_id, order_status, message}",
     tag: "browser",
     auth: "none",
-    body: HandleJuspayResponseSchema,
+    body: HandleJuspayResponseSchema(),
     responses: {
       "200": "Order status",
       "400": "order_id missing",
@@ -326,7 +326,7 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     summary: "Juspay Update Order (amount, UDFs), only while no payment attempt has started",
     tag: "merchant",
     auth: "bearer",
-    body: JuspayUpdateOrderSchema,
+    body: JuspayUpdateOrderSchema(),
     responses: {
       "200": "The updated order",
       ...juspayErrors,
@@ -334,8 +334,8 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
       "502": "Gateway error",
     },
   },
-  preauthOperation("capture", "captureJuspayOrder", CaptureRequestSchema),
-  preauthOperation("void", "voidJuspayOrder", VoidRequestSchema),
+  preauthOperation("capture", "captureJuspayOrder", CaptureRequestSchema()),
+  preauthOperation("void", "voidJuspayOrder", VoidRequestSchema()),
   {
     method: "get",
     path: "/v1/juspay/customers/{customer_id}/mandates",
@@ -354,7 +354,7 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     summary: "Revoke a Juspay mandate",
     tag: "merchant",
     auth: "bearer",
-    body: JuspayRevokeMandateSchema,
+    body: JuspayRevokeMandateSchema(),
     responses: { "200": "Revoked", ...juspayErrors, "502": "Gateway error" },
   },
   {
@@ -365,7 +365,7 @@ export const JUSPAY_OPERATIONS: readonly ApiOperation[] = [
     summary: "A HyperSDK signaturePayload / orderDetails signed RSA-SHA256 with the merchant key",
     tag: "merchant",
     auth: "bearer",
-    body: JuspaySdkSignedPayloadSchema,
+    body: JuspaySdkSignedPayloadSchema(),
     responses: { "200": "Payload, signature and merchantKeyId", ...juspayErrors, "409": "Order conflict" },
   },
   ...MANDATE_OPERATIONS,

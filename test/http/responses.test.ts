@@ -117,9 +117,9 @@ describe("the response schemas of the OpenAPI document", () => {
   it("match the document's own examples, and its request examples match the request schemas", () => {
     const byName = new Map([...R.COMPONENTS].map(([schema, name]) => [name, schema]));
     for (const [name, example] of Object.entries(EXAMPLES)) z.parse(byName.get(name) ?? z.never(), example);
-    z.parse(CreateOrderSchema, REQUEST_EXAMPLES["createOrder"]);
-    z.parse(RefundRequestSchema, REQUEST_EXAMPLES["createRefund"]);
-    z.parse(MarkFailedSchema, REQUEST_EXAMPLES["markRefundFailed"]);
+    z.parse(CreateOrderSchema(), REQUEST_EXAMPLES["createOrder"]);
+    z.parse(RefundRequestSchema(), REQUEST_EXAMPLES["createRefund"]);
+    z.parse(MarkFailedSchema(), REQUEST_EXAMPLES["markRefundFailed"]);
     expect(Object.keys(EXAMPLES).length).toBeGreaterThan(0);
   });
 });

@@ -240,7 +240,7 @@ describe("refund and other events", () => {
 
 describe("translating payloads", () => {
   const payload = (event_name: string, order: Record<string, unknown> | null) =>
-    JuspayWebhookSchema.parse({
+    JuspayWebhookSchema().parse({
       id: "evt_V2_abc",
       event_name,
       date_created: "2026-01-01T00:00:00Z",

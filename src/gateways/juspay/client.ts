@@ -75,7 +75,7 @@ export interface JuspayCall<S extends z.ZodMiniType> {
 }
 
 function errorCode(body: unknown): string | null {
-  const parsed = JuspayErrorSchema.safeParse(body);
+  const parsed = JuspayErrorSchema().safeParse(body);
   return parsed.success ? (parsed.data.error_code ?? null) : null;
 }
 
@@ -177,7 +177,7 @@ export function getOrderStatus(settings: JuspaySettings, io: GatewayIO, orderId:
     method: "GET",
     path: `/orders/${seg(orderId)}`,
     route: routeOf(orderId, facts?.customerId),
-    schema: JuspayOrderSchema,
+    schema: JuspayOrderSchema(),
     // PHP `Order::encryptedOrderStatus`, .NET `OrderService.EncryptedOrderStatus`: `{order_id}`.
     v4: { path: "/v4/order-status", body: { order_id: orderId } },
   });
@@ -195,7 +195,7 @@ export function createSession(
     method: "POST",
     path: "/session",
     route,
-    schema: JuspaySessionResponseSchema,
+    schema: JuspaySessionResponseSchema(),
     body: { json: body },
     v4: { path: "/v4/session", body },
   });
@@ -214,7 +214,7 @@ export function updateOrder(
     method: "POST",
     path: `/orders/${seg(orderId)}`,
     route: routeOf(orderId, facts?.customerId),
-    schema: JuspayUpdateResponseSchema,
+    schema: JuspayUpdateResponseSchema(),
     body: { form: fields },
   });
 }
@@ -228,7 +228,7 @@ export function createRefund(settings: JuspaySettings, io: GatewayIO, input: Ref
     method: "POST",
     path,
     route: routeOf(input.orderId, input.customerId),
-    schema: JuspayOrderSchema,
+    schema: JuspayOrderSchema(),
     body: { form },
     // JOSE: the same fields as JSON strings (the form's exact values: amount stays "25.50", never a number), plus
     // `order_id`, as PHP `Order::refund` sends all its params (`/v4/orders/{id}/refunds`; juspay.md §12).
@@ -243,7 +243,7 @@ export function listMandates(settings: JuspaySettings, io: GatewayIO, customerId
     method: "GET",
     path: `/customers/${seg(customerId)}/mandates`,
     route: { routingId: customerId, customerId },
-    schema: JuspayMandateListSchema,
+    schema: JuspayMandateListSchema(),
   });
 }
 
@@ -259,7 +259,7 @@ export function revokeMandate(
     method: "POST",
     path: `/mandates/${seg(mandateId)}`,
     route: routeOf(mandateId, customerId),
-    schema: JuspayRevokeResponseSchema,
+    schema: JuspayRevokeResponseSchema(),
     body: { form: { command: "revoke" } },
   });
 }

@@ -3,6 +3,7 @@
  * list. The session's registration fields are in map.ts (`mandateSessionFields`). Nothing here touches storage.
  */
 import * as z from "zod/mini";
+import { once } from "../../core/once";
 import type { MandateSnapshot } from "../../core/mandate";
 import { toMajorString, type Money } from "../../core/money";
 import { ok, type Result } from "../../core/result";
@@ -49,11 +50,13 @@ export async function confirmMandate(
 }
 
 /** `POST /txns` answer (juspay.md §12): `{txn_uuid, txn_id, status: "PENDING_VBV", order_id, payment{…}}`. */
-const JuspayTxnSchema = z.looseObject({
-  order_id: z.nullish(z.string()),
-  txn_uuid: orNull(z.nullish(z.string())),
-  status: orNull(z.nullish(z.string())),
-});
+const JuspayTxnSchema = once(() =>
+  z.looseObject({
+    order_id: z.nullish(z.string()),
+    txn_uuid: orNull(z.nullish(z.string())),
+    status: orNull(z.nullish(z.string())),
+  }),
+);
 
 export interface MandateDebit {
   readonly orderId: string;
@@ -86,7 +89,7 @@ export function executeMandate(settings: JuspaySettings, io: GatewayIO, d: Manda
     method: "POST",
     path: "/txns",
     route: routeOf(d.orderId, d.customerId),
-    schema: JuspayTxnSchema,
+    schema: JuspayTxnSchema(),
     body: { form },
     // JOSE mode: `/v4/txns` (Node SDK expresscheckout-nodejs@1.0.0; juspay.md §12, inferred), the same fields as JSON.
     v4: { path: "/v4/txns", body: form },
@@ -94,11 +97,13 @@ export function executeMandate(settings: JuspaySettings, io: GatewayIO, d: Manda
 }
 
 /** A notification (juspay.md §12): `{id, object:"notification", object_reference_id, status, …}`. */
-const JuspayNotificationSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
-  object_reference_id: orNull(z.nullish(z.string())),
-  status: z.string().check(z.minLength(1)),
-});
+const JuspayNotificationSchema = once(() =>
+  z.looseObject({
+    id: z.string().check(z.minLength(1)),
+    object_reference_id: orNull(z.nullish(z.string())),
+    status: z.string().check(z.minLength(1)),
+  }),
+);
 
 export interface PreDebitNotice {
   readonly mandateId: string;
@@ -122,7 +127,7 @@ export function notifyMandate(settings: JuspaySettings, io: GatewayIO, n: PreDeb
     method: "POST",
     path: `/mandates/${encodeURIComponent(n.mandateId)}`,
     route: routeOf(n.mandateId, n.customerId),
-    schema: JuspayNotificationSchema,
+    schema: JuspayNotificationSchema(),
     body: {
       form: {
         command: "pre_debit_notify",
@@ -141,12 +146,12 @@ export function notificationStatus(settings: JuspaySettings, io: GatewayIO, id: 
     method: "GET",
     path: `/notifications/${encodeURIComponent(id)}`,
     route: { routingId: customerId, customerId },
-    schema: JuspayNotificationSchema,
+    schema: JuspayNotificationSchema(),
   });
 }
 
 /** `command=cancel_recurring_transaction` → `{order_id, txn_uuid, txn_status: "JUSPAY_DECLINED", …}` (§6). */
-const JuspayCancelSchema = z.looseObject({ txn_status: orNull(z.nullish(z.string())) });
+const JuspayCancelSchema = once(() => z.looseObject({ txn_status: orNull(z.nullish(z.string())) }));
 
 /** Stops a scheduled debit (`POST /mandates/{mandate_id}`, juspay-sdk-integration-demo `mandate_status/*`). */
 export function cancelDebit(
@@ -161,7 +166,7 @@ export function cancelDebit(
     method: "POST",
     path: `/mandates/${encodeURIComponent(mandateId)}`,
     route: routeOf(orderId, customerId),
-    schema: JuspayCancelSchema,
+    schema: JuspayCancelSchema(),
     body: { form: { command: "cancel_recurring_transaction", order_id: orderId } },
   });
 }

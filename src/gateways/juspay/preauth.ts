@@ -66,7 +66,7 @@ export async function juspayPreauth(
     method: "POST",
     path: `/v2/txns/${encodeURIComponent(input.txnUuid)}/${input.action}`,
     route: routeOf(input.orderId, input.customerId),
-    schema: JuspayOrderSchema,
+    schema: JuspayOrderSchema(),
     ...(partial ? { body: { form: { amount: toMajorString(partial.amount), idempotence_key: partial.key } } } : {}),
   });
   return answer.ok ? toSnapshot(answer.value) : answer;

@@ -183,7 +183,7 @@ export async function verifyJuspayWebhook(
   if (!auth.ok) return auth;
   const body = parseJsonBody(raw.bytes);
   if (!body.ok) return body;
-  const payload = JuspayWebhookSchema.safeParse(body.value);
+  const payload = JuspayWebhookSchema().safeParse(body.value);
   if (!payload.success) {
     const fields = payload.error.issues.slice(0, 10).map((i) => ({
       path: i.path.map(String).join(".") || "(body)",

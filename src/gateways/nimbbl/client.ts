@@ -57,7 +57,7 @@ export interface NimbblCall {
 
 /** `error.nimbbl_error_code`, or the 2021 SDKs' `error.code` (§5). */
 export function nimbblErrorCode(body: unknown): string | null {
-  const parsed = NimbblErrorBodySchema.safeParse(body);
+  const parsed = NimbblErrorBodySchema().safeParse(body);
   if (!parsed.success) return null;
   return parsed.data.error.nimbbl_error_code ?? parsed.data.error.code ?? "unknown";
 }
@@ -169,7 +169,7 @@ function badResponse(operation: string, check: string): ProxyError {
 
 /** The created (or fetched) order as checkpost stores it, after checking it is ours and for the right amount. */
 function toCreated(body: unknown, input: CreateOrderInput, operation: string): Result<CreatedOrder, ProxyError> {
-  const parsed = NimbblOrderResponseSchema.safeParse(body);
+  const parsed = NimbblOrderResponseSchema().safeParse(body);
   if (!parsed.success) return err(badResponse(operation, "shape"));
   const order = { ...parsed.data, ...(parsed.data.order ?? {}) };
   if (!order.token || !order.order_id) return err(badResponse(operation, "token_or_order_id_missing"));
@@ -244,7 +244,7 @@ export async function enquire(
     read: true,
   });
   if (!reply.ok) return reply;
-  const parsed = NimbblEnquiryResponseSchema.safeParse(reply.value);
+  const parsed = NimbblEnquiryResponseSchema().safeParse(reply.value);
   return parsed.success ? ok(parsed.data) : err(badResponse("transaction_enquiry", "shape"));
 }
 
@@ -284,7 +284,7 @@ export async function refundNimbbl(
     const known = await nimbblRefundStatus(settings, input, io);
     return known.ok ? known : reply;
   }
-  const parsed = NimbblRefundResponseSchema.safeParse(reply.value);
+  const parsed = NimbblRefundResponseSchema().safeParse(reply.value);
   if (!parsed.success) return err(badResponse("refund", "shape"));
   const gatewayStatus = parsed.data.refund_status ?? parsed.data.status ?? "";
   return ok({

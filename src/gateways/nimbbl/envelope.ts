@@ -90,7 +90,7 @@ export async function openEnvelopes(
       continue;
     }
     if (event["version"] === "v4") {
-      const envelope = NimbblV4EnvelopeSchema.safeParse(event);
+      const envelope = NimbblV4EnvelopeSchema().safeParse(event);
       if (!envelope.success) return err(proxyError("signature_invalid", { log: { scheme: "v4", check: "shape" } }));
       const bytes = await verifyV4Envelope(envelope.data, secret);
       if (!bytes.ok) return bytes;

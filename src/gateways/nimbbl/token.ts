@@ -11,6 +11,7 @@
  * used from isolate memory, as PhonePe's token cache does (phonepe/token.ts).
  */
 import * as z from "zod/mini";
+import { once } from "../../core/once";
 import { proxyError, type ProxyError } from "../../core/errors";
 import { sha256, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
@@ -34,11 +35,13 @@ export interface CachedToken {
   readonly expiresAt: number;
 }
 
-const CachedTokenSchema = z.object({
-  token: z.string().check(z.minLength(1)),
-  refreshAt: z.number(),
-  expiresAt: z.number(),
-});
+const CachedTokenSchema = once(() =>
+  z.object({
+    token: z.string().check(z.minLength(1)),
+    refreshAt: z.number(),
+    expiresAt: z.number(),
+  }),
+);
 
 const memory = new Map<string, CachedToken>();
 const inflight = new Map<string, Promise<Result<CachedToken, ProxyError>>>();
@@ -85,7 +88,7 @@ async function loadOrGenerate(
   io: GatewayIO,
   cacheKey: string,
 ): Promise<Result<CachedToken, ProxyError>> {
-  const stored = CachedTokenSchema.safeParse(await readKv(io, cacheKey));
+  const stored = CachedTokenSchema().safeParse(await readKv(io, cacheKey));
   if (stored.success && usable(stored.data, io.now()) && stored.data.token !== refusedTokens.get(cacheKey)) {
     memory.set(cacheKey, stored.data);
     return ok(stored.data);
@@ -103,7 +106,7 @@ async function loadOrGenerate(
   if (!reply.ok) return reply;
   // A merchant with encrypted responses on gets this answer encrypted too (§1.3).
   const body = await unseal(reply.value.body, settings.accessSecret);
-  const parsed = NimbblTokenResponseSchema.safeParse(body.ok ? body.value : null);
+  const parsed = NimbblTokenResponseSchema().safeParse(body.ok ? body.value : null);
   if (!parsed.success) {
     return err(proxyError("gateway_bad_response", { log: { gateway: "nimbbl", operation: "generate_token" } }));
   }
@@ -141,7 +144,7 @@ export async function dropToken(settings: NimbblSettings, io: GatewayIO, refused
   if (memory.get(cacheKey)?.token === refused) memory.delete(cacheKey);
   if (refusedTokens.size >= 64 && !refusedTokens.has(cacheKey)) refusedTokens.clear();
   refusedTokens.set(cacheKey, refused);
-  const stored = CachedTokenSchema.safeParse(await readKv(io, cacheKey));
+  const stored = CachedTokenSchema().safeParse(await readKv(io, cacheKey));
   if (!stored.success || stored.data.token !== refused) return;
   try {
     await io.kv.delete(cacheKey);

@@ -248,7 +248,7 @@ export async function verifyCheckoutReturn(
     return ok({ orderId: named, gatewayStatus: null });
   }
 
-  const parsed = NimbblSignedEventSchema.safeParse(event);
+  const parsed = NimbblSignedEventSchema().safeParse(event);
   if (!parsed.success) return err(returnRejected("shape"));
   const signed = parsed.data;
   // Inside a verified v4 or encrypted envelope a per-field signature is checked when present (§2), not required.
@@ -286,7 +286,7 @@ export async function verifyNimbblWebhook(raw: RawWebhook, secret: string): Prom
   }
   if (eventType.startsWith(PAYMENT_LINK_PREFIX)) return paymentLinkEvent(event, eventType, secret, sealed);
   const kind: SignedKind = REFUND_EVENTS.has(eventType) ? "refund" : "payment";
-  const parsed = NimbblSignedEventSchema.safeParse(event);
+  const parsed = NimbblSignedEventSchema().safeParse(event);
   if (!parsed.success) return sealed ? ok(minimalEvent(event, eventType)) : err(webhookRejected("shape"));
   const signed = parsed.data;
   let tuple: Result<SignedTuple, ProxyError>;
@@ -321,7 +321,7 @@ async function paymentLinkEvent(
     refund: null,
   };
   if (sealed) return ok(other);
-  const link = NimbblPaymentLinkSchema.safeParse(isObject(event["payment_link"]) ? event["payment_link"] : event);
+  const link = NimbblPaymentLinkSchema().safeParse(isObject(event["payment_link"]) ? event["payment_link"] : event);
   if (!link.success) return err(webhookRejected("payment_link_shape"));
   const hash = link.data.payment_link_hash ?? link.data.hash;
   const signature =

@@ -182,7 +182,7 @@ export async function createOrder(
       client,
       io,
       { operation: "sdk_order", method: "POST", path, body: body.value },
-      PhonePeSdkOrderResponseSchema,
+      PhonePeSdkOrderResponseSchema(),
     );
     if (!sdk.ok) return sdk;
     const payload: Record<string, JsonValue> = {
@@ -204,7 +204,7 @@ export async function createOrder(
     client,
     io,
     { operation: "pay", method: "POST", path, body: body.value },
-    PhonePePayResponseSchema,
+    PhonePePayResponseSchema(),
   );
   if (!pay.ok) return pay;
   return ok({
@@ -227,7 +227,12 @@ export async function fetchStatus(
 ): Promise<Result<StatusSnapshot, ProxyError>> {
   if (!PHONEPE_ID_PATTERN.test(orderId)) return err(fieldError("order_id", ID_RULE));
   const path = `/checkout/v2/order/${encodeURIComponent(orderId)}/status?details=false`;
-  const status = await pgRead(client, io, { operation: "order_status", method: "GET", path }, PhonePeOrderStatusSchema);
+  const status = await pgRead(
+    client,
+    io,
+    { operation: "order_status", method: "GET", path },
+    PhonePeOrderStatusSchema(),
+  );
   if (!status.ok) return status;
   const amount = paiseToMoney(status.value.amount);
   return ok({
@@ -274,7 +279,7 @@ export async function refund(
     client,
     io,
     { operation: "refund", method: "POST", path, body },
-    PhonePeRefundResponseSchema,
+    PhonePeRefundResponseSchema(),
   );
   if (!created.ok) return created;
   return ok(refundHint(created.value, input.gatewayRefundId));
@@ -306,7 +311,7 @@ export async function refundStatus(
     client,
     io,
     { operation: "refund_status", method: "GET", path },
-    PhonePeRefundStatusSchema,
+    PhonePeRefundStatusSchema(),
   );
   if (!status.ok) return status;
   const { originalMerchantOrderId: orderId, merchantRefundId: refundId } = status.value;

@@ -164,7 +164,7 @@ async function fetchToken(
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
   if (!reply.ok) return reply;
-  const parsed = PhonePeTokenResponseSchema.safeParse(reply.value.body);
+  const parsed = PhonePeTokenResponseSchema().safeParse(reply.value.body);
   const nowSeconds = io.now() / 1000;
   if (!parsed.success) return err(badToken("shape"));
   const issuedAt = parsed.data.issued_at ?? Math.floor(nowSeconds);

@@ -57,7 +57,7 @@ export function parseCallback(bytes: Uint8Array): Result<PhonePeCallback, ProxyE
   } catch {
     return err(proxyError("malformed_body", { detail: "the body is not JSON", log: { cause: "not_json" } }));
   }
-  const callback = PhonePeCallbackSchema.safeParse(parsed);
+  const callback = PhonePeCallbackSchema().safeParse(parsed);
   if (!callback.success) {
     return err(proxyError("malformed_body", { detail: "the body is not a PhonePe callback", log: { cause: "shape" } }));
   }

@@ -18,7 +18,7 @@ import { DeliveriesQuerySchema, ORDER_ID_PATTERN } from "../schemas";
 import { parseOrFail } from "../validate";
 
 export async function listDeliveries(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const query = orThrow(parseOrFail(DeliveriesQuerySchema, request.query));
+  const query = orThrow(parseOrFail(DeliveriesQuerySchema(), request.query));
   const page = await listIndex(rc.env.KV, query.status ?? "failed", query.limit ?? 50, query.cursor ?? null);
   return json(page);
 }

@@ -30,14 +30,14 @@ import {
 } from "./juspay-schemas";
 
 function mandateId(request: AppRequest): string {
-  const parsed = JuspayMandateIdSchema.safeParse(request.params["mandate_id"] ?? "");
+  const parsed = JuspayMandateIdSchema().safeParse(request.params["mandate_id"] ?? "");
   if (parsed.success) return parsed.data;
   throw new HttpError(fieldError("mandate_id", "invalid"));
 }
 
 export async function getJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
   const ref = mandateRef(mandateId(request));
-  const query = orThrow(parseOrFail(RefreshQuerySchema, request.query));
+  const query = orThrow(parseOrFail(RefreshQuerySchema(), request.query));
   const stub = orderStub(rc.env, ref);
   let mandate = await stub.mandate(ref);
   if (mandate && query.refresh === "true") mandate = await stub.refreshMandate(ref, rc.requestId);
@@ -116,7 +116,7 @@ export async function executeJuspayMandate(request: AppRequest, rc: RequestConte
   const id = mandateId(request);
   const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
-  const body = orThrow(parseOrFail(JuspayExecuteSchema, raw));
+  const body = orThrow(parseOrFail(JuspayExecuteSchema(), raw));
   if (!JUSPAY_ORDER_ID.test(body.order_id)) throw invalidOrderId();
   const money = fromMinor(body.amount, body.currency);
   if (!money.ok) throw new HttpError(fieldError("amount", "not valid"));
@@ -181,7 +181,7 @@ export async function notifyJuspayMandate(request: AppRequest, rc: RequestContex
   const id = mandateId(request);
   const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
-  const body = orThrow(parseOrFail(JuspayNotifySchema, raw));
+  const body = orThrow(parseOrFail(JuspayNotifySchema(), raw));
   const money = fromMinor(body.amount, body.currency);
   if (!money.ok) throw new HttpError(fieldError("amount", "not valid"));
   const ref = mandateRef(id);

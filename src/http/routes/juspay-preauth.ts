@@ -14,6 +14,7 @@
  *    when Juspay no longer holds the money.
  */
 import * as z from "zod/mini";
+import { once } from "../../core/once";
 import { parseJsonBody } from "../../core/body";
 import { proxyError, type ErrorReason, type ProxyError, fieldError } from "../../core/errors";
 import { requestFingerprint } from "../../core/idempotency";
@@ -30,24 +31,24 @@ import { readBody } from "../body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import { gatewayIO } from "../gateway-context";
 import { json, renderAnswer } from "../respond";
-import { CurrencySchema, MinorAmountSchema } from "../schemas";
+import { CurrencySchema, doc, MinorAmountSchema } from "../schemas";
 import { parseOrFail } from "../validate";
 import { juspayRef, requireJuspay } from "./juspay";
 import { requireIdempotencyKey } from "./refunds";
 
-export const CaptureRequestSchema = z.strictObject({
-  amount: z
-    .optional(MinorAmountSchema)
-    .check(
-      z.describe(
-        __CHECKPOST_DOCS__ ? "Minor units, at most the authorised amount; absent: the whole authorised amount" : "",
-      ),
+export const CaptureRequestSchema = once(() =>
+  z.strictObject({
+    amount: doc(
+      z.optional(MinorAmountSchema()),
+      __CHECKPOST_DOCS__ ? "Minor units, at most the authorised amount; absent: the whole authorised amount" : "",
     ),
-  currency: z
-    .optional(CurrencySchema)
-    .check(z.describe(__CHECKPOST_DOCS__ ? "Defaults to the order's currency; must equal it" : "")),
-});
-export const VoidRequestSchema = z.strictObject({});
+    currency: doc(
+      z.optional(CurrencySchema()),
+      __CHECKPOST_DOCS__ ? "Defaults to the order's currency; must equal it" : "",
+    ),
+  }),
+);
+export const VoidRequestSchema = once(() => z.strictObject({}));
 
 /**
  * Gateway errors that prove the call did nothing (`gateway_not_configured`: JOSE mode without a Basic key, refused
@@ -63,7 +64,7 @@ const DEFINITE: ReadonlySet<ErrorReason> = new Set([
 const notHeld = (detail: string) => proxyError("order_not_held", { detail });
 
 /** The partial capture amount, or null for the whole authorised amount; throws on bad input. */
-function partialAmount(order: PublicOrder, body: z.infer<typeof CaptureRequestSchema>): Money | null {
+function partialAmount(order: PublicOrder, body: z.infer<ReturnType<typeof CaptureRequestSchema>>): Money | null {
   if (order.amount === null || order.currency === null) throw new HttpError(notHeld("checkpost holds no amount"));
   if (body.currency !== undefined && body.currency !== order.currency) {
     throw new HttpError(fieldError("currency", "must be the order's currency"));
@@ -92,7 +93,7 @@ async function preauth(request: AppRequest, rc: RequestContext, action: PreauthA
   const key = requireIdempotencyKey(request);
   const bytes = orThrow(await readBody(request));
   const raw = bytes.byteLength ? orThrow(parseJsonBody(bytes)) : {};
-  const body = orThrow(parseOrFail(action === "capture" ? CaptureRequestSchema : VoidRequestSchema, raw));
+  const body = orThrow(parseOrFail(action === "capture" ? CaptureRequestSchema() : VoidRequestSchema(), raw));
   const stub = orderStub(rc.env, ref);
   const current = await stub.get(ref);
   if (!current) throw new HttpError(proxyError("order_not_found"));

@@ -41,7 +41,7 @@ export function juspayRef(orderId: string | undefined): OrderRef {
   return { gateway: "juspay", orderId };
 }
 
-function pathParam(request: AppRequest, name: string, schema: typeof JuspayCustomerIdSchema): string {
+function pathParam(request: AppRequest, name: string, schema: ReturnType<typeof JuspayCustomerIdSchema>): string {
   const parsed = schema.safeParse(request.params[name] ?? "");
   if (parsed.success) return parsed.data;
   const message = parsed.error.issues[0]?.message ?? "invalid";
@@ -129,7 +129,9 @@ export async function handleJuspayResponse(request: AppRequest, rc: RequestConte
 export async function updateJuspayOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
   const ref = juspayRef(request.params["order_id"]);
-  const body = orThrow(parseOrFail(JuspayUpdateOrderSchema, orThrow(parseJsonBody(orThrow(await readBody(request))))));
+  const body = orThrow(
+    parseOrFail(JuspayUpdateOrderSchema(), orThrow(parseJsonBody(orThrow(await readBody(request))))),
+  );
   const stub = orderStub(rc.env, ref);
   const current = await stub.get(ref);
   if (!current) throw new HttpError(proxyError("order_not_found"));
@@ -178,7 +180,7 @@ export async function updateJuspayOrder(request: AppRequest, rc: RequestContext)
 
 export async function listCustomerMandates(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
-  const customerId = pathParam(request, "customer_id", JuspayCustomerIdSchema);
+  const customerId = pathParam(request, "customer_id", JuspayCustomerIdSchema());
   const list = orThrow(await listMandates(settings, gatewayIO(rc), customerId));
   const items = Array.isArray(list) ? list : list.list;
   return json({ customer_id: customerId, mandates: items.map(publicMandate) });
@@ -186,10 +188,10 @@ export async function listCustomerMandates(request: AppRequest, rc: RequestConte
 
 export async function revokeJuspayMandate(request: AppRequest, rc: RequestContext): Promise<Response> {
   const settings = requireJuspay(rc);
-  const mandateId = pathParam(request, "mandate_id", JuspayMandateIdSchema);
+  const mandateId = pathParam(request, "mandate_id", JuspayMandateIdSchema());
   const bytes = orThrow(await readBody(request));
   const body = bytes.byteLength
-    ? orThrow(parseOrFail(JuspayRevokeMandateSchema, orThrow(parseJsonBody(bytes))))
+    ? orThrow(parseOrFail(JuspayRevokeMandateSchema(), orThrow(parseJsonBody(bytes))))
     : { customer_id: undefined };
   // Routed by the customer id when the merchant gives it (the routing id of that customer's other calls), else by
   // the mandate id: checkpost keeps no mandate → customer map.

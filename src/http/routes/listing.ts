@@ -30,7 +30,7 @@ async function fromIndex<T>(rc: RequestContext, read: () => Promise<T>): Promise
 }
 
 export async function listOrders(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const query = orThrow(parseOrFail(OrdersQuerySchema, request.query));
+  const query = orThrow(parseOrFail(OrdersQuerySchema(), request.query));
   const filter: OrderFilter = {
     status: query.status,
     gateway: query.gateway,
@@ -45,7 +45,7 @@ export async function listOrders(request: AppRequest, rc: RequestContext): Promi
 }
 
 export async function getSummary(request: AppRequest, rc: RequestContext): Promise<Response> {
-  const query = orThrow(parseOrFail(SummaryQuerySchema, request.query));
+  const query = orThrow(parseOrFail(SummaryQuerySchema(), request.query));
   const bucket = query.bucket ?? "hour";
   const to = query.to ?? rc.now();
   const from = query.from ?? to - DAY_MS;

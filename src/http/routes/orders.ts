@@ -7,9 +7,8 @@
 import { errorStatus, proxyError, fieldError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { mandateProblems } from "../../core/mandate";
-import { fromMinor, type Money } from "../../core/money";
+import { fromMinor } from "../../core/money";
 import { orderToken } from "../../core/signing";
-import type { CreatedOrder } from "../../gateways/types";
 import { orderStub } from "../../storage/order-object";
 import { type OrderRef } from "../../core/model";
 import { readBody } from "../body";
@@ -45,7 +44,7 @@ export async function createOrder(request: AppRequest, rc: RequestContext): Prom
   const key = request.headers.get("idempotency-key");
   if (key !== null && !IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(proxyError("idempotency_key_invalid"));
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
-  const body = orThrow(parseOrFail(CreateOrderSchema, raw));
+  const body = orThrow(parseOrFail(CreateOrderSchema(), raw));
   if (rc.facts) rc.facts.gateway = body.gateway;
   const resolved = requireGateway(body.gateway, rc);
   if (!isValidOrderId(resolved.adapter, body.order_id)) throw invalidOrderId();
@@ -173,7 +172,7 @@ async function createOrRegister(
 
 export async function getOrder(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { ref } = requireOrder(request, rc);
-  const query = orThrow(parseOrFail(RefreshQuerySchema, request.query));
+  const query = orThrow(parseOrFail(RefreshQuerySchema(), request.query));
   const stub = orderStub(rc.env, ref);
   if (query.refresh === "true") {
     // The merchant's own call: it joins a look in flight but is not held back by the look budget's gap.
@@ -207,7 +206,7 @@ export async function getOrder(request: AppRequest, rc: RequestContext): Promise
 
 export async function getOrderEvents(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { ref } = requireOrder(request, rc);
-  const query = orThrow(parseOrFail(EventsQuerySchema, request.query));
+  const query = orThrow(parseOrFail(EventsQuerySchema(), request.query));
   const stub = orderStub(rc.env, ref);
   const page = await stub.audit(ref, query.after ?? 0, query.limit ?? 100);
   if (!page) throw new HttpError(proxyError("order_not_found"));

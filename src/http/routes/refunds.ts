@@ -6,6 +6,7 @@
  * - `GET /v1/orders/:gateway/:order_id/refunds/:refund_id[?refresh=true]`.
  */
 import * as z from "zod/mini";
+import { once } from "../../core/once";
 import { proxyError, type ErrorReason, fieldError } from "../../core/errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../core/idempotency";
 import { fromMinor } from "../../core/money";
@@ -17,21 +18,23 @@ import { parseJsonBody } from "../../core/body";
 import { HttpError, orThrow, type AppRequest, type RequestContext } from "../context";
 import { gatewayIO, requireOrder } from "../gateway-context";
 import { json, renderAnswer } from "../respond";
-import { CurrencySchema, MinorAmountSchema, RefreshQuerySchema } from "../schemas";
+import { CurrencySchema, doc, MinorAmountSchema, RefreshQuerySchema } from "../schemas";
 import { parseOrFail } from "../validate";
 
-export const RefundRequestSchema = z.strictObject({
-  amount: MinorAmountSchema,
-  currency: z
-    .optional(CurrencySchema)
-    .check(z.describe(__CHECKPOST_DOCS__ ? "Defaults to the order's currency; must equal it" : "")),
-  refund_id: z
-    .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -")))
-    .check(
-      z.describe(__CHECKPOST_DOCS__ ? "Your id for this refund; derived from the Idempotency-Key when absent" : ""),
+export const RefundRequestSchema = once(() =>
+  z.strictObject({
+    amount: MinorAmountSchema(),
+    currency: doc(
+      z.optional(CurrencySchema()),
+      __CHECKPOST_DOCS__ ? "Defaults to the order's currency; must equal it" : "",
     ),
-  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
-});
+    refund_id: doc(
+      z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ -"))),
+      __CHECKPOST_DOCS__ ? "Your id for this refund; derived from the Idempotency-Key when absent" : "",
+    ),
+    reason: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  }),
+);
 
 /** Gateway errors that prove the refund was not made; anything else (timeouts, 5xx, bad answers) is unknown. */
 const DEFINITE_REFUSALS: ReadonlySet<ErrorReason> = new Set([
@@ -46,7 +49,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
   const { ref, client } = requireOrder(request, rc);
   const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
-  const body = orThrow(parseOrFail(RefundRequestSchema, raw));
+  const body = orThrow(parseOrFail(RefundRequestSchema(), raw));
   const stub = orderStub(rc.env, ref);
   const order = await stub.get(ref);
   if (!order) throw new HttpError(proxyError("order_not_found"));
@@ -104,7 +107,7 @@ export async function createRefund(request: AppRequest, rc: RequestContext): Pro
 
 export async function getRefund(request: AppRequest, rc: RequestContext): Promise<Response> {
   const { ref, client } = requireOrder(request, rc);
-  const query = orThrow(parseOrFail(RefreshQuerySchema, request.query));
+  const query = orThrow(parseOrFail(RefreshQuerySchema(), request.query));
   const refundId = request.params["refund_id"] ?? "";
   const stub = orderStub(rc.env, ref);
   const refund = await stub.getRefund(ref, refundId);
@@ -128,15 +131,14 @@ export async function getRefund(request: AppRequest, rc: RequestContext): Promis
   return json((await stub.observeRefund(ref, hint.value, "api", true)) ?? refund);
 }
 
-export const MarkFailedSchema = z.strictObject({
-  note: z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(500),
-      z.describe(__CHECKPOST_DOCS__ ? "What the merchant checked with the gateway, for the audit trail" : ""),
+export const MarkFailedSchema = once(() =>
+  z.strictObject({
+    note: doc(
+      z.string().check(z.minLength(1), z.maxLength(500)),
+      __CHECKPOST_DOCS__ ? "What the merchant checked with the gateway, for the audit trail" : "",
     ),
-});
+  }),
+);
 
 /**
  * `POST /v1/orders/:gateway/:order_id/refunds/:refund_id/mark-failed` with a required `Idempotency-Key`: the
@@ -147,7 +149,7 @@ export async function markRefundFailed(request: AppRequest, rc: RequestContext):
   const { ref } = requireOrder(request, rc);
   const key = requireIdempotencyKey(request);
   const raw = orThrow(parseJsonBody(orThrow(await readBody(request))));
-  const body = orThrow(parseOrFail(MarkFailedSchema, raw));
+  const body = orThrow(parseOrFail(MarkFailedSchema(), raw));
   const refundId = request.params["refund_id"] ?? "";
   const marked = await orderStub(rc.env, ref).markRefundFailed(ref, {
     idempotencyKey: key,

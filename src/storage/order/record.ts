@@ -51,7 +51,7 @@ export interface AuditInput {
  * would. If the work throws, nothing is written and `transactionSync` rolls back the rest.
  */
 interface RowDraft {
-  doc?: string;
+  doc?: string | null;
   poll?: string | null;
 }
 const drafts = new WeakMap<SqlStorage, RowDraft>();
@@ -69,43 +69,37 @@ export function withOrderRow<T>(sql: SqlStorage, fn: () => T): T {
   }
 }
 
-function writeRow(sql: SqlStorage, { doc, poll }: RowDraft): void {
-  if (doc !== undefined && poll !== undefined) {
-    sql.exec(
-      "INSERT INTO order_doc (id, doc, poll) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, poll = excluded.poll",
-      doc,
-      poll,
-    );
-  } else if (doc !== undefined) {
-    sql.exec("INSERT INTO order_doc (id, doc) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", doc);
-  } else if (poll !== undefined) {
-    // A poll belongs to an order (planned from its document): without one there is nothing to plan or clear.
-    sql.exec("UPDATE order_doc SET poll = ? WHERE id = 1", poll);
-  }
+function writeRow(sql: SqlStorage, draft: RowDraft): void {
+  if (draft.doc === undefined && draft.poll === undefined) return;
+  // A poll belongs to an order (planned from its document): without one there is nothing to plan or clear.
+  const doc = read(sql, draft, "doc");
+  // INSERT OR REPLACE of this one-row table writes one row (measured, docs/performance.md).
+  if (doc) sql.exec("INSERT OR REPLACE INTO order_doc (id, doc, poll) VALUES (1, ?, ?)", doc, read(sql, draft, "poll"));
 }
 
-function column(sql: SqlStorage, name: "doc" | "poll"): string | null {
-  const row = sql.exec(`SELECT ${name} AS v FROM order_doc WHERE id = 1`).toArray()[0];
-  return (row?.v as string | null | undefined) ?? null;
+/** One column of the order's row: as the transaction left it, else as stored. */
+function read(sql: SqlStorage, draft: RowDraft | undefined, name: keyof RowDraft): string | null {
+  const value = draft?.[name];
+  if (value !== undefined) return value;
+  return (sql.exec(`SELECT ${name} AS v FROM order_doc`).toArray()[0]?.v as string | null | undefined) ?? null;
+}
+
+function write(sql: SqlStorage, name: keyof RowDraft, value: string | null): void {
+  const draft = drafts.get(sql);
+  if (draft) draft[name] = value;
+  else writeRow(sql, { [name]: value });
 }
 
 /** The order this object holds, whoever asks (the alarm). */
 export function loadOrder(sql: SqlStorage): OrderRecord | null {
-  const doc = drafts.get(sql)?.doc ?? column(sql, "doc");
+  const doc = read(sql, drafts.get(sql), "doc");
   return doc ? (JSON.parse(doc) as OrderRecord) : null;
 }
 
 /** The stored payment poll (JSON), or null. */
-export function loadPoll(sql: SqlStorage): string | null {
-  const draft = drafts.get(sql);
-  return draft?.poll !== undefined ? draft.poll : column(sql, "poll");
-}
+export const loadPoll = (sql: SqlStorage): string | null => read(sql, drafts.get(sql), "poll");
 
-export function savePoll(sql: SqlStorage, poll: string | null): void {
-  const draft = drafts.get(sql);
-  if (draft) draft.poll = poll;
-  else writeRow(sql, { poll });
-}
+export const savePoll = (sql: SqlStorage, poll: string | null): void => write(sql, "poll", poll);
 
 /** The order, after checking the caller addressed the right object. */
 export function orderFor(sql: SqlStorage, ref: OrderRef): OrderRecord | null {
@@ -117,10 +111,7 @@ export function orderFor(sql: SqlStorage, ref: OrderRef): OrderRecord | null {
 }
 
 export function saveOrder(sql: SqlStorage, order: OrderRecord): void {
-  const doc = JSON.stringify(order);
-  const draft = drafts.get(sql);
-  if (draft) draft.doc = doc;
-  else writeRow(sql, { doc });
+  write(sql, "doc", JSON.stringify(order));
 }
 
 /** The order, first seen through the gateway (a webhook, a return, a poll asked for) rather than registered. */

@@ -39,7 +39,7 @@ import { applyRefundHint } from "./order/refund-hints";
 import { findRefund, listRefunds } from "./order/refund-rows";
 import * as preauth from "./order/preauth";
 import * as refunds from "./order/refunds";
-import { atomic, migrate } from "./order/schema";
+import { atomic, getMeta, migrate, setMeta } from "./order/schema";
 import * as mandates from "./order/mandate";
 import { confirmDueMandate } from "./order/mandate-confirm";
 import { applyNote } from "./order/mandate-notes";
@@ -354,7 +354,7 @@ export class OrderObject extends DurableObject<Env> {
   /** A mandate debit is about to be sent for this order (recorded first, like any create): it is polled from now. */
   markExecution(ref: OrderRef, mandateId: string): Result<PublicOrder, ProxyError> {
     return this.apply((tx) => {
-      tx.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mandate_id', ?)", mandateId);
+      setMeta(tx.sql, "mandate_id", mandateId);
       return payments.markAttempt(tx, ref);
     });
   }
@@ -362,7 +362,7 @@ export class OrderObject extends DurableObject<Env> {
   /** The mandate this order debits, when checkpost sent the debit (`markExecution`). */
   executionOf(ref: OrderRef): string | null {
     if (!orderFor(this.sql, ref)) return null;
-    return (this.sql.exec("SELECT value FROM meta WHERE key = 'mandate_id'").toArray()[0]?.value as string) ?? null;
+    return getMeta(this.sql, "mandate_id");
   }
 
   // ---------------------------------------------------------------- alarm

@@ -4,6 +4,7 @@
  * in workerd, with the schema of migrations/ (test/setup.ts); D1 being down is a real failure (its table dropped).
  */
 import { applyD1Migrations, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { getMeta } from "../../src/storage/order/schema";
 import { describe, expect, it } from "vitest";
 import { DRIVERS } from "../drivers";
 import { api, expectProblem, objectOf, uniqueOrderId, type OrderObject } from "../helpers";
@@ -226,8 +227,7 @@ describe("the order index", () => {
       await within5s(async () =>
         runInDurableObject(objectOf("phonepe", id), async (_o: OrderObject, state) => {
           const armed = await state.storage.getAlarm();
-          const indexed = state.storage.sql.exec("SELECT value FROM meta WHERE key = 'indexed'").toArray();
-          return armed !== null && indexed.length === 0;
+          return armed !== null && getMeta(state.storage.sql, "indexed") === null;
         }),
       );
     } finally {

@@ -5,7 +5,7 @@ import type { OrderTx } from "../../src/storage/order/context";
 import { findNote, loadMandate, mandateConfirmAt, mandateOwner, saveMandate } from "../../src/storage/order/mandate";
 import { applyNote, notesToConfirm } from "../../src/storage/order/mandate-notes";
 import { findRefund, listRefunds, pendingRefunds, saveRefund } from "../../src/storage/order/refund-rows";
-import { atomic } from "../../src/storage/order/schema";
+import { atomic, getMeta, setMeta } from "../../src/storage/order/schema";
 import { objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 
 const tablesOf = (sql: SqlStorage): string[] =>
@@ -14,7 +14,7 @@ const tablesOf = (sql: SqlStorage): string[] =>
     .toArray()
     .map((r) => r.name);
 
-const BORN = ["audit", "meta", "order_doc", "outbox"];
+const BORN = ["audit", "order_doc", "outbox"];
 
 function refund(id: string, now: number): RefundRecord {
   return {
@@ -50,7 +50,7 @@ function txOf(sql: SqlStorage): OrderTx {
 }
 
 describe("tables created on first use", () => {
-  it("reads of refunds, idempotency keys and mandates on a new object answer empty and create nothing", async () => {
+  it("reads of refunds, idempotency keys, mandates and meta on a new object answer empty and create nothing", async () => {
     await runInDurableObject(objectOf("juspay", uniqueOrderId("later")), (o: OrderObject, state) => {
       const sql = state.storage.sql;
       const ref = { gateway: "juspay" as const, orderId: "ord_none" };
@@ -66,11 +66,13 @@ describe("tables created on first use", () => {
       expect(o.refunds(ref)).toEqual([]);
       expect(o.delivery(ref, 1)).toBeNull();
       expect(o.mandate(ref)).toBeNull();
+      expect(getMeta(sql, "refund_poll")).toBeNull();
+      expect(o.executionOf(ref)).toBeNull();
       expect(tablesOf(sql)).toEqual(BORN);
     });
   });
 
-  it("the first refund, idempotency key, mandate and notification each create their table, in their transaction", async () => {
+  it("the first refund, idempotency key, mandate, notification and meta value each create their table, in their transaction", async () => {
     await runInDurableObject(objectOf("juspay", uniqueOrderId("later")), (o: OrderObject, state) => {
       const sql = state.storage.sql;
       const now = Date.now();
@@ -89,6 +91,9 @@ describe("tables created on first use", () => {
         applyNote(tx, { ref: "n_1", id: null, status: "PENDING", amount: 100, txn_date: now });
       });
       expect(tablesOf(sql)).toEqual([...BORN, "idempotency", "mandate_doc", "mandate_notification", "refunds"].sort());
+      atomic(state.storage, () => setMeta(sql, "refund_poll", "{}"));
+      expect(tablesOf(sql)).toContain("meta");
+      expect(getMeta(sql, "refund_poll")).toBe("{}");
       expect(loadMandate(sql)?.mandate_id).toBe("mnd_1");
       expect(findNote(sql, "n_1")?.status).toBe("PENDING");
     });

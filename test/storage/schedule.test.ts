@@ -3,6 +3,7 @@
  * answers it stores as values for the HTTP layer to render.
  */
 import { runInDurableObject } from "cloudflare:test";
+import { getMeta } from "../../src/storage/order/schema";
 import { describe, expect, it } from "vitest";
 import type { OrderRef } from "../../src/core/model";
 import { hasTable } from "../../src/storage/order/schema";
@@ -17,14 +18,13 @@ function objectOf(ref: OrderRef) {
 async function meta(ref: OrderRef): Promise<Record<string, { due: number } | undefined>> {
   return runInDurableObject(objectOf(ref), (_o: OrderObject, state) => {
     // The payment poll is kept in the order's row (written with it), the refund poll in `meta`.
-    const rows = state.storage.sql
-      .exec<{ key: string; value: string }>(
-        "SELECT key, value FROM meta UNION ALL SELECT 'poll', poll FROM order_doc WHERE poll IS NOT NULL",
-      )
-      .toArray();
-    return Object.fromEntries(
-      rows.filter((r) => r.key === "poll" || r.key === "refund_poll").map((r) => [r.key, JSON.parse(r.value)]),
-    );
+    const sql = state.storage.sql;
+    const poll = sql.exec("SELECT poll FROM order_doc WHERE poll IS NOT NULL").toArray()[0]?.poll as string | undefined;
+    const refundPoll = getMeta(sql, "refund_poll");
+    return {
+      ...(poll ? { poll: JSON.parse(poll) } : {}),
+      ...(refundPoll ? { refund_poll: JSON.parse(refundPoll) } : {}),
+    };
   });
 }
 

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { hasTable, MIGRATIONS, migrate, type LaterTable } from "../../src/storage/order/schema";
+import { getMeta, hasTable, MIGRATIONS, migrate, type LaterTable } from "../../src/storage/order/schema";
 import { objectOf, type OrderObject, uniqueOrderId } from "../helpers";
 
 /** Every table's columns (name, type, required, default, key) and its explicit and UNIQUE indexes' columns. */
@@ -33,16 +33,28 @@ function shape(sql: SqlStorage, prefix: string): Record<string, unknown> {
 }
 
 /** The tables a new object creates on their first write (`LATER` in schema.ts). */
-const LATER: readonly LaterTable[] = ["idempotency", "mandate_doc", "mandate_notification", "refunds"];
+const LATER: readonly LaterTable[] = ["idempotency", "mandate_doc", "mandate_notification", "meta", "refunds"];
 
 describe("order object schema", () => {
-  it("a new object is born with only meta, order_doc, audit and outbox, and no index", async () => {
+  it("a new object is born with only order_doc, audit and outbox, and no index", async () => {
     await runInDurableObject(objectOf("juspay", uniqueOrderId("schema")), (_o: OrderObject, state) => {
       const names = state.storage.sql
         .exec<{ type: string; name: string }>("SELECT type, name FROM sqlite_master ORDER BY type, name")
         .toArray()
         .map((r) => `${r.type} ${r.name}`);
-      expect(names).toEqual(["table audit", "table meta", "table order_doc", "table outbox"]);
+      expect(names).toEqual(["table audit", "table order_doc", "table outbox"]);
+    });
+  });
+
+  it("a new object writes no schema version row: its version is marked in its order_doc DDL, and migrating again changes nothing", async () => {
+    await runInDurableObject(objectOf("juspay", uniqueOrderId("schema")), (_o: OrderObject, state) => {
+      const sql = state.storage.sql;
+      const ddl = () => sql.exec("SELECT sql FROM sqlite_master WHERE name = 'order_doc'").one().sql;
+      expect(ddl()).toContain(`/* schema ${MIGRATIONS.length} */`);
+      const before = sql.exec("SELECT type, name, sql FROM sqlite_master ORDER BY name").toArray();
+      state.storage.transactionSync(() => migrate(sql));
+      expect(sql.exec("SELECT type, name, sql FROM sqlite_master ORDER BY name").toArray()).toEqual(before);
+      expect(getMeta(sql, "schema_version")).toBeNull();
     });
   });
 

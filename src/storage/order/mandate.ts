@@ -22,7 +22,7 @@ import type { OrderTx } from "./context";
 import { seenBefore } from "./dedupe";
 import { enqueueEvent } from "./outbox";
 import { audit } from "./record";
-import { hasTable } from "./schema";
+import { deleteMeta, getMeta, hasTable, setMeta } from "./schema";
 
 /** At most one confirmation call per this gap per mandate from webhooks (the mandate's look budget). */
 export const CONFIRM_GAP_MS = 10_000;
@@ -156,11 +156,9 @@ export function recordMandateWebhook(tx: OrderTx, hook: MandateWebhook): { dupli
   // A notification checkpost did not send, or one already final, needs no status call.
   if (hook.notification !== undefined && !(hook.notification && markNoteToConfirm(tx, hook.notification)))
     return { duplicate: false };
-  const lastScheduled = Number(
-    tx.sql.exec("SELECT value FROM meta WHERE key = 'mandate_confirm'").toArray()[0]?.value ?? 0,
-  );
+  const lastScheduled = Number(getMeta(tx.sql, "mandate_confirm") ?? 0);
   const at = m.confirm_at ?? Math.max(tx.now, lastScheduled + CONFIRM_GAP_MS);
-  tx.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mandate_confirm', ?)", String(at));
+  setMeta(tx.sql, "mandate_confirm", String(at));
   saveMandate(tx.sql, { ...m, confirm_at: at, updated_at: tx.now });
   return { duplicate: false };
 }
@@ -212,22 +210,18 @@ export function noteMandateBlock(
     end_date: str(block["end_date"]),
   };
   const note = JSON.stringify({ snapshot, links: { customerId: order.customer?.id ?? null, orderId: order.order_id } });
-  const seen = tx.sql.exec("SELECT value FROM meta WHERE key = 'mandate_seen'").toArray()[0]?.value;
-  if (seen === note) return;
-  tx.sql.exec(
-    "INSERT OR REPLACE INTO meta (key, value) VALUES ('mandate_seen', ?), ('mandate_forward', ?)",
-    note,
-    note,
-  );
+  if (getMeta(tx.sql, "mandate_seen") === note) return;
+  setMeta(tx.sql, "mandate_seen", note);
+  setMeta(tx.sql, "mandate_forward", note);
 }
 
 /** The block waiting to be forwarded to the mandate's object, or null. */
 export function pendingMandateBlock(sql: SqlStorage): string | null {
-  return (sql.exec("SELECT value FROM meta WHERE key = 'mandate_forward'").toArray()[0]?.value as string) ?? null;
+  return getMeta(sql, "mandate_forward");
 }
 
 export function mandateBlockForwarded(sql: SqlStorage, note: string): void {
-  sql.exec("DELETE FROM meta WHERE key = 'mandate_forward' AND value = ?", note);
+  deleteMeta(sql, "mandate_forward", note);
 }
 
 export interface MandateNote {

@@ -15,6 +15,7 @@ import type { Logger } from "../../core/log";
 import type { OrderRef } from "../../core/model";
 import { upsertIndexRow, type IndexRow } from "../order-index";
 import { loadOrder } from "./record";
+import { getMeta } from "./schema";
 import { listRefunds } from "./refund-rows";
 
 /** How far ahead the alarm is armed while a write is in flight. */
@@ -25,8 +26,7 @@ const version = (sql: SqlStorage): number =>
   sql.exec<{ v: number }>("SELECT coalesce(max(seq), 0) AS v FROM audit").one().v;
 
 /** What objects written before `accepted` was kept in memory recorded (never written now). */
-const indexed = (sql: SqlStorage): number =>
-  Number(sql.exec("SELECT value FROM meta WHERE key = 'indexed'").toArray()[0]?.value ?? 0);
+const indexed = (sql: SqlStorage): number => Number(getMeta(sql, "indexed") ?? 0);
 
 /** The order's index row as of now, or null when the object holds no order. */
 export function indexRow(sql: SqlStorage): IndexRow | null {

@@ -12,6 +12,7 @@ import { isFinalPayment } from "../../core/status";
 import { GATEWAYS } from "../../gateways";
 import type { OrderTx } from "./context";
 import { auditOrder, loadPoll, savePoll } from "./record";
+import { deleteMeta, getMeta, setMeta } from "./schema";
 import { pendingRefunds } from "./refund-rows";
 
 export interface PaymentPoll {
@@ -40,26 +41,18 @@ const REFUND = "refund_poll";
 // The payment poll lives in the order's own row, written with the order (record.ts `withOrderRow`); the refund
 // poll in `meta`.
 function read(sql: SqlStorage, key: string): Record<string, unknown> | null {
-  const value =
-    key === PAYMENT
-      ? loadPoll(sql)
-      : (sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null);
-  return value ? (JSON.parse(value as string) as Record<string, unknown>) : null;
+  const value = key === PAYMENT ? loadPoll(sql) : getMeta(sql, key);
+  return value ? (JSON.parse(value) as Record<string, unknown>) : null;
 }
 
 function write(sql: SqlStorage, key: string, value: PaymentPoll | RefundPoll): void {
-  if (key === PAYMENT) return savePoll(sql, JSON.stringify(value));
-  // An upsert, not INSERT OR REPLACE: replacing deletes and re-inserts, two rows written instead of one.
-  sql.exec(
-    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    key,
-    JSON.stringify(value),
-  );
+  if (key === PAYMENT) savePoll(sql, JSON.stringify(value));
+  else setMeta(sql, key, JSON.stringify(value));
 }
 
 function clear(sql: SqlStorage, key: string): void {
   if (key === PAYMENT) savePoll(sql, null);
-  else sql.exec("DELETE FROM meta WHERE key = ?", key);
+  else deleteMeta(sql, key);
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);

@@ -128,12 +128,11 @@ DROP TABLE dedupe;`,
  * A new object's schema in one step: the tables every object uses, as MIGRATIONS leave them (without their ALTERs),
  * in shapes that cost fewer SQLite rows per write (billed per row,
  * https://developers.cloudflare.com/durable-objects/platform/pricing/; docs/performance.md "Cost per payment"):
- * `meta` WITHOUT ROWID (one B-tree, not a table plus its key's index), `audit` keyed by plain INTEGER
- * PRIMARY KEY (no `sqlite_sequence` row per insert; it never deletes a row, so ids still only grow). The tables only
- * some objects use are in `LATER`. test/storage/schema.test.ts compares both with the migrated schema.
+ * `audit` keyed by plain INTEGER PRIMARY KEY (no `sqlite_sequence` row per insert; it never deletes a row, so ids
+ * still only grow), no indexes, and the schema version marked in `order_doc`'s DDL (`migrate`). The tables only some
+ * objects use, `meta` among them, are in `LATER`. test/storage/schema.test.ts compares both with the migrated schema.
  */
-export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-   CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL, poll TEXT);
+export const SCHEMA = `CREATE TABLE order_doc (id INTEGER PRIMARY KEY CHECK (id = 1) /* schema ${MIGRATIONS.length} */, doc TEXT NOT NULL, poll TEXT);
    CREATE TABLE audit (
      seq INTEGER PRIMARY KEY,
      at INTEGER NOT NULL,
@@ -170,12 +169,14 @@ export const SCHEMA = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT N
    );`;
 
 /**
- * Tables most objects never use (an order without refunds or Idempotency-Keys, any order for `mandate_*`), created
+ * Tables most objects never use (an order without refunds or Idempotency-Keys, any order for `mandate_*`; `meta` until
+ * a refund's poll, a mandate's note or a migration needs it), created
  * by their first write (`hasTable(sql, name, true)`, inside the writing transaction) instead of with the object: each
  * costs 2–4 rows to create. Objects migrated before have them all. A migration that changes one must allow for its
  * absence, and change it here.
  */
 const LATER = {
+  meta: "(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
   refunds: `(
      refund_id TEXT PRIMARY KEY,
      gateway_refund_id TEXT NOT NULL UNIQUE,
@@ -260,22 +261,38 @@ export function atomic<T>(storage: DurableObjectStorage, fn: () => T): T {
   }
 }
 
+/** One `meta` value (null when absent; an object gets the table with its first value, `LATER`). */
+export function getMeta(sql: SqlStorage, key: string): string | null {
+  return hasTable(sql, "meta")
+    ? ((sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value as string) ?? null)
+    : null;
+}
+
+/** Sets one `meta` value: an upsert, one row (INSERT OR REPLACE of an existing key writes two). */
+export function setMeta(sql: SqlStorage, key: string, value: string): void {
+  hasTable(sql, "meta", true);
+  sql.exec("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+}
+
+/** Deletes one `meta` value (only while it still holds `value`, when given). */
+export function deleteMeta(sql: SqlStorage, key: string, value?: string): void {
+  if (hasTable(sql, "meta"))
+    sql.exec("DELETE FROM meta WHERE key = ? AND value IS coalesce(?, value)", key, value ?? null);
+}
+
 /**
- * Brings the schema up to date, in one transaction (the caller's `transactionSync`), so `schema_version` is written
- * once, with the tables it describes: a new object gets `SCHEMA`, an older one the migrations it lacks.
+ * Brings the schema up to date, in one transaction (the caller's `transactionSync`): a new object gets `SCHEMA`, an
+ * older one the migrations it lacks. How far an object is: `meta.schema_version` (objects from migrations, and any
+ * that ran one), else the version a new object was born with, marked in its `order_doc` DDL (`/* schema N *\/`,
+ * which SQLite keeps in `sqlite_master`): writing it to `meta` would cost a table and a row per object.
  */
 export function migrate(sql: SqlStorage): void {
   tables.delete(sql);
-  const fresh = !known(sql).has("meta");
-  const version = fresh
-    ? 0
-    : Number(sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
+  if (!known(sql).has("order_doc")) return void sql.exec(SCHEMA); // none of `LATER`, as `tables` says
+  const ddl = sql.exec("SELECT sql FROM sqlite_master WHERE name = 'order_doc'").one().sql as string;
+  const version = Number(getMeta(sql, "schema_version") ?? /\/\* schema (\d+) \*\//.exec(ddl)?.[1] ?? 0);
   if (version >= MIGRATIONS.length) return;
-  if (fresh)
-    sql.exec(SCHEMA); // none of `LATER`, as `tables` says
-  else {
-    for (let v = version; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v] ?? "");
-    tables.delete(sql);
-  }
-  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(MIGRATIONS.length));
+  for (let v = version; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v] ?? "");
+  tables.delete(sql);
+  setMeta(sql, "schema_version", String(MIGRATIONS.length));
 }

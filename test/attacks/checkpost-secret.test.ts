@@ -106,17 +106,21 @@ describe("without a usable CHECKPOST_SECRET", () => {
     await expectProblem(res, 404, "status_page_not_configured");
   });
 
-  it.each(cases)("(%s) POST /v1/orders for PhonePe is refused before any gateway call", async (_, value) => {
-    const orderId = newOrderId("NO");
-    const res = await callWithEnv({ CHECKPOST_SECRET: value }, "/v1/orders", {
-      method: "POST",
-      json: { gateway: "phonepe", order_id: orderId, amount: 10_000, currency: "INR" },
-    });
-    const body = await expectProblem(res, 404, "gateway_not_configured");
-    expect(body["detail"]).toBe("CHECKPOST_SECRET is not set");
-    const pays = await gatewayCalls("phonepe", "/checkout/v2/pay");
-    expect(pays.filter((c) => c.body.includes(orderId))).toHaveLength(0);
-  });
+  it.each(cases)(
+    "(%s) POST /v1/orders for PhonePe is refused before any gateway call, and nothing is stored",
+    async (_, value) => {
+      const orderId = newOrderId("NO");
+      const res = await callWithEnv({ CHECKPOST_SECRET: value }, "/v1/orders", {
+        method: "POST",
+        json: { gateway: "phonepe", order_id: orderId, amount: 10_000, currency: "INR" },
+      });
+      const body = await expectProblem(res, 404, "gateway_not_configured");
+      expect(body["detail"]).toBe("CHECKPOST_SECRET is not set");
+      const pays = await gatewayCalls("phonepe", "/checkout/v2/pay");
+      expect(pays.filter((c) => c.body.includes(orderId))).toHaveLength(0);
+      await expectProblem(await api(`/v1/orders/phonepe/${orderId}`), 404, "order_not_found");
+    },
+  );
 
   it("Juspay and Nimbbl orders are still created; Nimbbl's callback URL then carries no token", async () => {
     await configureJuspaySim();

@@ -193,6 +193,13 @@ describe("POST /v1/juspay/sdk/signed-payload", () => {
     }
   });
 
+  it("registers nothing for process order details when the key is not usable", async () => {
+    const id = newOrderId("sdk");
+    const json = { type: "process", order_id: id, amount: 1250, currency: "INR", customer_id: "c1" };
+    await expectProblem(await sign(json, { JUSPAY_SDK_SIGNING_KEY: "garbage" }), 404, "gateway_not_configured");
+    expect(await getOrder(id)).toMatchObject({ status: 404, code: "order_not_found" });
+  });
+
   it.each([
     ["an unknown type", { type: "refund", customer_id: "c1" }],
     ["a missing customer id on initiate", { type: "initiate" }],

@@ -25,7 +25,8 @@ export function pemDer(pem: string, label: "PRIVATE KEY" | "PUBLIC KEY"): Uint8A
   return fromBase64(match[1].replace(/\s+/g, ""));
 }
 
-async function signingKey(pem: string): Promise<CryptoKey | null> {
+/** The SDK signing key, imported once per isolate, or null when the PEM is not a usable PKCS#8 RSA key. */
+export async function sdkSigningKey(pem: string): Promise<CryptoKey | null> {
   let key = imported.get(pem);
   if (!key) {
     const der = pkcs8Der(pem);
@@ -41,9 +42,7 @@ async function signingKey(pem: string): Promise<CryptoKey | null> {
   }
 }
 
-/** Base64 RSA-SHA256 signature of the payload's UTF-8 bytes, or null when the key cannot be used. */
-export async function signSdkPayload(pem: string, payload: string): Promise<string | null> {
-  const key = await signingKey(pem);
-  if (!key) return null;
+/** Base64 RSA-SHA256 signature of the payload's UTF-8 bytes. */
+export async function signSdkPayload(key: CryptoKey, payload: string): Promise<string> {
   return toBase64(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, utf8(payload)));
 }

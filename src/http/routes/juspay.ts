@@ -12,7 +12,7 @@ import { type OrderRef } from "../../core/model";
 import { juspaySetup, type JuspaySettings } from "../../gateways/juspay/config";
 import { fetchJuspayStatus, listMandates, revokeMandate, updateOrder } from "../../gateways/juspay/client";
 import { juspayMoney, publicJuspayStatus, publicMandate, seedMessage } from "../../gateways/juspay/map";
-import { signSdkPayload } from "../../gateways/juspay/sdk";
+import { sdkSigningKey, signSdkPayload } from "../../gateways/juspay/sdk";
 import { JUSPAY_ORDER_ID } from "../../gateways/juspay/wire";
 import { orderStub } from "../../storage/order-object";
 import { readBody } from "../body";
@@ -215,6 +215,12 @@ export async function signedSdkPayload(request: AppRequest, rc: RequestContext):
       proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY and JUSPAY_SDK_KEY_ID are not set" }),
     );
   }
+  // Checked before anything is registered: a refusal for configuration stores nothing.
+  const key = await sdkSigningKey(sdk.signingKeyPem);
+  if (!key) {
+    rc.log.error("JUSPAY_SDK_SIGNING_KEY is not a usable RSA key in PKCS#8 PEM (BEGIN PRIVATE KEY)");
+    throw new HttpError(proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY is not usable" }));
+  }
   const body = orThrow(parseSignedPayload(orThrow(parseJsonBody(orThrow(await readBody(request))))));
   const timestamp = String(rc.now());
   let field: "signaturePayload" | "orderDetails";
@@ -265,10 +271,6 @@ export async function signedSdkPayload(request: AppRequest, rc: RequestContext):
     };
   }
   const text = JSON.stringify(payload);
-  const signature = await signSdkPayload(sdk.signingKeyPem, text);
-  if (!signature) {
-    rc.log.error("JUSPAY_SDK_SIGNING_KEY is not a usable RSA key in PKCS#8 PEM (BEGIN PRIVATE KEY)");
-    throw new HttpError(proxyError("gateway_not_configured", { detail: "JUSPAY_SDK_SIGNING_KEY is not usable" }));
-  }
+  const signature = await signSdkPayload(key, text);
   return json({ type: body.type, [field]: text, payload: text, signature, merchantKeyId: sdk.keyId });
 }

@@ -84,7 +84,10 @@ const ProcessPayloadSchema = once(() =>
     ...contact(),
   }),
 );
-export const JuspaySdkSignedPayloadSchema = once(() => z.union([InitiatePayloadSchema(), ProcessPayloadSchema()]));
+// Only the OpenAPI document uses it: `@__PURE__` lets esbuild leave it (and z.union) out of the Worker.
+export const JuspaySdkSignedPayloadSchema = /* @__PURE__ */ once(() =>
+  z.union([InitiatePayloadSchema(), ProcessPayloadSchema()]),
+);
 export type JuspaySdkSignedPayloadBody = z.infer<ReturnType<typeof JuspaySdkSignedPayloadSchema>>;
 
 const SignedPayloadTypeSchema = once(() => z.looseObject({ type: z.enum(["initiate", "process"]) }));

@@ -179,7 +179,7 @@ export type NimbblSignedEvent = z.infer<ReturnType<typeof NimbblSignedEventSchem
 /** The v4 envelope: base64 of the compact JSON event, signed over the decoded bytes (§1.3, §2). */
 export const NimbblV4EnvelopeSchema = once(() =>
   z.looseObject({
-    version: z.literal("v4"),
+    version: z.enum(["v4"]),
     payload: z.string().check(z.minLength(1)),
     /** Webhooks name it `signature`, callbacks `nimbbl_signature`. */
     signature: z.optional(z.string()),

@@ -111,7 +111,8 @@ export function parseSignedPayload(raw: unknown): Result<JuspaySdkSignedPayloadB
   return parseOrFail(kind.value.type === "initiate" ? InitiateBodySchema() : ProcessBodySchema(), raw);
 }
 
-export const HandleJuspayResponseSchema = once(() =>
+// The OpenAPI document's only (the route reads the body itself): `@__PURE__` keeps it out of the Worker.
+export const HandleJuspayResponseSchema = /* @__PURE__ */ once(() =>
   z.object({
     order_id: doc(z.optional(z.string()), __CHECKPOST_DOCS__ ? "Also accepted as orderId, in JSON or a form body" : ""),
   }),

@@ -6,114 +6,86 @@
  * Wire messages are short and generic; `log` carries the operator detail and never secrets or raw payloads.
  */
 
-export const ERROR_TABLE = {
+/**
+ * Each reason's row: `[status]` when its public code is the reason itself, `[status, code]` otherwise (written out
+ * once: ~0.1 KiB of bundle, product.md §6). `ERROR_TABLE` is the `{status, code}` form everything reads.
+ */
+const ROWS = {
   // Routing and request shape
-  route_not_found: { status: 404, code: "not_found" },
-  method_not_allowed: { status: 405, code: "method_not_allowed" },
-  validation_failed: { status: 400, code: "invalid_request" },
-  malformed_body: { status: 400, code: "malformed_body" },
-  unsupported_media_type: { status: 415, code: "unsupported_media_type" },
-  body_too_large: { status: 413, code: "payload_too_large" },
+  route_not_found: [404, "not_found"],
+  method_not_allowed: [405],
+  validation_failed: [400, "invalid_request"],
+  malformed_body: [400],
+  unsupported_media_type: [415],
+  body_too_large: [413, "payload_too_large"],
   // Authentication of callers
-  api_key_missing: { status: 401, code: "unauthorized" },
-  api_key_invalid: { status: 401, code: "unauthorized" },
-  signature_missing: { status: 401, code: "invalid_signature" },
-  signature_invalid: { status: 401, code: "invalid_signature" },
-  signature_unsupported: { status: 401, code: "invalid_signature" },
-  credentials_invalid: { status: 401, code: "invalid_credentials" },
-  return_token_invalid: { status: 401, code: "invalid_signature" },
+  api_key_missing: [401, "unauthorized"],
+  api_key_invalid: [401, "unauthorized"],
+  signature_missing: [401, "invalid_signature"],
+  signature_invalid: [401, "invalid_signature"],
+  signature_unsupported: [401, "invalid_signature"],
+  credentials_invalid: [401, "invalid_credentials"],
+  return_token_invalid: [401, "invalid_signature"],
   // Gateways and orders
-  unknown_gateway: { status: 404, code: "unknown_gateway" },
-  gateway_not_configured: { status: 404, code: "gateway_not_configured" },
-  rate_limited: { status: 429, code: "rate_limited" },
-  order_not_found: { status: 404, code: "order_not_found" },
-  mandate_not_found: { status: 404, code: "mandate_not_found" },
-  mandate_not_active: { status: 409, code: "mandate_not_active" },
-  mandate_amount_exceeded: {
-    status: 422,
-    code: "mandate_amount_exceeded",
-  },
-  mandate_notification_failed: {
-    status: 409,
-    code: "mandate_notification_failed",
-  },
-  status_page_not_configured: {
-    status: 404,
-    code: "status_page_not_configured",
-  },
-  order_conflict: { status: 409, code: "order_conflict" },
-  order_mismatch: { status: 422, code: "order_mismatch" },
-  amount_mismatch: { status: 422, code: "amount_mismatch" },
-  amount_unconfirmed: {
-    status: 409,
-    code: "amount_unconfirmed",
-  },
-  order_not_updatable: { status: 409, code: "order_not_updatable" },
+  unknown_gateway: [404],
+  gateway_not_configured: [404],
+  rate_limited: [429],
+  order_not_found: [404],
+  mandate_not_found: [404],
+  mandate_not_active: [409],
+  mandate_amount_exceeded: [422],
+  mandate_notification_failed: [409],
+  status_page_not_configured: [404],
+  order_conflict: [409],
+  order_mismatch: [422],
+  amount_mismatch: [422],
+  amount_unconfirmed: [409],
+  order_not_updatable: [409],
   // Juspay pre-authorisation (product.md §2, juspay.md §12)
-  order_not_held: {
-    status: 409,
-    code: "order_not_held",
-  },
-  capture_exceeds_authorized: {
-    status: 422,
-    code: "capture_exceeds_authorized",
-  },
-  preauth_in_progress: {
-    status: 409,
-    code: "preauth_in_progress",
-  },
-  currency_unsupported: { status: 422, code: "currency_unsupported" },
+  order_not_held: [409],
+  capture_exceeds_authorized: [422],
+  preauth_in_progress: [409],
+  currency_unsupported: [422],
   // Idempotency and refunds
-  idempotency_key_missing: {
-    status: 400,
-    code: "idempotency_key_missing",
-  },
-  idempotency_key_invalid: { status: 400, code: "invalid_request" },
-  idempotency_key_reused: {
-    status: 422,
-    code: "idempotency_key_reused",
-  },
-  idempotency_key_in_use: {
-    status: 409,
-    code: "idempotency_key_in_use",
-  },
-  order_not_refundable: { status: 409, code: "order_not_refundable" },
-  refund_exceeds_available: {
-    status: 422,
-    code: "refund_exceeds_available",
-  },
-  refund_limit_reached: { status: 409, code: "refund_limit_reached" },
-  refund_not_found: { status: 404, code: "refund_not_found" },
-  refund_id_conflict: {
-    status: 409,
-    code: "refund_id_conflict",
-  },
-  refund_not_under_review: {
-    status: 409,
-    code: "refund_not_under_review",
-  },
+  idempotency_key_missing: [400],
+  idempotency_key_invalid: [400, "invalid_request"],
+  idempotency_key_reused: [422],
+  idempotency_key_in_use: [409],
+  order_not_refundable: [409],
+  refund_exceeds_available: [422],
+  refund_limit_reached: [409],
+  refund_not_found: [404],
+  refund_id_conflict: [409],
+  refund_not_under_review: [409],
   // Outbound events to the merchant
-  delivery_not_found: { status: 404, code: "delivery_not_found" },
-  events_not_configured: {
-    status: 409,
-    code: "events_not_configured",
-  },
+  delivery_not_found: [404],
+  events_not_configured: [409],
   // The D1 order index behind GET /v1/orders and /v1/summary (never needed to take or answer a payment)
-  index_unavailable: { status: 503, code: "index_unavailable" },
+  index_unavailable: [503],
   // Outbound calls to gateways
-  gateway_unavailable: { status: 502, code: "gateway_unavailable" },
-  gateway_timeout: { status: 504, code: "gateway_unavailable" },
-  gateway_bad_response: { status: 502, code: "gateway_unavailable" },
-  gateway_auth_failed: {
-    status: 502,
-    code: "gateway_auth_failed",
-  },
-  gateway_rejected: { status: 422, code: "gateway_rejected" },
-  gateway_not_found: { status: 404, code: "gateway_not_found" },
-  not_implemented: { status: 501, code: "not_implemented" },
+  gateway_unavailable: [502],
+  gateway_timeout: [504, "gateway_unavailable"],
+  gateway_bad_response: [502, "gateway_unavailable"],
+  gateway_auth_failed: [502],
+  gateway_rejected: [422],
+  gateway_not_found: [404],
+  not_implemented: [501],
   // Unknown failures: always a 500, never relabelled as a 4xx.
-  internal: { status: 500, code: "internal_error" },
-} as const satisfies Record<string, { status: number; code: string }>;
+  internal: [500, "internal_error"],
+} as const satisfies Record<string, readonly [number] | readonly [number, string]>;
+
+type Rows = typeof ROWS;
+export const ERROR_TABLE = Object.fromEntries(
+  Object.entries(ROWS).map(([reason, [status, code = reason]]: [string, readonly [number, string?]]) => [
+    reason,
+    { status, code },
+  ]),
+) as {
+  readonly [R in keyof Rows]: {
+    readonly status: Rows[R][0];
+    readonly code: Rows[R] extends readonly [number, infer C] ? C : R;
+  };
+};
 
 export type ErrorReason = keyof typeof ERROR_TABLE;
 export type ErrorCode = (typeof ERROR_TABLE)[ErrorReason]["code"];

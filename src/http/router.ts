@@ -5,7 +5,8 @@ import {
   getJuspayMandate,
   notifyJuspayMandate,
 } from "./routes/juspay-mandates";
-import { Router } from "itty-router";
+// The subpath: the package index also brings its response formatters (text, html, jpeg, png, webp), unused.
+import { Router } from "itty-router/Router";
 import { authenticateApiKey } from "./auth";
 import { HttpError, type AppRequest, type AppRouter, type RequestContext } from "./context";
 import { healthz, v1Health } from "./routes/health";

@@ -112,7 +112,10 @@ export const CreateOrderSchema = once(() =>
 );
 export type CreateOrderBody = z.infer<ReturnType<typeof CreateOrderSchema>>;
 
-export const OrderPathSchema = once(() => z.strictObject({ gateway: GatewayIdSchema(), order_id: OrderIdSchema() }));
+// The OpenAPI document's only (the routes read path ids themselves): `@__PURE__` keeps it out of the Worker.
+export const OrderPathSchema = /* @__PURE__ */ once(() =>
+  z.strictObject({ gateway: GatewayIdSchema(), order_id: OrderIdSchema() }),
+);
 
 export const RefreshQuerySchema = once(() => z.object({ refresh: z.optional(z.enum(["true", "false"])) }));
 

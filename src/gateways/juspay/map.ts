@@ -355,6 +355,15 @@ export function toWebhookEvent(payload: JuspayWebhook): WebhookEvent {
  * epoch-second strings, booleans as JSON booleans. `required` absent means REQUIRED (the least convenient reading:
  * a merchant asking for a mandate gets one or no payment).
  */
+const MANDATE_OPTIONAL_FIELDS = [
+  "start_date",
+  "end_date",
+  "rule_type",
+  "rule_value",
+  "block_funds",
+  "revokable_by_customer",
+] as const;
+
 export function mandateSessionFields(m: MandateRequest, amount: Money): Record<string, JsonValue> {
   const max = toMajorString({
     minor: m.amount_rule === "FIXED" ? amount.minor : m.max_amount,
@@ -366,11 +375,10 @@ export function mandateSessionFields(m: MandateRequest, amount: Money): Record<s
     "mandate.amount_rule": m.amount_rule,
     "mandate.frequency": m.frequency,
   };
-  if (m.start_date !== undefined) f["mandate.start_date"] = String(m.start_date);
-  if (m.end_date !== undefined) f["mandate.end_date"] = String(m.end_date);
-  if (m.rule_type !== undefined) f["mandate.rule_type"] = m.rule_type;
-  if (m.rule_value !== undefined) f["mandate.rule_value"] = String(m.rule_value);
-  if (m.block_funds !== undefined) f["mandate.block_funds"] = m.block_funds;
-  if (m.revokable_by_customer !== undefined) f["mandate.revokable_by_customer"] = m.revokable_by_customer;
+  // In this order; numbers (dates, rule_value) as strings, the rule type and booleans as they are.
+  for (const key of MANDATE_OPTIONAL_FIELDS) {
+    const value = m[key];
+    if (value !== undefined) f[`mandate.${key}`] = typeof value === "number" ? String(value) : value;
+  }
   return f;
 }

@@ -7,6 +7,7 @@
  */
 import * as z from "zod/mini";
 import { once } from "../../core/once";
+import { isNumberOrString } from "../wire";
 
 /**
  * `schema`, or null when the value does not fit it: zod's `.catch` with a null fallback. Built from `transform`
@@ -35,9 +36,11 @@ export const JUSPAY_ORDER_ID = /^[A-Za-z0-9_-]{1,63}$/;
 export const UNIQUE_REQUEST_ID = /^[A-Za-z0-9]{1,20}$/;
 
 /** A value shown to the merchant but never decided on: any scalar, and anything else is dropped. */
-const Shown = once(() => orNull(z.nullish(z.union([z.string(), z.number(), z.boolean()]))));
+const Shown = once(() =>
+  orNull(z.nullish(z.custom<string | number | boolean>((v) => typeof v === "boolean" || isNumberOrString(v)))),
+);
 /** Rupees: a JSON number in responses (`"amount": 1`); strings are accepted too and parsed exactly. */
-const Rupees = once(() => z.union([z.number(), z.string()]));
+const Rupees = once(() => z.custom<number | string>(isNumberOrString));
 
 export const JuspayRefundSchema = once(() =>
   z.looseObject({
@@ -151,12 +154,20 @@ export const JuspayListedMandateSchema = once(() =>
 );
 export type JuspayListedMandate = z.infer<ReturnType<typeof JuspayListedMandateSchema>>;
 
-export const JuspayMandateListSchema = once(() =>
-  z.union([
-    z.looseObject({ list: z.array(JuspayListedMandateSchema()), total: Shown() }),
-    z.array(JuspayListedMandateSchema()),
-  ]),
-);
+/** `{list: [...], total}`, or the bare array: read by which it is (a union of the two, without `z.union`). */
+export const JuspayMandateListSchema = once(() => {
+  const listed = z.array(JuspayListedMandateSchema());
+  const wrapped = z.looseObject({ list: listed, total: Shown() });
+  return z.pipe(
+    z.unknown(),
+    z.transform((value, ctx): z.output<typeof wrapped> | z.output<typeof listed> => {
+      const parsed = Array.isArray(value) ? listed.safeParse(value) : wrapped.safeParse(value);
+      // As z.union reports it: one issue for the whole answer.
+      if (!parsed.success) ctx.issues.push({ code: "custom", input: value, message: "matches no allowed shape" });
+      return parsed.data ?? [];
+    }),
+  );
+});
 
 /** `POST /mandates/{id}` with `command=revoke` → `{"mandate_status":"REVOKED","mandate_id":"…"}` (§6). */
 export const JuspayRevokeResponseSchema = once(() =>

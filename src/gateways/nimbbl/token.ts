@@ -16,6 +16,7 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { sha256, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
+import { remember, singleFlight, tokenKv } from "../token-cache";
 import type { GatewayIO } from "../types";
 import type { NimbblSettings } from "./config";
 import { unseal } from "./envelope";
@@ -75,12 +76,7 @@ export async function getToken(settings: NimbblSettings, io: GatewayIO): Promise
   const cacheKey = await tokenCacheKey(settings.accessKey);
   const inMemory = memory.get(cacheKey);
   if (usable(inMemory, io.now())) return ok(inMemory);
-  let pending = inflight.get(cacheKey);
-  if (!pending) {
-    pending = loadOrGenerate(settings, io, cacheKey).finally(() => inflight.delete(cacheKey));
-    inflight.set(cacheKey, pending);
-  }
-  return pending;
+  return singleFlight(inflight, cacheKey, () => loadOrGenerate(settings, io, cacheKey));
 }
 
 async function loadOrGenerate(
@@ -115,41 +111,25 @@ async function loadOrGenerate(
   const token: CachedToken = { token: parsed.data.token, expiresAt, refreshAt: expiresAt - TOKEN_REFRESH_MARGIN_MS };
   memory.set(cacheKey, token);
   const ttl = Math.ceil((expiresAt - now) / 1000);
-  if (ttl >= MIN_KV_TTL_S) await writeKv(io, cacheKey, token, ttl);
+  // Best effort: a failed write only costs another isolate a token request.
+  if (ttl >= MIN_KV_TTL_S) {
+    await tokenKv(io, "nimbbl", "write", (kv) => kv.put(cacheKey, JSON.stringify(token), { expirationTtl: ttl }));
+  }
   return ok(token);
 }
 
 /** What KV holds for the key, or null when it holds nothing or the read threw (logged: a miss, not a failure). */
-async function readKv(io: GatewayIO, cacheKey: string): Promise<unknown> {
-  try {
-    return await io.kv.get(cacheKey, "json");
-  } catch (error) {
-    io.log.warn("nimbbl token cache read failed", { error: error instanceof Error ? error.name : "unknown" });
-    return null;
-  }
-}
-
-/** Best effort: a failed write only costs another isolate a token request. */
-async function writeKv(io: GatewayIO, cacheKey: string, token: CachedToken, ttl: number): Promise<void> {
-  try {
-    await io.kv.put(cacheKey, JSON.stringify(token), { expirationTtl: ttl });
-  } catch (error) {
-    io.log.warn("nimbbl token cache write failed", { error: error instanceof Error ? error.name : "unknown" });
-  }
+function readKv(io: GatewayIO, cacheKey: string): Promise<unknown> {
+  return tokenKv(io, "nimbbl", "read", (kv) => kv.get(cacheKey, "json"));
 }
 
 /** Forgets a token Nimbbl refused, unless another call already replaced it with a newer one. */
 export async function dropToken(settings: NimbblSettings, io: GatewayIO, refused: string): Promise<void> {
   const cacheKey = await tokenCacheKey(settings.accessKey);
   if (memory.get(cacheKey)?.token === refused) memory.delete(cacheKey);
-  if (refusedTokens.size >= 64 && !refusedTokens.has(cacheKey)) refusedTokens.clear();
-  refusedTokens.set(cacheKey, refused);
+  remember(refusedTokens, cacheKey, refused);
   const stored = CachedTokenSchema().safeParse(await readKv(io, cacheKey));
   if (!stored.success || stored.data.token !== refused) return;
-  try {
-    await io.kv.delete(cacheKey);
-  } catch (error) {
-    // This isolate skips it (`refusedTokens`); another may read it once, be refused too, and drop it itself.
-    io.log.warn("nimbbl token cache delete failed", { error: error instanceof Error ? error.name : "unknown" });
-  }
+  // On failure this isolate skips it (`refusedTokens`); another may read it once, be refused too, and drop it itself.
+  await tokenKv(io, "nimbbl", "delete", (kv) => kv.delete(cacheKey));
 }

@@ -6,8 +6,9 @@
  */
 import * as z from "zod/mini";
 import { once } from "../../core/once";
+import { isNumberOrString } from "../wire";
 
-export const NimbblAmountSchema = once(() => z.union([z.number(), z.string()]));
+export const NimbblAmountSchema = once(() => z.custom<number | string>(isNumberOrString));
 export type NimbblAmount = z.infer<ReturnType<typeof NimbblAmountSchema>>;
 
 /** `{error: {nimbbl_error_code, nimbbl_consumer_message, nimbbl_merchant_message}}`, possibly with a 2xx (§5). */
@@ -108,7 +109,12 @@ export type NimbblEnquiryOrder = z.infer<ReturnType<typeof NimbblEnquiryOrderSch
  */
 export const NimbblEnquiryResponseSchema = once(() =>
   z.looseObject({
-    transaction: z.nullish(z.union([z.array(NimbblEnquiryTransactionSchema()), NimbblEnquiryTransactionSchema()])),
+    // An entry or a list of them; each entry parses to itself (loose, no transforms), so the value is kept as it came.
+    transaction: z.nullish(
+      z.custom<NimbblEnquiryTransaction | NimbblEnquiryTransaction[]>((v) =>
+        (Array.isArray(v) ? v : [v]).every((entry) => NimbblEnquiryTransactionSchema().safeParse(entry).success),
+      ),
+    ),
     order: NimbblEnquiryOrderSchema(),
   }),
 );
@@ -129,7 +135,10 @@ export type NimbblRefundResponse = z.infer<ReturnType<typeof NimbblRefundRespons
 
 /** A value the per-field signature concatenates: a non-empty string, or an integer id written in decimal. */
 const SignedTextSchema = once(() =>
-  z.pipe(z.union([z.string().check(z.minLength(1)), z.number().check(z.int())]), z.transform(String)),
+  z.pipe(
+    z.custom<string | number>((v) => (typeof v === "string" && v !== "") || Number.isSafeInteger(v)),
+    z.transform(String),
+  ),
 );
 
 /** The `transaction` object a v3 per-field signature covers (§1.1; refund fields per §2). */
@@ -170,7 +179,7 @@ export type NimbblSignedEvent = z.infer<ReturnType<typeof NimbblSignedEventSchem
 /** The v4 envelope: base64 of the compact JSON event, signed over the decoded bytes (§1.3, §2). */
 export const NimbblV4EnvelopeSchema = once(() =>
   z.looseObject({
-    version: z.literal("v4"),
+    version: z.enum(["v4"]),
     payload: z.string().check(z.minLength(1)),
     /** Webhooks name it `signature`, callbacks `nimbbl_signature`. */
     signature: z.optional(z.string()),

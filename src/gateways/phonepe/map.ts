@@ -76,34 +76,21 @@ const IMPLIED_STATE: Readonly<Record<string, string>> = {
   "pg.refund.failed": "FAILED",
 };
 
-/** The deprecated `type` names (Node SDK `CallbackType`, phonepe.md §5) and the `event` each stands for. */
-export const PHONEPE_LEGACY_TYPES = {
-  CHECKOUT_ORDER_COMPLETED: "checkout.order.completed",
-  CHECKOUT_ORDER_FAILED: "checkout.order.failed",
-  CHECKOUT_TRANSACTION_ATTEMPT_FAILED: "checkout.transaction.attempt.failed",
-  PG_ORDER_COMPLETED: "pg.order.completed",
-  PG_ORDER_FAILED: "pg.order.failed",
-  PG_TRANSACTION_ATTEMPT_FAILED: "pg.transaction.attempt.failed",
-  PG_REFUND_ACCEPTED: "pg.refund.accepted",
-  PG_REFUND_COMPLETED: "pg.refund.completed",
-  PG_REFUND_FAILED: "pg.refund.failed",
-} as const satisfies Record<string, PhonePeEventName>;
-
 export function isPhonePeEvent(name: string): name is PhonePeEventName {
   return Object.hasOwn(PHONEPE_EVENTS, name);
 }
 
 /**
- * The event a callback names: `event` when present (the docs say to rely on it), else the legacy `type` translated
- * to its dotted name; an unknown legacy name (Python's `SUBSCRIPTION_*`) is lower-cased with `_` → `.`, so its
+ * The event a callback names: `event` when present (the docs say to rely on it), else the legacy `type` lower-cased
+ * with `_` → `.`. The deprecated names (Node SDK `CallbackType`, phonepe.md §5: CHECKOUT_ORDER_COMPLETED,
+ * CHECKOUT_ORDER_FAILED, CHECKOUT_TRANSACTION_ATTEMPT_FAILED, PG_ORDER_COMPLETED, PG_ORDER_FAILED,
+ * PG_TRANSACTION_ATTEMPT_FAILED, PG_REFUND_ACCEPTED, PG_REFUND_COMPLETED, PG_REFUND_FAILED) are exactly their events
+ * so written, so no table is needed; an unknown legacy name (Python's `SUBSCRIPTION_*`) gets the same rule, and its
  * family prefix still decides what it is.
  */
 export function callbackEventName(event: string | undefined, type: string | undefined): string | null {
   if (event) return event;
-  if (!type) return null;
-  return Object.hasOwn(PHONEPE_LEGACY_TYPES, type)
-    ? PHONEPE_LEGACY_TYPES[type as keyof typeof PHONEPE_LEGACY_TYPES]
-    : type.toLowerCase().replaceAll("_", ".");
+  return type ? type.toLowerCase().replaceAll("_", ".") : null;
 }
 
 /** Unknown names still about a PG order or refund (recorded as `other`, with a look); anything else is ignored. */

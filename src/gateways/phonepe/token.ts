@@ -22,13 +22,13 @@ import { proxyError, type ProxyError } from "../../core/errors";
 import { sha256, toHex } from "../../core/crypto";
 import { err, ok, type Result } from "../../core/result";
 import { callGateway } from "../http";
+import { remember, singleFlight, tokenKv } from "../token-cache";
 import type { GatewayIO } from "../types";
 import { phonepeErrorCode, PhonePeTokenResponseSchema } from "./wire";
 
 export const TOKEN_KV_PREFIX = "tok:phonepe:";
 /** KV refuses an expiration less than 60 s ahead. */
 const KV_MIN_TTL_SECONDS = 60;
-const MEMORY_LIMIT = 64;
 
 export interface PhonePeCredentials {
   readonly authUrl: string;
@@ -73,16 +73,9 @@ export function createTokenSource(credentials: PhonePeCredentials, timeoutMs?: n
   let keyPromise: Promise<string> | null = null;
   const cacheKey = () => (keyPromise ??= tokenCacheKey(credentials));
 
-  /** Joins the fetch in flight for this key, or starts one. Synchronous from the lookup to `inflight.set`. */
-  const shared = (key: string, io: GatewayIO, rejected: string | null) => {
-    const running = inflight.get(key);
-    if (running) return running;
-    const started = obtain(key, credentials, io, rejected, timeoutMs).finally(() => {
-      if (inflight.get(key) === started) inflight.delete(key);
-    });
-    inflight.set(key, started);
-    return started;
-  };
+  /** Joins the fetch in flight for this key, or starts one. */
+  const shared = (key: string, io: GatewayIO, rejected: string | null) =>
+    singleFlight(inflight, key, () => obtain(key, credentials, io, rejected, timeoutMs));
 
   return {
     async get(io) {
@@ -116,7 +109,7 @@ async function obtain(
   const stale = memory.get(key);
   const shared = await readKv(io, key);
   if (shared && shared.accessToken !== rejected && isFresh(shared, io.now() / 1000)) {
-    remember(key, shared);
+    remember(memory, key, shared);
     return ok(shared);
   }
   const fetched = await fetchToken(credentials, io, timeoutMs);
@@ -129,14 +122,9 @@ async function obtain(
     }
     return fetched;
   }
-  remember(key, fetched.value);
+  remember(memory, key, fetched.value);
   await writeKv(io, key, fetched.value);
   return fetched;
-}
-
-function remember(key: string, token: PhonePeToken): void {
-  if (memory.size >= MEMORY_LIMIT && !memory.has(key)) memory.clear();
-  memory.set(key, token);
 }
 
 async function fetchToken(
@@ -177,21 +165,15 @@ function badToken(cause: string): ProxyError {
 }
 
 async function readKv(io: GatewayIO, key: string): Promise<PhonePeToken | null> {
-  try {
-    const value = await io.kv.get<{ access_token?: unknown; issued_at?: unknown; expires_at?: unknown }>(key, "json");
-    if (
-      value &&
-      typeof value.access_token === "string" &&
-      typeof value.issued_at === "number" &&
-      typeof value.expires_at === "number"
-    ) {
-      return { accessToken: value.access_token, issuedAt: value.issued_at, expiresAt: value.expires_at };
-    }
-    return null;
-  } catch (error) {
-    io.log.warn("phonepe token cache read failed", { error: error instanceof Error ? error.name : "unknown" });
-    return null;
-  }
+  const value = await tokenKv(io, "phonepe", "read", (kv) =>
+    kv.get<{ access_token?: unknown; issued_at?: unknown; expires_at?: unknown }>(key, "json"),
+  );
+  return value &&
+    typeof value.access_token === "string" &&
+    typeof value.issued_at === "number" &&
+    typeof value.expires_at === "number"
+    ? { accessToken: value.access_token, issuedAt: value.issued_at, expiresAt: value.expires_at }
+    : null;
 }
 
 /** Best effort: a failed write (e.g. KV's one-write-per-second-per-key limit) only costs another isolate a fetch. */
@@ -203,9 +185,5 @@ async function writeKv(io: GatewayIO, key: string, token: PhonePeToken): Promise
     issued_at: token.issuedAt,
     expires_at: token.expiresAt,
   });
-  try {
-    await io.kv.put(key, value, { expirationTtl: ttl });
-  } catch (error) {
-    io.log.warn("phonepe token cache write failed", { error: error instanceof Error ? error.name : "unknown" });
-  }
+  await tokenKv(io, "phonepe", "write", (kv) => kv.put(key, value, { expirationTtl: ttl }));
 }

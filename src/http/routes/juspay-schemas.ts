@@ -62,32 +62,43 @@ const contact = () => ({
   customer_phone: CustomerSchema().shape.phone,
 });
 
-/** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8). */
-const InitiatePayloadSchema = once(() =>
+/** HyperSDK signed payloads (seeds 001-002: step 2 `initiate`, step 4 `process`; juspay.md §8), but for `type`. */
+const initiateShape = () => ({ customer_id: JuspayCustomerIdSchema(), ...contact() });
+const processShape = () => ({
+  order_id: OrderIdSchema(),
+  amount: MinorAmountSchema(),
+  currency: CurrencySchema(),
+  customer_id: doc(z.optional(JuspayCustomerIdSchema()), __CHECKPOST_DOCS__ ? "Omitted for a guest" : ""),
+  description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  ...contact(),
+});
+
+// The OpenAPI document's variants, `type` a literal. Only the document uses them: `@__PURE__` lets esbuild leave them
+// (and z.union, z.literal) out of the Worker, which checks the same bodies with the variants below.
+const InitiatePayloadSchema = /* @__PURE__ */ once(() =>
   z.strictObject({
     type: doc(z.literal("initiate"), __CHECKPOST_DOCS__ ? "The initiate payload: signaturePayload" : ""),
-    customer_id: JuspayCustomerIdSchema(),
-    ...contact(),
+    ...initiateShape(),
   }),
 );
-const ProcessPayloadSchema = once(() =>
+const ProcessPayloadSchema = /* @__PURE__ */ once(() =>
   z.strictObject({
     type: doc(
       z.literal("process"),
       __CHECKPOST_DOCS__ ? "The process payload: orderDetails; registers the order's amount" : "",
     ),
-    order_id: OrderIdSchema(),
-    amount: MinorAmountSchema(),
-    currency: CurrencySchema(),
-    customer_id: doc(z.optional(JuspayCustomerIdSchema()), __CHECKPOST_DOCS__ ? "Omitted for a guest" : ""),
-    description: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
-    ...contact(),
+    ...processShape(),
   }),
 );
-export const JuspaySdkSignedPayloadSchema = once(() => z.union([InitiatePayloadSchema(), ProcessPayloadSchema()]));
+export const JuspaySdkSignedPayloadSchema = /* @__PURE__ */ once(() =>
+  z.union([InitiatePayloadSchema(), ProcessPayloadSchema()]),
+);
 export type JuspaySdkSignedPayloadBody = z.infer<ReturnType<typeof JuspaySdkSignedPayloadSchema>>;
 
 const SignedPayloadTypeSchema = once(() => z.looseObject({ type: z.enum(["initiate", "process"]) }));
+/** The variants as the Worker parses them, once `type` is known: the same keys in the same order and rules. */
+const InitiateBodySchema = once(() => z.strictObject({ type: z.enum(["initiate"]), ...initiateShape() }));
+const ProcessBodySchema = once(() => z.strictObject({ type: z.enum(["process"]), ...processShape() }));
 
 /**
  * The signed-payload body by its `type` first, then by that variant's own rules: what a discriminated union reports
@@ -97,10 +108,11 @@ const SignedPayloadTypeSchema = once(() => z.looseObject({ type: z.enum(["initia
 export function parseSignedPayload(raw: unknown): Result<JuspaySdkSignedPayloadBody, ProxyError> {
   const kind = parseOrFail(SignedPayloadTypeSchema(), raw);
   if (!kind.ok) return kind;
-  return parseOrFail(kind.value.type === "initiate" ? InitiatePayloadSchema() : ProcessPayloadSchema(), raw);
+  return parseOrFail(kind.value.type === "initiate" ? InitiateBodySchema() : ProcessBodySchema(), raw);
 }
 
-export const HandleJuspayResponseSchema = once(() =>
+// The OpenAPI document's only (the route reads the body itself): `@__PURE__` keeps it out of the Worker.
+export const HandleJuspayResponseSchema = /* @__PURE__ */ once(() =>
   z.object({
     order_id: doc(z.optional(z.string()), __CHECKPOST_DOCS__ ? "Also accepted as orderId, in JSON or a form body" : ""),
   }),

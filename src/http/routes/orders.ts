@@ -101,22 +101,18 @@ async function createOrRegister(
     });
     if (fields.length) throw new HttpError(proxyError("validation_failed", { fields }));
   }
-  if (!body.register_only) {
-    // What the gateway would refuse is refused here, before anything is stored (nimbbl.md §9: its `user` fields).
-    const refused = resolved.client.checkCreate({
-      amount: money.value,
-      customer: body.customer ?? null,
-      description: body.description ?? null,
-    });
-    if (refused) throw new HttpError(refused);
-  }
-  const stub = orderStub(rc.env, ref);
   const input = {
     amount: money.value,
     customer: body.customer ?? null,
     description: body.description ?? null,
     metadata: body.metadata ?? null,
   };
+  if (!body.register_only) {
+    // What the gateway would refuse is refused here, before anything is stored (nimbbl.md §9: its `user` fields).
+    const refused = resolved.client.checkCreate(input);
+    if (refused) throw new HttpError(refused);
+  }
+  const stub = orderStub(rc.env, ref);
   if (body.register_only) {
     const registered = orThrow(await stub.register(ref, input));
     return json({ order: registered.order, next_action: null }, registered.created ? 201 : 200);
@@ -134,11 +130,8 @@ async function createOrRegister(
 
   const result = await resolved.client.createOrder(
     {
+      ...input,
       orderId: ref.orderId,
-      amount: money.value,
-      customer: body.customer ?? null,
-      description: body.description ?? null,
-      metadata: body.metadata ?? null,
       returnUrl: new URL(`/return/${ref.gateway}`, base),
       returnToken: token,
       sdk: body.sdk ?? false,

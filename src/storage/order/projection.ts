@@ -80,9 +80,13 @@ export class IndexWriter {
    */
   stale(): boolean {
     const { sql } = this.deps;
-    // A mandate's object (storage/order/mandate.ts) has an audit trail but no order: it has no index row.
-    const hasOrder = sql.exec("SELECT 1 FROM order_doc").toArray().length > 0;
-    return (this.deps.db() as D1Database | undefined) !== undefined && hasOrder && version(sql) > this.accepted;
+    // Cheapest first: the binding, then the audit trail's head. A mandate's object (storage/order/mandate.ts) has an
+    // audit trail but no order: it has no index row.
+    return (
+      (this.deps.db() as D1Database | undefined) !== undefined &&
+      version(sql) > this.accepted &&
+      sql.exec("SELECT 1 FROM order_doc").toArray().length > 0
+    );
   }
 
   /** When the alarm must run for the index, or null when it is up to date. */

@@ -162,7 +162,7 @@ describe("the order Durable Object", () => {
     const ref = { gateway: "juspay" as const, orderId: id };
     const input = { amount: INR(100), customer: null, description: null, metadata: null };
     const first = await order("juspay", id).registerForCreate(ref, input);
-    expect(first).toMatchObject({ ok: true, value: { created: true, before: { attempted: false, nextAction: null } } });
+    expect(first).toMatchObject({ ok: true, value: { before: { attempted: false, nextAction: null } } });
     const nextAction = { type: "redirect", url: "https://gateway.example/pay" } as const;
     await order("juspay", id).recordCreated(ref, {
       gatewayOrderRef: "g1",
@@ -171,7 +171,7 @@ describe("the order Durable Object", () => {
       expiresAt: null,
     });
     const again = await order("juspay", id).registerForCreate(ref, input);
-    expect(again).toMatchObject({ ok: true, value: { created: false, before: { attempted: true, nextAction } } });
+    expect(again).toMatchObject({ ok: true, value: { before: { attempted: true, nextAction } } });
     const page = await order("juspay", id).audit(ref, 0, 50);
     expect(page?.data.map((e) => e.kind)).toEqual(["register", "create_sent", "created_at_gateway", "register"]);
   });

@@ -9,15 +9,10 @@ import { fromBase64, toBase64, utf8 } from "../../core/crypto";
 const imported = new Map<string, Promise<CryptoKey>>();
 
 /**
- * The DER bytes of a PKCS#8 PEM, or null. Secrets pasted into an environment often carry literal `\n` instead of
- * newlines; both are accepted. A PKCS#1 `RSA PRIVATE KEY` is refused (convert it with
- * `openssl pkcs8 -topk8 -nocrypt`).
+ * The DER bytes of a PEM with this label (`PRIVATE KEY`: PKCS#8; `PUBLIC KEY`: SPKI), or null. Secrets pasted into an
+ * environment often carry literal `\n` instead of newlines; both are accepted. A PKCS#1 `RSA PRIVATE KEY` is refused
+ * (convert it with `openssl pkcs8 -topk8 -nocrypt`).
  */
-export function pkcs8Der(pem: string): Uint8Array<ArrayBuffer> | null {
-  return pemDer(pem, "PRIVATE KEY");
-}
-
-/** The DER bytes of a PEM with this label (`PRIVATE KEY`: PKCS#8; `PUBLIC KEY`: SPKI), or null; as `pkcs8Der`. */
 export function pemDer(pem: string, label: "PRIVATE KEY" | "PUBLIC KEY"): Uint8Array<ArrayBuffer> | null {
   const text = pem.replace(/\\n/g, "\n");
   const match = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(text);
@@ -29,7 +24,7 @@ export function pemDer(pem: string, label: "PRIVATE KEY" | "PUBLIC KEY"): Uint8A
 export async function sdkSigningKey(pem: string): Promise<CryptoKey | null> {
   let key = imported.get(pem);
   if (!key) {
-    const der = pkcs8Der(pem);
+    const der = pemDer(pem, "PRIVATE KEY");
     if (!der) return null;
     key = crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
     imported.set(pem, key);

@@ -86,7 +86,7 @@ async function loadOrGenerate(
 ): Promise<Result<CachedToken, ProxyError>> {
   const stored = CachedTokenSchema().safeParse(await readKv(io, cacheKey));
   if (stored.success && usable(stored.data, io.now()) && stored.data.token !== refusedTokens.get(cacheKey)) {
-    memory.set(cacheKey, stored.data);
+    remember(memory, cacheKey, stored.data);
     return ok(stored.data);
   }
   const reply = await callGateway(io, {
@@ -109,7 +109,7 @@ async function loadOrGenerate(
   const now = io.now();
   const expiresAt = tokenExpiry(parsed.data.expires_at, now);
   const token: CachedToken = { token: parsed.data.token, expiresAt, refreshAt: expiresAt - TOKEN_REFRESH_MARGIN_MS };
-  memory.set(cacheKey, token);
+  remember(memory, cacheKey, token);
   const ttl = Math.ceil((expiresAt - now) / 1000);
   // Best effort: a failed write only costs another isolate a token request.
   if (ttl >= MIN_KV_TTL_S) {

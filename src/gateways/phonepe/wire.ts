@@ -30,9 +30,8 @@ export const PhonePeTokenResponseSchema = once(() =>
 );
 export type PhonePeTokenResponse = z.infer<ReturnType<typeof PhonePeTokenResponseSchema>>;
 
-function isHttpUrl(value: string): boolean {
-  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
-}
+/** What `z.url({ protocol: /^https?$/ })` refused, refused here too: a value that does not start `http(s)://`. */
+const isHttpUrl = (value: string): boolean => /^https?:\/\//i.test(value) && URL.canParse(value);
 
 /** `POST /checkout/v2/pay` reply (phonepe.md §2). */
 export const PhonePePayResponseSchema = once(() =>

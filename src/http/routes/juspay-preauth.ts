@@ -95,9 +95,6 @@ async function preauth(request: AppRequest, rc: RequestContext, action: PreauthA
   const raw = bytes.byteLength ? orThrow(parseJsonBody(bytes)) : {};
   const body = orThrow(parseOrFail(action === "capture" ? CaptureRequestSchema() : VoidRequestSchema(), raw));
   const stub = orderStub(rc.env, ref);
-  const current = await stub.get(ref);
-  if (!current) throw new HttpError(proxyError("order_not_found"));
-
   const begun = await stub.beginPreauth(ref, {
     action,
     idempotencyKey: key,
@@ -111,7 +108,7 @@ async function preauth(request: AppRequest, rc: RequestContext, action: PreauthA
     case "reread": {
       // The first request's outcome was unknown: read what became of the money, never send the call again.
       const now = await refreshed(stub, ref, rc, `${action}_replay`);
-      const order = now.order ?? (await stub.get(ref)) ?? current;
+      const order = now.order ?? (await stub.get(ref)) ?? begun.order;
       return json(order, heldStatus(order), { "idempotent-replayed": "true" });
     }
     case "in_use":
@@ -123,6 +120,7 @@ async function preauth(request: AppRequest, rc: RequestContext, action: PreauthA
     case "proceed":
       break;
   }
+  const current = begun.order;
   const finish = async (outcome: PreauthOutcome) =>
     renderAnswer(
       await stub.finishPreauth(ref, { action, idempotencyKey: key, outcome, requestId: rc.requestId }),

@@ -37,12 +37,17 @@ export function remembered(sql: SqlStorage, key: string, now: number) {
     .toArray()[0];
 }
 
+/** One more arrival of the delivery that audit line `seq` records. */
+export function countRepeat(tx: OrderTx, seq: number): void {
+  tx.sql.exec("UPDATE audit SET repeats = repeats + 1 WHERE seq = ?", seq);
+}
+
 /** Whether any of these keys was seen before; a repeat is counted on the first delivery's audit row. */
 export function seenBefore(tx: OrderTx, keys: readonly string[]): Seen {
   for (const key of keys) {
     const row = remembered(tx.sql, key, tx.now);
     if (!row) continue;
-    tx.sql.exec("UPDATE audit SET repeats = repeats + 1 WHERE seq = ?", row.seq);
+    countRepeat(tx, row.seq);
     return { kind: "repeat", confirmed: !!row.confirmed };
   }
   return { kind: "new" };

@@ -16,7 +16,7 @@ import { confirmedLook, type LookFailure, type Looked } from "../../gateways/loo
 import type { GatewayIO, GatewaySetup } from "../../gateways/types";
 import type { ObserveResult } from "./payments";
 import type { OrderTx } from "./context";
-import { remembered, seenBefore } from "./dedupe";
+import { countRepeat, remembered } from "./dedupe";
 import { auditOrder, orderFacts, orderFor } from "./record";
 
 export const UNTRUSTED_LOOK_GAP_MS = 2_000;
@@ -102,8 +102,9 @@ export async function lookFor(deps: LookDeps, ref: OrderRef, request: LookReques
   // A replay of an input seen before is counted on its first row, whatever it gets now.
   // Read first: only a repeat writes (its count), so a first arrival costs no extra transaction.
   // A first arrival's key is kept on the audit line that records it (`lookKeys`).
-  const lookKeys = key === undefined || remembered(deps.sql, key, now) ? [] : [key];
-  if (key !== undefined && !lookKeys.length) deps.step((tx) => seenBefore(tx, [key]));
+  const seen = key === undefined ? undefined : remembered(deps.sql, key, now);
+  const lookKeys = key === undefined || seen ? [] : [key];
+  if (seen) deps.step((tx) => countRepeat(tx, seen.seq));
   const record = (outcome: string) => {
     if (!lookKeys.length) return;
     deps.step((tx) => {

@@ -132,7 +132,6 @@ export function markAttempt(tx: OrderTx, ref: OrderRef): Result<PublicOrder, Pro
 
 export interface RegisteredForCreate {
   readonly order: PublicOrder;
-  readonly created: boolean;
   /** Where the create stood before this call: an answered one (`nextAction`) is not sent again. */
   readonly before: CreateState;
 }
@@ -148,10 +147,11 @@ export function registerForCreate(
 ): Result<RegisteredForCreate, ProxyError> {
   const registered = register(tx, ref, input);
   if (!registered.ok) return registered;
+  // Both fallbacks are for the type checker: `register` succeeded, so the order exists.
   const before = createState(tx.sql, ref) ?? { attempted: false, nextAction: null };
-  if (before.nextAction) return ok({ ...registered.value, before });
+  if (before.nextAction) return ok({ order: registered.value.order, before });
   const marked = markAttempt(tx, ref);
-  return marked.ok ? ok({ order: marked.value, created: registered.value.created, before }) : marked;
+  return marked.ok ? ok({ order: marked.value, before }) : marked;
 }
 
 /** Stores what the gateway answered to the create call. */

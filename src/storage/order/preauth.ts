@@ -14,7 +14,7 @@ import type { ProxyError } from "../../core/errors";
 import type { StoredAnswer } from "../../core/idempotency";
 import type { OrderRef } from "../../core/model";
 import { sameMoney, type Money } from "../../core/money";
-import { toPublicOrder, type ObserveInput } from "../../core/order";
+import { toPublicOrder, type ObserveInput, type PublicOrder } from "../../core/order";
 import type { OrderTx } from "./context";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "./idempotency";
 import { observe } from "./payments";
@@ -35,7 +35,9 @@ export interface BeginPreauthInput {
 }
 
 export type BeginPreauth =
-  | { readonly kind: "proceed" | "reread" | "in_use" | "reused" | "busy" | "unknown_order" }
+  | { readonly kind: "in_use" | "reused" | "busy" | "unknown_order" }
+  /** With the order as this transaction read it (the route needs no read of its own). */
+  | { readonly kind: "proceed" | "reread"; readonly order: PublicOrder }
   | { readonly kind: "answer"; readonly answer: StoredAnswer };
 
 /** What the capture or void call came to: Juspay's answer (folded), a definite refusal, or nothing known. */
@@ -72,14 +74,14 @@ export function beginPreauth(tx: OrderTx, ref: OrderRef, input: BeginPreauthInpu
       return claim;
     case "replay":
       return claim.answer.kind === "response" && claim.answer.status === UNKNOWN_STATUS
-        ? { kind: "reread" }
+        ? { kind: "reread", order: toPublicOrder(order) }
         : { kind: "answer", answer: claim.answer };
     case "in_use": {
       if (now - claim.since <= ABANDONED_CLAIM_MS) return { kind: "in_use" };
       // The request died with the call possibly sent: from now on the key re-reads the status.
       const body = JSON.stringify(toPublicOrder(order));
       completeIdempotencyKey(sql, scope, input.idempotencyKey, { kind: "response", status: UNKNOWN_STATUS, body });
-      return { kind: "reread" };
+      return { kind: "reread", order: toPublicOrder(order) };
     }
     case "new":
       break;
@@ -102,7 +104,7 @@ export function beginPreauth(tx: OrderTx, ref: OrderRef, input: BeginPreauthInpu
     releaseIdempotencyKey(sql, scope, input.idempotencyKey);
     return { kind: "busy" };
   }
-  return { kind: "proceed" };
+  return { kind: "proceed", order: toPublicOrder(order) };
 }
 
 /**

@@ -57,6 +57,8 @@ interface RowDraft {
 const drafts = new WeakMap<SqlStorage, RowDraft>();
 
 export function withOrderRow<T>(sql: SqlStorage, fn: () => T): T {
+  // Nothing nests transactions today; if something ever does, the inner work joins the outer draft rather than
+  // replacing it (a replaced draft would drop the outer transaction's writes).
   if (drafts.has(sql)) return fn();
   const draft: RowDraft = {};
   drafts.set(sql, draft);

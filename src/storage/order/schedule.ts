@@ -35,30 +35,21 @@ export interface RefundPoll {
   readonly due: number;
 }
 
-const PAYMENT = "poll";
-const REFUND = "refund_poll";
-
 // The payment poll lives in the order's own row, written with the order (record.ts `withOrderRow`); the refund
 // poll in `meta`.
-function read(sql: SqlStorage, key: string): Record<string, unknown> | null {
-  const value = key === PAYMENT ? loadPoll(sql) : getMeta(sql, key);
-  return value ? (JSON.parse(value) as Record<string, unknown>) : null;
-}
+const REFUND = "refund_poll";
 
-function write(sql: SqlStorage, key: string, value: PaymentPoll | RefundPoll): void {
-  if (key === PAYMENT) savePoll(sql, JSON.stringify(value));
-  else setMeta(sql, key, JSON.stringify(value));
-}
+const parsed = (value: string | null): Record<string, unknown> | null =>
+  value ? (JSON.parse(value) as Record<string, unknown>) : null;
 
-function clear(sql: SqlStorage, key: string): void {
-  if (key === PAYMENT) savePoll(sql, null);
-  else deleteMeta(sql, key);
-}
+const writePaymentPoll = (sql: SqlStorage, value: PaymentPoll): void => savePoll(sql, JSON.stringify(value));
+
+const writeRefundPoll = (sql: SqlStorage, value: RefundPoll): void => setMeta(sql, REFUND, JSON.stringify(value));
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 
 export function paymentPoll(sql: SqlStorage): PaymentPoll | null {
-  const state = read(sql, PAYMENT);
+  const state = parsed(loadPoll(sql));
   // A look planned before `due` was stored is due now.
   return state
     ? {
@@ -71,16 +62,16 @@ export function paymentPoll(sql: SqlStorage): PaymentPoll | null {
 }
 
 export function refundPoll(sql: SqlStorage): RefundPoll | null {
-  const state = read(sql, REFUND);
+  const state = parsed(getMeta(sql, REFUND));
   return state ? { attempt: num(state["attempt"]), due: num(state["due"]) } : null;
 }
 
 export function clearPaymentPoll(sql: SqlStorage): void {
-  clear(sql, PAYMENT);
+  savePoll(sql, null);
 }
 
 export function clearRefundPoll(sql: SqlStorage): void {
-  clear(sql, REFUND);
+  deleteMeta(sql, REFUND);
 }
 
 /**
@@ -111,7 +102,7 @@ export function planPaymentLook(tx: OrderTx, order: OrderRecord, urgent: boolean
   // An urgent look waits out the look budget's gap since the last one (a webhook storm makes one look per gap).
   const at = urgent ? Math.max(tx.now, tx.earliestLook) : nextPollAt(attempt, tx.now, pollWindowOf(order));
   if (at === null) return;
-  write(tx.sql, PAYMENT, {
+  writePaymentPoll(tx.sql, {
     attempt,
     urgent: urgent || (current?.urgent ?? false),
     due: current ? Math.min(current.due, at) : at,
@@ -124,7 +115,7 @@ export function planRefundLook(tx: OrderTx, urgent = false): void {
   const current = refundPoll(tx.sql);
   const attempt = current?.attempt ?? 0;
   const at = urgent ? Math.max(tx.now, tx.earliestLook) : refundPollAt(attempt, tx.now);
-  write(tx.sql, REFUND, { attempt, due: current ? Math.min(current.due, at) : at });
+  writeRefundPoll(tx.sql, { attempt, due: current ? Math.min(current.due, at) : at });
 }
 
 /**
@@ -143,12 +134,12 @@ export function afterPaymentLook(tx: OrderTx, order: OrderRecord, attempt: numbe
   }
   const asks = paymentPoll(tx.sql)?.asks ?? 0;
   if (at === null) clearPaymentPoll(tx.sql);
-  else write(tx.sql, PAYMENT, { attempt, urgent, due: at, asks });
+  else writePaymentPoll(tx.sql, { attempt, urgent, due: at, asks });
 }
 
 /** After look number `attempt` at pending refunds: the next one while any is pending, else none. */
 export function afterRefundLook(tx: OrderTx, attempt: number, stillPending: boolean): void {
-  if (stillPending) write(tx.sql, REFUND, { attempt, due: refundPollAt(attempt, tx.now) });
+  if (stillPending) writeRefundPoll(tx.sql, { attempt, due: refundPollAt(attempt, tx.now) });
   else clearRefundPoll(tx.sql);
 }
 

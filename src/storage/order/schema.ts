@@ -289,8 +289,8 @@ export function deleteMeta(sql: SqlStorage, key: string, value?: string): void {
 export function migrate(sql: SqlStorage): void {
   tables.delete(sql);
   if (!known(sql).has("order_doc")) return void sql.exec(SCHEMA); // none of `LATER`, as `tables` says
-  const ddl = sql.exec("SELECT sql FROM sqlite_master WHERE name = 'order_doc'").one().sql as string;
-  const version = Number(getMeta(sql, "schema_version") ?? /\/\* schema (\d+) \*\//.exec(ddl)?.[1] ?? 0);
+  const born = () => sql.exec("SELECT sql FROM sqlite_master WHERE name = 'order_doc'").one().sql as string;
+  const version = Number(getMeta(sql, "schema_version") ?? /\/\* schema (\d+) \*\//.exec(born())?.[1] ?? 0);
   if (version >= MIGRATIONS.length) return;
   for (let v = version; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v] ?? "");
   tables.delete(sql);

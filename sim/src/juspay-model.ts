@@ -273,8 +273,8 @@ export function renderOrder(order: SimOrder): Record<string, unknown> {
     customer_phone: order.customer_phone,
     product_id: "",
     status: order.status,
-    // PARTIAL_CHARGED has no documented id (juspay.md §4): none is shown.
-    status_id: STATUS_IDS[order.status] ?? (order.status === "PARTIAL_CHARGED" ? null : 20),
+    // PARTIAL_CHARGED has no documented id (juspay.md §4): the key is left out rather than given a made-up value.
+    ...(order.status === "PARTIAL_CHARGED" ? {} : { status_id: STATUS_IDS[order.status] ?? 20 }),
     amount: rupees(order.amount),
     // After a partial capture, what was captured (the sim's reading: Juspay documents no field for it).
     effective_amount: rupees(order.captured ?? order.amount),

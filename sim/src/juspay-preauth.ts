@@ -81,14 +81,13 @@ function voidTxn(order: SimOrder): Response {
   return Response.json(renderOrder(order));
 }
 
-/** `POST /v2/txns/:txn_uuid/:operation`; `charged` sends the webhook a capture that charged causes. */
+/** `POST /v2/txns/:txn_uuid/:operation` on `order` (`orderByTxn`); `charged` sends the webhook a capture that charged causes. */
 export function preauthCall(
-  txnUuid: string,
+  order: SimOrder | null,
   operation: string | undefined,
   fields: Fields,
   charged: (order: SimOrder) => Promise<unknown>,
 ): Response | null {
-  const order = orderByTxn(txnUuid);
   if (operation !== "capture" && operation !== "void") return null;
   if (!order) {
     return Response.json(

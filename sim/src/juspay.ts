@@ -367,7 +367,7 @@ async function api(request: Request, path: string, env: SimEnv): Promise<Respons
   if (request.method === "POST" && first === "v2" && id === "txns" && sub) {
     const txnOrder = orderByTxn(sub);
     if (txnOrder) recordRouting(request, "order", txnOrder.order_id, `POST /v2/txns/:txn_uuid/${parts[3] ?? ""}`);
-    const answered = preauthCall(sub, parts[3], fields, (o) => deliver(env, buildWebhook(o, "ORDER_SUCCEEDED")));
+    const answered = preauthCall(txnOrder, parts[3], fields, (o) => deliver(env, buildWebhook(o, "ORDER_SUCCEEDED")));
     if (answered) return answered;
   }
   if (request.method === "GET" && first === "customers" && id && sub === "mandates") return listMandates(id);
